@@ -1,0 +1,12 @@
+using System.Text.Json.Serialization;
+
+namespace BitcoinVolume.Contracts;
+
+/// <summary>Source-generated System.Text.Json metadata for everything that crosses a topic (no reflection).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(Trade))]
+[JsonSerializable(typeof(WindowVolume))]
+[JsonSerializable(typeof(DeadLetter))]
+public sealed partial class ContractsJsonContext : JsonSerializerContext;

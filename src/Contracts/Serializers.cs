@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Contracts;
+
+/// <summary>Kafka value (de)serializers for the contract types: UTF-8 JSON via source generation.</summary>
+public static class ContractSerializers
+{
+    public static ISerializer<Trade> TradeSerializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
+    public static IDeserializer<Trade> TradeDeserializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
+    public static ISerializer<WindowVolume> WindowSerializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
+    public static IDeserializer<WindowVolume> WindowDeserializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
+    public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
+    public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
+
+    private sealed class JsonSerde<T>(JsonTypeInfo<T> typeInfo) : ISerializer<T>, IDeserializer<T>
+    {
+        public byte[] Serialize(T data, SerializationContext context) => JsonSerializer.SerializeToUtf8Bytes(data, typeInfo);
+
+        public T Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context) =>
+            isNull
+                ? throw new InvalidDataException($"null {typeof(T).Name} value on topic {context.Topic}")
+                : JsonSerializer.Deserialize(data, typeInfo)
+                  ?? throw new InvalidDataException($"empty {typeof(T).Name} value on topic {context.Topic}");
+    }
+}

@@ -1,0 +1,33 @@
+namespace BitcoinVolume.Contracts;
+
+/// <summary>
+/// The Kafka topics that connect the services. Names and partition counts are the contract:
+/// the development broker creates exactly these, Terraform provisions exactly these, and
+/// services create missing ones (idempotently) on a real cluster.
+/// </summary>
+public static class Topics
+{
+    /// <summary>Normalized trades (<see cref="Trade"/>), key = product id, value = JSON.</summary>
+    public const string Trades = "trades";
+
+    /// <summary>Frames that could not be turned into trades (<see cref="DeadLetter"/>), key = reason.</summary>
+    public const string TradesDeadLetter = "trades.dlq";
+
+    /// <summary>Trades older than the aggregator's retention horizon, value = <see cref="Trade"/>.</summary>
+    public const string TradesLate = "trades.late";
+
+    /// <summary>Full 1-minute window values (<see cref="WindowVolume"/>), key = product|side|window start. Compacted.</summary>
+    public const string Volumes1m = "volumes.1m";
+
+    /// <summary>Every topic with its partition count.</summary>
+    public static IReadOnlyList<TopicSpec> All { get; } =
+    [
+        new(Trades, 6, Compacted: false),
+        new(TradesDeadLetter, 1, Compacted: false),
+        new(TradesLate, 1, Compacted: false),
+        new(Volumes1m, 6, Compacted: true),
+    ];
+}
+
+/// <summary>A topic name, its partition count and whether it is log-compacted.</summary>
+public sealed record TopicSpec(string Name, int Partitions, bool Compacted);

@@ -1,0 +1,40 @@
+using System.Text.Json.Serialization;
+
+namespace BitcoinVolume.Contracts;
+
+/// <summary>The side of the TAKER (aggressor). Coinbase's own <c>side</c> field is the maker's: it is flipped on ingest.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TakerSide>))]
+public enum TakerSide
+{
+    [JsonStringEnumMemberName("buy")]
+    Buy,
+
+    [JsonStringEnumMemberName("sell")]
+    Sell,
+}
+
+/// <summary>
+/// One trade as it crosses topic <see cref="Topics.Trades"/> (key = <see cref="Product"/>).
+/// <see cref="Side"/> is always the taker's side.
+/// </summary>
+/// <param name="Product">Coinbase product id, e.g. <c>BTC-USD</c>.</param>
+/// <param name="TradeId">Coinbase trade id; contiguous per product.</param>
+/// <param name="Time">Event time of the trade (UTC).</param>
+/// <param name="Price">Quote currency per unit of base.</param>
+/// <param name="Size">Base quantity, always &gt; 0.</param>
+/// <param name="Side">Taker side.</param>
+public sealed record Trade(
+    string Product,
+    long TradeId,
+    DateTimeOffset Time,
+    decimal Price,
+    decimal Size,
+    TakerSide Side);
+
+/// <summary>A frame that could not be turned into trades, as it crosses <see cref="Topics.TradesDeadLetter"/>.</summary>
+/// <param name="Reason">Machine-readable reason, e.g. <c>malformed_json</c>.</param>
+/// <param name="Detail">Human-readable detail.</param>
+/// <param name="Source">Where the frame came from (e.g. <c>replay:/path:42</c>).</param>
+/// <param name="Raw">The raw frame text, as received (possibly truncated when oversized).</param>
+/// <param name="ReceivedAt">Wall-clock time the frame was received.</param>
+public sealed record DeadLetter(string Reason, string Detail, string Source, string Raw, DateTimeOffset ReceivedAt);

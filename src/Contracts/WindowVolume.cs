@@ -1,0 +1,53 @@
+namespace BitcoinVolume.Contracts;
+
+/// <summary>
+/// The FULL value of one 1-minute window for one product and one taker side, as it crosses
+/// <see cref="Topics.Volumes1m"/> (key = <see cref="Key"/>). A newer value replaces an older one; consumers keep the
+/// value with the highest <see cref="Version"/>.
+/// </summary>
+/// <param name="Product">Product id.</param>
+/// <param name="Side">Taker side.</param>
+/// <param name="WindowStart">Inclusive start (UTC, whole minute).</param>
+/// <param name="Trades">Number of trades.</param>
+/// <param name="BaseVolume">Σ size.</param>
+/// <param name="QuoteVolume">Σ price × size.</param>
+/// <param name="Open">Price of the trade with the lowest trade id.</param>
+/// <param name="High">Highest price.</param>
+/// <param name="Low">Lowest price.</param>
+/// <param name="Close">Price of the trade with the highest trade id.</param>
+/// <param name="FirstTradeId">Lowest trade id.</param>
+/// <param name="LastTradeId">Highest trade id.</param>
+/// <param name="Version">Grows with every change of the window's value; deterministic from its content.</param>
+/// <param name="Final">True once the window is past its grace period (a late trade may still correct it).</param>
+public sealed record WindowVolume(
+    string Product,
+    TakerSide Side,
+    DateTimeOffset WindowStart,
+    long Trades,
+    decimal BaseVolume,
+    decimal QuoteVolume,
+    decimal Open,
+    decimal High,
+    decimal Low,
+    decimal Close,
+    long FirstTradeId,
+    long LastTradeId,
+    long Version,
+    bool Final)
+{
+    /// <summary>Window length.</summary>
+    public static readonly TimeSpan Length = TimeSpan.FromMinutes(1);
+
+    /// <summary>Exclusive end of the window.</summary>
+    public DateTimeOffset WindowEnd => WindowStart + Length;
+
+    /// <summary>Volume-weighted average price, quote / base.</summary>
+    public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
+
+    /// <summary>The Kafka key: <c>product|side|window start (ISO-8601 UTC)</c>.</summary>
+    public string Key => KeyOf(Product, Side, WindowStart);
+
+    /// <summary>Builds the Kafka key for a window.</summary>
+    public static string KeyOf(string product, TakerSide side, DateTimeOffset windowStart) =>
+        $"{product}|{(side == TakerSide.Buy ? "buy" : "sell")}|{windowStart.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+}
