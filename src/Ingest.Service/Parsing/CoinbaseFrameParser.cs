@@ -1,0 +1,474 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.Ingest.Parsing;
+
+/// <summary>Limits the parser enforces on input.</summary>
+public sealed class FrameParserOptions
+{
+    /// <summary>Frames larger than this are dead-lettered as <see cref="DeadLetterReasons.OversizedFrame"/>.</summary>
+    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Trades timed before this are absurd (Coinbase opened in 2012).</summary>
+    public DateTimeOffset EarliestTradeTime { get; set; } = new(2012, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Trades timed further than this ahead of the wall clock are absurd.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>
+/// Turns raw Coinbase websocket frames — Exchange feed (<c>match</c>, <c>last_match</c>) and Advanced Trade
+/// (<c>market_trades</c> <c>snapshot</c>/<c>update</c>, several trades per frame) — into <see cref="Trade"/>s with the
+/// TAKER's side. Coinbase's <c>side</c> is the maker's on both feeds, so it is flipped here, in exactly one place.
+/// One forward pass of <see cref="Utf8JsonReader"/>, no reflection, no intermediate DOM. Never throws on input.
+/// </summary>
+public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider timeProvider)
+{
+    /// <summary>The label of trade frames from the Exchange feed.</summary>
+    public const string ExchangeFeed = "exchange";
+
+    /// <summary>The label of trade frames from the Advanced Trade feed.</summary>
+    public const string AdvancedTradeFeed = "advanced_trade";
+
+    private static readonly HashSet<string> IgnoredTypes = new(StringComparer.Ordinal)
+    {
+        "subscriptions", "heartbeat", "ticker", "l2update", "snapshot", "received", "open", "done", "change",
+        "activate", "status", "auction", "rfq_match", "full", "level2", "level3",
+    };
+
+    private static readonly HashSet<string> IgnoredChannels = new(StringComparer.Ordinal)
+    {
+        "subscriptions", "heartbeats", "ticker", "ticker_batch", "l2_data", "level2", "status", "candles", "user",
+        "futures_balance_summary",
+    };
+
+    public CoinbaseFrameParser()
+        : this(new FrameParserOptions(), TimeProvider.System)
+    {
+    }
+
+    /// <summary>Parses one frame, appending its trades to <paramref name="trades"/>.</summary>
+    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades)
+    {
+        ArgumentNullException.ThrowIfNull(trades);
+        if (frame.Length > options.MaxFrameBytes)
+        {
+            return FrameResult.Invalid(DeadLetterReasons.OversizedFrame, $"frame of {frame.Length} bytes exceeds {options.MaxFrameBytes}");
+        }
+
+        var start = trades.Count;
+        try
+        {
+            var result = ParseCore(frame, trades, start);
+            if (result.Kind != FrameKind.Trades && result.Trades == 0)
+            {
+                trades.RemoveRange(start, trades.Count - start);
+            }
+
+            return result;
+        }
+        catch (JsonException e)
+        {
+            trades.RemoveRange(start, trades.Count - start);
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader throws InvalidOperationException for a token of an unexpected kind (e.g. a number read as a string).
+            trades.RemoveRange(start, trades.Count - start);
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
+        }
+    }
+
+    /// <summary>Parses a frame given as text.</summary>
+    public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);
+
+    private FrameResult ParseCore(ReadOnlySpan<byte> frame, List<Trade> trades, int start)
+    {
+        var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 64 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, "frame is not a JSON object");
+        }
+
+        string? type = null, channel = null;
+        var match = default(RawTrade);
+        FrameResult? eventsError = null;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("type"u8))
+            {
+                type = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("channel"u8))
+            {
+                channel = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("events"u8))
+            {
+                reader.Read();
+                eventsError = ReadEvents(ref reader, trades);
+            }
+            else if (!match.TryReadField(ref reader))
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        // Confirms the rest of the frame is well-formed JSON (the loop stops at the closing brace).
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, "trailing data after the frame's object");
+        }
+
+        if (channel is not null)
+        {
+            if (channel == "market_trades")
+            {
+                var added = trades.Count - start;
+                return eventsError is { } error ? error with { Trades = added } : new FrameResult(FrameKind.Trades, added, AdvancedTradeFeed);
+            }
+
+            return IgnoredChannels.Contains(channel)
+                ? FrameResult.Ignored(channel)
+                : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown channel '{Truncate(channel)}'");
+        }
+
+        switch (type)
+        {
+            case "match" or "last_match":
+                trades.RemoveRange(start, trades.Count - start);
+                if (!match.TryBuild(options, timeProvider, out var trade, out var invalid))
+                {
+                    return invalid;
+                }
+
+                trades.Add(trade);
+                return new FrameResult(FrameKind.Trades, 1, ExchangeFeed);
+            case "error":
+                return FrameResult.Invalid(DeadLetterReasons.CoinbaseError, "Coinbase sent an error frame");
+            case null:
+                return FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has neither 'type' nor 'channel'");
+            default:
+                return IgnoredTypes.Contains(type)
+                    ? FrameResult.Ignored(type)
+                    : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown type '{Truncate(type)}'");
+        }
+    }
+
+    /// <summary>Reads <c>events: [{type, trades: [...]}]</c>; returns the first error (good trades are still kept).</summary>
+    private FrameResult? ReadEvents(ref Utf8JsonReader reader, List<Trade> trades)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, "'events' is not an array");
+        }
+
+        FrameResult? firstError = null;
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                firstError ??= FrameResult.Invalid(DeadLetterReasons.MalformedJson, "an event is not an object");
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!reader.ValueTextEquals("trades"u8))
+                {
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
+
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    reader.Skip();
+                    firstError ??= FrameResult.Invalid(DeadLetterReasons.MalformedJson, "'trades' is not an array");
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    var raw = default(RawTrade);
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                        {
+                            if (!raw.TryReadField(ref reader))
+                            {
+                                reader.Read();
+                                reader.Skip();
+                            }
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+
+                    if (raw.TryBuild(options, timeProvider, out var trade, out var invalid))
+                    {
+                        trades.Add(trade);
+                    }
+                    else
+                    {
+                        firstError ??= invalid with { Detail = $"trade #{index}: {invalid.Detail}" };
+                    }
+
+                    index++;
+                }
+            }
+        }
+
+        return firstError;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
+
+    /// <summary>The trade fields shared by both feeds, as raw UTF-8 slices until validated.</summary>
+    private ref struct RawTrade
+    {
+        private long tradeId;
+        private bool hasTradeId;
+        private bool tradeIdInvalid;
+        private string? product;
+        private string? side;
+        private decimal size;
+        private decimal price;
+        private bool hasSize;
+        private bool hasPrice;
+        private bool numberInvalid;
+        private DateTimeOffset time;
+        private bool hasTime;
+        private bool timeInvalid;
+
+        /// <summary>Reads the property the reader is on if it is a trade field; false (reader unmoved) otherwise.</summary>
+        public bool TryReadField(ref Utf8JsonReader reader)
+        {
+            if (reader.ValueTextEquals("trade_id"u8))
+            {
+                reader.Read();
+                hasTradeId = true;
+                tradeIdInvalid = !(reader.TokenType switch
+                {
+                    JsonTokenType.Number => reader.TryGetInt64(out tradeId),
+                    JsonTokenType.String when !reader.ValueIsEscaped => Utf8Parser.TryParse(reader.ValueSpan, out tradeId, out var used) && used == reader.ValueSpan.Length,
+                    _ => false,
+                });
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("product_id"u8))
+            {
+                product = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("side"u8))
+            {
+                side = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("size"u8))
+            {
+                numberInvalid |= !ReadDecimal(ref reader, out size, out hasSize);
+            }
+            else if (reader.ValueTextEquals("price"u8))
+            {
+                numberInvalid |= !ReadDecimal(ref reader, out price, out hasPrice);
+            }
+            else if (reader.ValueTextEquals("time"u8))
+            {
+                reader.Read();
+                hasTime = true;
+                timeInvalid = !(reader.TokenType == JsonTokenType.String && TryGetTime(ref reader, out time));
+                reader.Skip();
+            }
+            else
+            {
+                return false;
+            }
+
+            return true;
+        }
+
+        public readonly bool TryBuild(FrameParserOptions options, TimeProvider clock, out Trade trade, out FrameResult invalid)
+        {
+            trade = null!;
+            invalid = default;
+            if (!hasTradeId || product is null || side is null || !hasSize || !hasPrice || !hasTime)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.MissingField, $"missing {MissingFields()}");
+                return false;
+            }
+
+            if (tradeIdInvalid || tradeId < 0)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidNumber, "trade_id is not a non-negative integer");
+                return false;
+            }
+
+            var (sizeValue, priceValue) = (size, price);
+            if (numberInvalid)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidNumber, "size or price is not a decimal number");
+                return false;
+            }
+
+            if (sizeValue <= 0)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.NonPositiveSize, $"size {sizeValue} is not positive");
+                return false;
+            }
+
+            if (priceValue <= 0)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.NonPositivePrice, $"price {priceValue} is not positive");
+                return false;
+            }
+
+            // Coinbase's side is the MAKER's: a maker "sell" was hit by a taker BUY.
+            TakerSide taker;
+            if (side is "sell" or "SELL")
+            {
+                taker = TakerSide.Buy;
+            }
+            else if (side is "buy" or "BUY")
+            {
+                taker = TakerSide.Sell;
+            }
+            else
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidSide, $"side '{Truncate(side)}' is neither buy nor sell");
+                return false;
+            }
+
+            if (timeInvalid)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidTime, "time is not an ISO-8601 timestamp");
+                return false;
+            }
+
+            if (time < options.EarliestTradeTime || time > clock.GetUtcNow() + options.MaxClockSkew)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.AbsurdTime, $"time {time:O} is outside the plausible range");
+                return false;
+            }
+
+            if (product.Length is 0 or > 64)
+            {
+                invalid = FrameResult.Invalid(DeadLetterReasons.MissingField, "product_id is empty or too long");
+                return false;
+            }
+
+            trade = new Trade(product, tradeId, time, priceValue, sizeValue, taker);
+            return true;
+        }
+
+        private readonly string MissingFields()
+        {
+            var names = new List<string>(6);
+            if (!hasTradeId)
+            {
+                names.Add("trade_id");
+            }
+
+            if (product is null)
+            {
+                names.Add("product_id");
+            }
+
+            if (side is null)
+            {
+                names.Add("side");
+            }
+
+            if (!hasSize)
+            {
+                names.Add("size");
+            }
+
+            if (!hasPrice)
+            {
+                names.Add("price");
+            }
+
+            if (!hasTime)
+            {
+                names.Add("time");
+            }
+
+            return string.Join(", ", names);
+        }
+
+        /// <summary>Reads a decimal given as a JSON string (Coinbase's form) or number; false when present but not a decimal.</summary>
+        private static bool ReadDecimal(ref Utf8JsonReader reader, out decimal value, out bool present)
+        {
+            reader.Read();
+            value = 0;
+            present = reader.TokenType is not JsonTokenType.Null;
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number && !reader.ValueIsEscaped)
+            {
+                var text = reader.ValueSpan;
+                return !text.IsEmpty && Utf8Parser.TryParse(text, out value, out var used) && used == text.Length;
+            }
+
+            reader.Skip();
+            return !present;
+        }
+
+        private static bool TryGetTime(ref Utf8JsonReader reader, out DateTimeOffset value)
+        {
+            if (reader.TryGetDateTimeOffset(out value))
+            {
+                value = value.ToUniversalTime();
+                return true;
+            }
+
+            // Advanced Trade can send more fractional digits (nanoseconds) than DateTimeOffset keeps: cut them to 7.
+            var text = reader.GetString();
+            if (text is null)
+            {
+                return false;
+            }
+
+            var dot = text.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 0)
+            {
+                return false;
+            }
+
+            var end = dot + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end]))
+            {
+                end++;
+            }
+
+            var trimmed = string.Concat(text.AsSpan(0, Math.Min(end, dot + 8)), text.AsSpan(end));
+            if (DateTimeOffset.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out value))
+            {
+                return true;
+            }
+
+            return false;
+        }
+    }
+}

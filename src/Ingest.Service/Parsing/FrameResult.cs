@@ -1,0 +1,46 @@
+namespace BitcoinVolume.Ingest.Parsing;
+
+/// <summary>What a frame was, once parsed.</summary>
+public enum FrameKind
+{
+    /// <summary>A trade frame: its trades were appended to the output list.</summary>
+    Trades,
+
+    /// <summary>A frame of a channel that carries no trades (ticker, level2, subscriptions, heartbeats…): counted, skipped.</summary>
+    Ignored,
+
+    /// <summary>A frame that cannot be (fully) turned into trades: counted, logged and dead-lettered with <see cref="FrameResult.Reason"/>.</summary>
+    Invalid,
+}
+
+/// <summary>
+/// The outcome of parsing one raw websocket frame. A multi-trade frame with one bad trade is <see cref="FrameKind.Invalid"/>
+/// AND still yields its good trades (so nothing good is lost, and the bad part is dead-lettered).
+/// </summary>
+/// <param name="Kind">What the frame was.</param>
+/// <param name="Trades">How many trades were appended.</param>
+/// <param name="Label">For ignored frames the channel/type (e.g. <c>l2update</c>); for trade frames the feed.</param>
+/// <param name="Reason">For invalid frames a machine-readable reason (see <see cref="DeadLetterReasons"/>).</param>
+/// <param name="Detail">For invalid frames a human-readable detail.</param>
+public readonly record struct FrameResult(FrameKind Kind, int Trades, string Label, string? Reason = null, string? Detail = null)
+{
+    public static FrameResult Ignored(string label) => new(FrameKind.Ignored, 0, label);
+
+    public static FrameResult Invalid(string reason, string detail, int trades = 0) => new(FrameKind.Invalid, trades, reason, reason, detail);
+}
+
+/// <summary>Reasons a frame is dead-lettered. They are metric tag values and the key of the dead-letter record.</summary>
+public static class DeadLetterReasons
+{
+    public const string MalformedJson = "malformed_json";
+    public const string OversizedFrame = "oversized_frame";
+    public const string UnknownType = "unknown_type";
+    public const string CoinbaseError = "coinbase_error";
+    public const string MissingField = "missing_field";
+    public const string InvalidNumber = "invalid_number";
+    public const string NonPositiveSize = "non_positive_size";
+    public const string NonPositivePrice = "non_positive_price";
+    public const string InvalidSide = "invalid_side";
+    public const string InvalidTime = "invalid_time";
+    public const string AbsurdTime = "absurd_time";
+}

@@ -1,0 +1,13 @@
+namespace BitcoinVolume.Ingest.Sources;
+
+/// <summary>One raw websocket text frame (UTF-8) and where it came from (for dead-letter records and logs).</summary>
+public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin);
+
+/// <summary>A stream of raw frames: a replay file, a live Coinbase socket, or a synthetic generator.</summary>
+public interface IFrameSource
+{
+    /// <summary>What this source is, for logs.</summary>
+    string Description { get; }
+
+    IAsyncEnumerable<RawFrame> ReadFramesAsync(CancellationToken cancellationToken);
+}
