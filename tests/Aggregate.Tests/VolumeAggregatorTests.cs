@@ -1,0 +1,141 @@
+using BitcoinVolume.Aggregate.Windowing;
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.Aggregate.Tests;
+
+public class VolumeAggregatorTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 8, 9, 21, 4, 0, TimeSpan.Zero);
+
+    private static Trade T(long id, double seconds, decimal price, decimal size, TakerSide side = TakerSide.Buy, string product = "BTC-USD") =>
+        new(product, id, T0.AddSeconds(seconds), price, size, side);
+
+    [Fact]
+    public void One_window_sums_exactly_and_takes_open_close_by_trade_id()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(12, 30, 101.5m, 0.1m)));
+        Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(10, 10, 100m, 0.2m)));
+        Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(11, 20, 99.25m, 0.00000001m)));
+
+        var window = Assert.Single(aggregator.TakeChanges());
+
+        Assert.Equal(
+            new WindowVolume("BTC-USD", TakerSide.Buy, T0, 3, 0.30000001m, (101.5m * 0.1m) + (100m * 0.2m) + (99.25m * 0.00000001m), 100m, 101.5m, 99.25m, 101.5m, 10, 12, Version: 6, Final: false),
+            window);
+        Assert.Equal(window.QuoteVolume / window.BaseVolume, window.Vwap);
+        Assert.Empty(aggregator.TakeChanges());
+    }
+
+    [Fact]
+    public void Buy_and_sell_and_products_and_minutes_are_separate_windows()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        aggregator.Apply(T(1, 1, 10m, 1m, TakerSide.Buy));
+        aggregator.Apply(T(2, 2, 10m, 2m, TakerSide.Sell));
+        aggregator.Apply(T(3, 61, 10m, 3m, TakerSide.Buy));
+        aggregator.Apply(T(1, 1, 10m, 4m, TakerSide.Buy, "ETH-USD"));
+
+        var windows = aggregator.TakeChanges();
+
+        Assert.Equal(4, windows.Count);
+        Assert.Equal(
+            [("BTC-USD", TakerSide.Buy, T0, 1m), ("BTC-USD", TakerSide.Buy, T0.AddMinutes(1), 3m), ("BTC-USD", TakerSide.Sell, T0, 2m), ("ETH-USD", TakerSide.Buy, T0, 4m)],
+            windows.Select(w => (w.Product, w.Side, w.WindowStart, w.BaseVolume)).OrderBy(x => x.Product, StringComparer.Ordinal).ThenBy(x => x.Side).ThenBy(x => x.WindowStart));
+    }
+
+    [Fact]
+    public void Duplicate_trade_ids_count_once()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(5, 1, 10m, 1m)));
+        Assert.Equal(ApplyOutcome.Duplicate, aggregator.Apply(T(5, 1, 10m, 1m)));
+        Assert.Equal(1, Assert.Single(aggregator.TakeChanges()).Trades);
+        Assert.Equal(ApplyOutcome.Duplicate, aggregator.Apply(T(5, 1, 10m, 1m)));
+        Assert.Empty(aggregator.TakeChanges());
+    }
+
+    [Fact]
+    public void A_window_becomes_final_when_the_watermark_passes_its_end_plus_grace()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions { Grace = TimeSpan.FromSeconds(5) });
+        aggregator.Apply(T(1, 10, 10m, 1m));
+        aggregator.TakeChanges();
+
+        aggregator.Apply(T(2, 64, 10m, 1m)); // watermark = 59 s: first window still open
+        Assert.All(aggregator.TakeChanges(), w => Assert.False(w.Final));
+
+        aggregator.Apply(T(3, 65, 10m, 1m)); // watermark = 60 s = end of the first window
+        var changes = aggregator.TakeChanges();
+        var first = Assert.Single(changes, w => w.WindowStart == T0);
+        Assert.True(first.Final);
+        Assert.Equal(3, first.Version); // 1 trade * 2 + final
+        Assert.False(Assert.Single(changes, w => w.WindowStart == T0.AddMinutes(1)).Final);
+    }
+
+    [Fact]
+    public void A_late_trade_within_retention_corrects_a_final_window_with_a_higher_version()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        aggregator.Apply(T(1, 10, 10m, 1m));
+        aggregator.Apply(T(3, 600, 10m, 1m));
+        var before = Assert.Single(aggregator.TakeChanges(), w => w.WindowStart == T0);
+        Assert.True(before.Final);
+
+        Assert.Equal(ApplyOutcome.Correction, aggregator.Apply(T(2, 20, 12m, 2m)));
+
+        var after = Assert.Single(aggregator.TakeChanges());
+        Assert.True(after.Final);
+        Assert.True(after.Version > before.Version);
+        Assert.Equal((2L, 3m, 34m, 12m), (after.Trades, after.BaseVolume, after.QuoteVolume, after.Close));
+    }
+
+    [Fact]
+    public void A_trade_older_than_retention_is_too_late_and_changes_nothing()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions { Retention = TimeSpan.FromHours(1) });
+        aggregator.Apply(T(100, 3 * 3600, 10m, 1m));
+        aggregator.TakeChanges();
+
+        Assert.Equal(ApplyOutcome.TooLate, aggregator.Apply(T(1, 0, 10m, 1m)));
+        Assert.Empty(aggregator.TakeChanges());
+    }
+
+    [Fact]
+    public void Windows_beyond_retention_are_pruned_from_state()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions { Retention = TimeSpan.FromHours(1) });
+        aggregator.Apply(T(1, 0, 10m, 1m));
+        aggregator.Apply(T(2, 1800, 10m, 1m));
+        aggregator.TakeChanges();
+        Assert.Equal(2, aggregator.WindowCount);
+
+        aggregator.Apply(T(3, 4000, 10m, 1m)); // horizon = 4000 - 5 - 3600 = 395 s: the first window (ends at 60 s) goes
+        aggregator.TakeChanges();
+
+        Assert.Equal(2, aggregator.WindowCount);
+        Assert.Equal(ApplyOutcome.TooLate, aggregator.Apply(T(4, 30, 10m, 1m)));
+    }
+
+    [Fact]
+    public void Replaying_a_months_old_recording_is_never_judged_late_by_the_wall_clock()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        var old = new Trade("BTC-USD", 1, new DateTimeOffset(2021, 4, 17, 16, 43, 0, TimeSpan.Zero), 1m, 1m, TakerSide.Buy);
+        Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(old));
+        Assert.False(Assert.Single(aggregator.TakeChanges()).Final);
+    }
+
+    [Fact]
+    public void Finalizing_at_the_end_of_input_marks_every_window_final()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        aggregator.Apply(T(1, 1, 10m, 1m));
+        aggregator.Apply(T(2, 61, 10m, 1m));
+        aggregator.TakeChanges();
+
+        aggregator.AdvanceWatermark(DateTimeOffset.MaxValue);
+
+        Assert.All(aggregator.TakeChanges(), w => Assert.True(w.Final));
+    }
+}
