@@ -1,0 +1,44 @@
+using System.Diagnostics.Metrics;
+using BitcoinVolume.Aggregate.Windowing;
+
+namespace BitcoinVolume.Aggregate;
+
+/// <summary>The service's OpenTelemetry instruments (meter <c>BitcoinVolume.Aggregate</c>).</summary>
+public sealed class AggregateMetrics
+{
+    public const string MeterName = "BitcoinVolume.Aggregate";
+
+    private readonly Counter<long> records;
+    private readonly Counter<long> outcomes;
+    private readonly Counter<long> windowsEmitted;
+    private readonly Counter<long> badRecords;
+    private readonly Histogram<int> batchSize;
+
+    public AggregateMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        records = meter.CreateCounter<long>("aggregate.records", "{record}", "Trade records consumed.");
+        outcomes = meter.CreateCounter<long>("aggregate.trades", "{trade}", "Trades by outcome: counted, correction, duplicate, too_late.");
+        windowsEmitted = meter.CreateCounter<long>("aggregate.windows.emitted", "{window}", "Window values produced to volumes.1m.");
+        badRecords = meter.CreateCounter<long>("aggregate.records.bad", "{record}", "Records on trades that could not be read (dead-lettered).");
+        batchSize = meter.CreateHistogram<int>("aggregate.batch.size", "{record}", "Records per processed batch.");
+    }
+
+    public void Batch(int size)
+    {
+        records.Add(size);
+        batchSize.Record(size);
+    }
+
+    public void Outcome(ApplyOutcome outcome) => outcomes.Add(1, new KeyValuePair<string, object?>("outcome", outcome switch
+    {
+        ApplyOutcome.Counted => "counted",
+        ApplyOutcome.Correction => "correction",
+        ApplyOutcome.Duplicate => "duplicate",
+        _ => "too_late",
+    }));
+
+    public void WindowsEmitted(int count) => windowsEmitted.Add(count);
+
+    public void BadRecord() => badRecords.Add(1);
+}
