@@ -1,2 +1,22 @@
+// The data flow, as in the README:
+//   Coinbase ws | replay file ─► ingest ─► [trades] ─► aggregate ─► [volumes.1m] ─► sink ─► SQLite ─► HTTP API :8080
 var builder = DistributedApplication.CreateBuilder(args);
+
+// Kafka: the cluster named by ConnectionStrings:kafka, or else a development broker (librdkafka mock, in memory).
+var kafka = builder.AddKafkaOrDevelopmentBroker();
+
+var ingest = builder.AddProject<Projects.Ingest_Service>("ingest")
+    .WithKafka(kafka)
+    .WithIngestSettings(builder.Configuration);
+
+var aggregate = builder.AddProject<Projects.Aggregate_Service>("aggregate")
+    .WithKafka(kafka)
+    .WaitFor(ingest);
+
+builder.AddProject<Projects.Sink_Service>("sink")
+    .WithKafka(kafka)
+    .WithVolumesDatabase(builder)
+    .WithExternalHttpEndpoints()
+    .WaitFor(aggregate);
+
 builder.Build().Run();

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Aspire.Hosting;
+
+public static class ServiceSettingsExtensions
+{
+    /// <summary>
+    /// Passes <c>Ingest:Source</c> (e.g. <c>replay:PATH</c>; a relative path is taken from the current folder) and
+    /// <c>Ingest:Products</c> (comma-separated) given to the AppHost on to Ingest.Service.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IConfiguration configuration)
+    {
+        if (configuration["Ingest:Source"] is { Length: > 0 } source)
+        {
+            if (source.StartsWith("replay:", StringComparison.Ordinal))
+            {
+                source = "replay:" + Path.GetFullPath(source["replay:".Length..]);
+            }
+
+            ingest.WithEnvironment("Ingest__Source", source);
+        }
+
+        var products = configuration["Ingest:Products"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? configuration.GetSection("Ingest:Products").Get<string[]>()
+            ?? [];
+        for (var i = 0; i < products.Length; i++)
+        {
+            ingest.WithEnvironment($"Ingest__Products__{i}", products[i]);
+        }
+
+        return ingest;
+    }
+
+    /// <summary>
+    /// Gives Sink.Service <c>ConnectionStrings:volumes</c>: the AppHost's own value if set, else a SQLite file
+    /// <c>data/volumes.db</c> at the repository root.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithVolumesDatabase(this IResourceBuilder<ProjectResource> sink, IDistributedApplicationBuilder builder)
+    {
+        var connection = builder.Configuration.GetConnectionString("volumes") is { Length: > 0 } configured
+            ? configured
+            : $"Data Source={Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db"))}";
+        return sink.WithEnvironment("ConnectionStrings__volumes", connection);
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test of BitcoinVolume on a fresh machine: installs what the tests need, then `dotnet test`.
+# Usage: ./test.sh [extra dotnet test arguments]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Prerequisites. The development Kafka broker is started by the tests themselves (in-process or through the AppHost);
+# nothing else is needed yet. Debian packages (postgresql, chromium) will be installed here when tests need them.
+command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 is required (https://dot.net)" >&2; exit 1; }
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test BitcoinVolume.sln --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+
+# One plain closing line for the whole run, summed over the test assemblies.
+awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+     END { gsub(",", "", p); printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$status"
