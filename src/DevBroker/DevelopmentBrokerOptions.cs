@@ -1,0 +1,73 @@
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.DevBroker;
+
+/// <summary>Settings of the development broker (configuration section <c>DevBroker</c>).</summary>
+public sealed class DevelopmentBrokerOptions
+{
+    /// <summary>The configuration section the host binds: <c>DevBroker:Port</c>, <c>DevBroker:Host</c>,
+    /// <c>DevBroker:GroupInitialRebalanceDelay</c>.</summary>
+    public const string SectionName = "DevBroker";
+
+    /// <summary>The default Kafka port, which clients use when nothing else is configured.</summary>
+    public const int DefaultPort = 9092;
+
+    /// <summary>The fixed port clients connect to (and the broker advertises); 0 picks a free one.</summary>
+    public int Port { get; set; } = DefaultPort;
+
+    /// <summary>The address the broker listens on and advertises; keep it a loopback address.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// The broker's <c>group.initial.rebalance.delay.ms</c> for classic-protocol consumer groups. Zero (the default here;
+    /// real Kafka uses 3 s) lets the first member of a group get its assignment without waiting for others to join.
+    /// </summary>
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The topics created at start, with their partition counts (the mock cannot create topics later through the admin API).</summary>
+    public IReadOnlyList<TopicSpec> Topics { get; set; } = BitcoinVolume.Contracts.Topics.All;
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"{SectionName}:Port must be between 0 and 65535 (0 picks a free port), not {Port}.", nameof(Port));
+        }
+
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException($"{SectionName}:Host must be an address to listen on, e.g. 127.0.0.1.", nameof(Host));
+        }
+
+        if (GroupInitialRebalanceDelay < TimeSpan.Zero || GroupInitialRebalanceDelay.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentException($"{SectionName}:GroupInitialRebalanceDelay must be a non-negative time span, not {GroupInitialRebalanceDelay}.",
+                nameof(GroupInitialRebalanceDelay));
+        }
+
+        if (Topics is null || Topics.Count == 0)
+        {
+            throw new ArgumentException("The development broker needs at least one topic.", nameof(Topics));
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var topic in Topics)
+        {
+            if (topic is null || string.IsNullOrWhiteSpace(topic.Name))
+            {
+                throw new ArgumentException("Every topic needs a name.", nameof(Topics));
+            }
+
+            if (topic.Partitions < 1)
+            {
+                throw new ArgumentException($"Topic '{topic.Name}' needs at least one partition, not {topic.Partitions}.", nameof(Topics));
+            }
+
+            if (!names.Add(topic.Name))
+            {
+                throw new ArgumentException($"Topic '{topic.Name}' is listed twice.", nameof(Topics));
+            }
+        }
+    }
+}
