@@ -1,0 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BitcoinVolume.Sink.Model;
+
+namespace BitcoinVolume.Sink.Apis;
+
+/// <summary>Source-generated JSON metadata for the API's types (camelCase; decimals as JSON numbers, full precision).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(VolumeBar[]))]
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class SinkJsonContext : JsonSerializerContext;

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Sink.Consumer;
+
+/// <summary>Turns a <c>volumes.1m</c> record value into a <see cref="WindowVolume"/>, or says why it cannot.</summary>
+internal static class WindowRecordDecoder
+{
+    /// <summary>Decodes and validates one value. On failure returns <see langword="false"/> with a short machine-readable reason.</summary>
+    public static bool TryDecode(
+        byte[]? value, string topic, out WindowVolume? window, out string reason, out string detail)
+    {
+        window = null;
+        if (value is null)
+        {
+            (reason, detail) = ("tombstone", "null value");
+            return false;
+        }
+
+        try
+        {
+            window = ContractSerializers.WindowDeserializer.Deserialize(
+                value, isNull: false, new SerializationContext(MessageComponentType.Value, topic));
+        }
+        catch (JsonException e)
+        {
+            (reason, detail) = ("malformed_json", e.Message);
+            return false;
+        }
+        catch (InvalidDataException e)
+        {
+            (reason, detail) = ("empty_value", e.Message);
+            return false;
+        }
+        catch (NotSupportedException e)
+        {
+            (reason, detail) = ("malformed_json", e.Message);
+            return false;
+        }
+
+        (reason, detail) = Validate(window);
+        if (reason.Length > 0)
+        {
+            window = null;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static (string Reason, string Detail) Validate(WindowVolume w)
+    {
+        if (string.IsNullOrWhiteSpace(w.Product))
+        {
+            return ("missing_product", "product is missing or blank");
+        }
+
+        if (!Enum.IsDefined(w.Side))
+        {
+            return ("invalid_side", $"side {(int)w.Side} is neither buy nor sell");
+        }
+
+        if (w.WindowStart.UtcTicks % WindowVolume.Length.Ticks != 0)
+        {
+            return ("unaligned_window", $"windowStart {w.WindowStart:O} is not a whole minute");
+        }
+
+        if (w.Trades < 0 || w.Version < 0)
+        {
+            return ("negative_count", $"trades {w.Trades}, version {w.Version}");
+        }
+
+        return (string.Empty, string.Empty);
+    }
+}

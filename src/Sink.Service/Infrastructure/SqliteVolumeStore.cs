@@ -1,0 +1,276 @@
+using System.Globalization;
+using BitcoinVolume.Contracts;
+using Microsoft.Data.Sqlite;
+
+namespace BitcoinVolume.Sink.Infrastructure;
+
+/// <summary>
+/// <see cref="IVolumeStore"/> on an embedded SQLite file (WAL journal, <c>synchronous=NORMAL</c>).
+/// Decimals are stored as TEXT in invariant culture so they round-trip exactly (SQLite REAL is a double: never used).
+/// Times are unix seconds (UTC).
+/// </summary>
+public sealed class SqliteVolumeStore : IVolumeStore
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS volumes_1m (
+            product        TEXT    NOT NULL CHECK (length(product) > 0),
+            side           TEXT    NOT NULL CHECK (side IN ('buy', 'sell')),
+            window_start   INTEGER NOT NULL,
+            trades         INTEGER NOT NULL CHECK (trades >= 0),
+            base_volume    TEXT    NOT NULL,
+            quote_volume   TEXT    NOT NULL,
+            open           TEXT    NOT NULL,
+            high           TEXT    NOT NULL,
+            low            TEXT    NOT NULL,
+            close          TEXT    NOT NULL,
+            first_trade_id INTEGER NOT NULL,
+            last_trade_id  INTEGER NOT NULL,
+            version        INTEGER NOT NULL,
+            final          INTEGER NOT NULL CHECK (final IN (0, 1)),
+            updated_at     INTEGER NOT NULL,
+            PRIMARY KEY (product, side, window_start)
+        ) WITHOUT ROWID;
+        """;
+
+    private const string UpsertSql = """
+        INSERT INTO volumes_1m (product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+                                first_trade_id, last_trade_id, version, final, updated_at)
+        VALUES ($product, $side, $window_start, $trades, $base_volume, $quote_volume, $open, $high, $low, $close,
+                $first_trade_id, $last_trade_id, $version, $final, $updated_at)
+        ON CONFLICT (product, side, window_start) DO UPDATE SET
+            trades = excluded.trades,
+            base_volume = excluded.base_volume,
+            quote_volume = excluded.quote_volume,
+            open = excluded.open,
+            high = excluded.high,
+            low = excluded.low,
+            close = excluded.close,
+            first_trade_id = excluded.first_trade_id,
+            last_trade_id = excluded.last_trade_id,
+            version = excluded.version,
+            final = excluded.final,
+            updated_at = excluded.updated_at
+        WHERE excluded.version > volumes_1m.version;
+        """;
+
+    // `side IN (...)` lets SQLite seek the primary key (product, side, window_start) once per side instead of scanning
+    // every row of the product; the sort of the (bounded) result is cheap.
+    private const string RangeSql = """
+        SELECT product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+               first_trade_id, last_trade_id, version, final
+        FROM volumes_1m
+        WHERE product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
+        ORDER BY window_start, side;
+        """;
+
+    // One index seek per product (a skip scan): cheap even with millions of rows.
+    private const string NextProductSql = "SELECT MIN(product) FROM volumes_1m WHERE product > $after;";
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _timeProvider;
+    private readonly Lock _initLock = new();
+    private volatile bool _initialized;
+
+    public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
+        {
+            throw new ArgumentException("The volume store needs a database file (Data Source=path/volumes.db).", nameof(connectionString));
+        }
+
+        _connectionString = builder.ToString();
+        DatabasePath = Path.GetFullPath(builder.DataSource);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        if (windows.Count == 0)
+        {
+            return 0;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = UpsertSql;
+        var product = command.Parameters.Add("$product", SqliteType.Text);
+        var side = command.Parameters.Add("$side", SqliteType.Text);
+        var windowStart = command.Parameters.Add("$window_start", SqliteType.Integer);
+        var trades = command.Parameters.Add("$trades", SqliteType.Integer);
+        var baseVolume = command.Parameters.Add("$base_volume", SqliteType.Text);
+        var quoteVolume = command.Parameters.Add("$quote_volume", SqliteType.Text);
+        var open = command.Parameters.Add("$open", SqliteType.Text);
+        var high = command.Parameters.Add("$high", SqliteType.Text);
+        var low = command.Parameters.Add("$low", SqliteType.Text);
+        var close = command.Parameters.Add("$close", SqliteType.Text);
+        var firstTradeId = command.Parameters.Add("$first_trade_id", SqliteType.Integer);
+        var lastTradeId = command.Parameters.Add("$last_trade_id", SqliteType.Integer);
+        var version = command.Parameters.Add("$version", SqliteType.Integer);
+        var final = command.Parameters.Add("$final", SqliteType.Integer);
+        var updatedAt = command.Parameters.Add("$updated_at", SqliteType.Integer);
+        updatedAt.Value = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        command.Prepare();
+
+        var changed = 0;
+        foreach (var w in windows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            product.Value = w.Product;
+            side.Value = SideToText(w.Side);
+            windowStart.Value = w.WindowStart.ToUnixTimeSeconds();
+            trades.Value = w.Trades;
+            baseVolume.Value = DecimalToText(w.BaseVolume);
+            quoteVolume.Value = DecimalToText(w.QuoteVolume);
+            open.Value = DecimalToText(w.Open);
+            high.Value = DecimalToText(w.High);
+            low.Value = DecimalToText(w.Low);
+            close.Value = DecimalToText(w.Close);
+            firstTradeId.Value = w.FirstTradeId;
+            lastTradeId.Value = w.LastTradeId;
+            version.Value = w.Version;
+            final.Value = w.Final ? 1 : 0;
+            changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    public async Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = RangeSql;
+        command.Parameters.Add("$product", SqliteType.Text).Value = product;
+        // Window starts are whole seconds: start >= t  <=>  start >= ceil(t), for both bounds.
+        command.Parameters.Add("$from", SqliteType.Integer).Value = CeilingUnixSeconds(fromInclusive);
+        command.Parameters.Add("$to", SqliteType.Integer).Value = CeilingUnixSeconds(toExclusive);
+
+        var rows = new List<WindowVolume>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new WindowVolume(
+                Product: reader.GetString(0),
+                Side: TextToSide(reader.GetString(1)),
+                WindowStart: DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)),
+                Trades: reader.GetInt64(3),
+                BaseVolume: TextToDecimal(reader.GetString(4)),
+                QuoteVolume: TextToDecimal(reader.GetString(5)),
+                Open: TextToDecimal(reader.GetString(6)),
+                High: TextToDecimal(reader.GetString(7)),
+                Low: TextToDecimal(reader.GetString(8)),
+                Close: TextToDecimal(reader.GetString(9)),
+                FirstTradeId: reader.GetInt64(10),
+                LastTradeId: reader.GetInt64(11),
+                Version: reader.GetInt64(12),
+                Final: reader.GetInt64(13) != 0));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = NextProductSql;
+        var after = command.Parameters.Add("$after", SqliteType.Text);
+        after.Value = string.Empty;
+        command.Prepare();
+
+        var products = new List<string>();
+        while (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string next)
+        {
+            products.Add(next);
+            after.Value = next;
+        }
+
+        return products;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        EnsureInitialized();
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Per connection: WAL + NORMAL loses at most the last commits on power loss, never consistency.
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private void EnsureInitialized()
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        lock (_initLock)
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            if (Path.GetDirectoryName(DatabasePath) is { Length: > 0 } directory)
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // journal_mode=WAL is persistent in the file; readers (the API) never block the writer (the consumer).
+            command.CommandText = "PRAGMA journal_mode = WAL;\n" + Schema;
+            command.ExecuteNonQuery();
+            _initialized = true;
+        }
+    }
+
+    private static long CeilingUnixSeconds(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var remainder);
+        return remainder > 0 ? seconds + 1 : seconds;
+    }
+
+    internal static string SideToText(TakerSide side) => side switch
+    {
+        TakerSide.Buy => "buy",
+        TakerSide.Sell => "sell",
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "Unknown taker side."),
+    };
+
+    private static TakerSide TextToSide(string text) => text switch
+    {
+        "buy" => TakerSide.Buy,
+        "sell" => TakerSide.Sell,
+        _ => throw new InvalidDataException($"Unknown side '{text}' in volumes_1m."),
+    };
+
+    private static string DecimalToText(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal TextToDecimal(string text) =>
+        decimal.Parse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics.Metrics;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.Sink.Consumer;
+using BitcoinVolume.Sink.Infrastructure;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using static BitcoinVolume.Sink.Tests.TestData;
+
+namespace BitcoinVolume.Sink.Tests;
+
+public sealed class VolumeBatchWriterTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private readonly TempDatabase _db = new();
+    private readonly TestMeterFactory _meters = new();
+    private readonly EventLog _log = new();
+    private readonly FlakyStore _store;
+    private readonly FakeConsumer _consumer;
+
+    public VolumeBatchWriterTests()
+    {
+        _store = new FlakyStore(new SqliteVolumeStore(_db.ConnectionString), _log);
+        _consumer = new FakeConsumer(_log);
+    }
+
+    public void Dispose()
+    {
+        _meters.Dispose();
+        _db.Dispose();
+    }
+
+    private static byte[] Encode(WindowVolume window) =>
+        ContractSerializers.WindowSerializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m));
+
+    private static SinkOptions Options(int batchSize = 1000, int retries = 2) => new()
+    {
+        BatchSize = batchSize,
+        BatchMaxWaitMs = 50,
+        DbRetryAttempts = retries,
+        DbRetryDelayMs = 1,
+        DbRetryPauseMs = 1,
+    };
+
+    private VolumeBatchWriter Writer(SinkOptions options) => new(
+        _store,
+        new ResiliencePipelineBuilder().AddDatabaseRetry(options).Build(),
+        options,
+        new SinkMetrics(_meters),
+        NullLogger.Instance);
+
+    /// <summary>Runs the writer until <paramref name="done"/> holds (or times out), then stops it.</summary>
+    private async Task RunUntilAsync(VolumeBatchWriter writer, Func<bool> done)
+    {
+        using var cts = new CancellationTokenSource();
+        var run = Task.Factory.StartNew(() => writer.Run(_consumer, cts.Token), TaskCreationOptions.LongRunning);
+        var deadline = DateTime.UtcNow + Timeout;
+        var reached = done();
+        while (!reached && DateTime.UtcNow < deadline && !run.IsCompleted)
+        {
+            await Task.Delay(5);
+            reached = done();
+        }
+
+        await cts.CancelAsync();
+        await run.WaitAsync(Timeout);
+        Assert.True(reached, "condition not reached; events: " + string.Join(" | ", _log.Snapshot()));
+    }
+
+    private Task<IReadOnlyList<WindowVolume>> ReadAllAsync() =>
+        new SqliteVolumeStore(_db.ConnectionString).GetMinuteRowsAsync("BTC-USD", DateTimeOffset.UnixEpoch, T0.AddDays(1));
+
+    [Fact]
+    public async Task Writes_the_newest_version_per_window_then_commits_next_offsets_and_skips_bad_records()
+    {
+        var invalid = new List<string>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == _meters && instrument.Name == "sink.records.invalid")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            lock (invalid)
+            {
+                invalid.Add((string)tags[0].Value!);
+            }
+        });
+        listener.Start();
+
+        _consumer.Enqueue(0, 10, Encode(Window(version: 1, trades: 1)));
+        _consumer.Enqueue(0, 11, "{oops"u8.ToArray());
+        _consumer.Enqueue(1, 40, Encode(Window(side: TakerSide.Sell, version: 3)));
+        _consumer.Enqueue(0, 12, Encode(Window(version: 2, trades: 2)));
+        _consumer.Enqueue(0, 13, Encode(Window(version: 1, trades: 1))); // stale duplicate
+        _consumer.Enqueue(2, 7, "{oops again"u8.ToArray());                // only bad records on partition 2
+        _consumer.Enqueue(2, 8, null);
+
+        await RunUntilAsync(Writer(Options()), () => _consumer.Commits.Count >= 1);
+
+        var commit = Assert.Single(_consumer.Commits);
+        Assert.Equal(["0:14", "1:41", "2:9"], commit.Select(o => $"{o.Partition.Value}:{o.Offset.Value}").ToArray());
+        var events = _log.Snapshot();
+        Assert.Equal(["write 2 rows", "commit 0:14 1:41 2:9"], events.Where(e => !e.StartsWith("consume", StringComparison.Ordinal)).ToArray());
+
+        var rows = await ReadAllAsync();
+        Assert.Equal([(TakerSide.Buy, 2L, 2L), (TakerSide.Sell, 3L, 3L)], rows.Select(r => (r.Side, r.Version, r.Trades)).ToArray());
+        lock (invalid)
+        {
+            Assert.Equal(["malformed_json", "malformed_json", "tombstone"], invalid.Order(StringComparer.Ordinal).ToArray());
+        }
+    }
+
+    [Fact]
+    public async Task Batches_are_cut_at_batch_size()
+    {
+        for (var i = 0; i < 5; i++)
+        {
+            _consumer.Enqueue(0, i, Encode(Window(start: T0.AddMinutes(i))));
+        }
+
+        await RunUntilAsync(Writer(Options(batchSize: 2)), () => _consumer.Commits.Count >= 3);
+
+        Assert.Equal([2L, 4L, 5L], _consumer.Commits.Select(c => Assert.Single(c).Offset.Value).ToArray());
+        Assert.Equal(5, (await ReadAllAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Database_failures_retry_the_same_batch_without_consuming_more_and_commit_only_after_the_write()
+    {
+        _store.FailuresLeft = 7; // more than one round of retries (1 try + 2 retries)
+        _consumer.Enqueue(0, 0, Encode(Window(start: T0)));
+        _consumer.Enqueue(0, 1, Encode(Window(start: T0.AddMinutes(1))));
+
+        var writer = Writer(Options(batchSize: 2));
+        await RunUntilAsync(writer, () => _consumer.Commits.Count >= 1);
+
+        var events = _log.Snapshot();
+        Assert.Equal(
+            ["consume 0@0", "consume 0@1", .. Enumerable.Repeat("write failed", 7), "write 2 rows", "commit 0:2"],
+            events);
+        Assert.Equal(2, (await ReadAllAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_failed_offset_commit_does_not_stop_the_loop()
+    {
+        _consumer.CommitFailure = new KafkaException(ErrorCode.RebalanceInProgress);
+        _consumer.Enqueue(0, 0, Encode(Window(start: T0)));
+
+        await RunUntilAsync(Writer(Options(batchSize: 1)), () => _log.Snapshot().Contains("commit 0:1"));
+        _consumer.CommitFailure = null;
+        _consumer.Enqueue(0, 1, Encode(Window(start: T0.AddMinutes(1))));
+        await RunUntilAsync(Writer(Options(batchSize: 1)), () => _consumer.Commits.Count >= 1);
+
+        Assert.Equal(2, (await ReadAllAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Stopping_writes_and_commits_a_partial_batch()
+    {
+        var options = Options();
+        options.BatchMaxWaitMs = 60_000;
+        _consumer.Enqueue(3, 99, Encode(Window()));
+        var writer = Writer(options);
+
+        await RunUntilAsync(writer, () => _consumer.Remaining == 0 && writer.PendingRecords == 1);
+
+        // Nothing was written before stopping (the batch wait is a minute): the final flush wrote and committed it.
+
+        var committed = Assert.Single(Assert.Single(_consumer.Commits));
+        Assert.Equal((3, 100L), (committed.Partition.Value, committed.Offset.Value));
+        Assert.Single(await ReadAllAsync());
+    }
+
+    /// <summary>Fails the first <see cref="FailuresLeft"/> writes (before touching the database).</summary>
+    private sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStore
+    {
+        public int FailuresLeft { get; set; }
+
+        public Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
+        {
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                log.Add("write failed");
+                throw new InvalidOperationException("database is down");
+            }
+
+            log.Add($"write {windows.Count} rows");
+            return inner.UpsertAsync(windows, cancellationToken);
+        }
+
+        public Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+            string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
+            inner.GetMinuteRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
+
+        public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) => inner.GetProductsAsync(cancellationToken);
+    }
+}

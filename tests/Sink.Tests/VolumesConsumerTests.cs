@@ -1,0 +1,83 @@
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+using Confluent.Kafka;
+using static BitcoinVolume.Sink.Tests.TestData;
+
+namespace BitcoinVolume.Sink.Tests;
+
+/// <summary>The whole service against librdkafka's mock cluster: consume, write, commit, serve.</summary>
+public sealed class VolumesConsumerTests
+{
+    private const string GroupId = "sink-test";
+
+    private static byte[] Encode(WindowVolume window) =>
+        ContractSerializers.WindowSerializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m));
+
+    [Fact]
+    public async Task Consumes_volumes_into_the_database_commits_offsets_and_serves_them()
+    {
+        using var kafka = new MockKafkaCluster();
+        foreach (var topic in Topics.All.Select(t => t.Name).Where(t => t != Topics.Volumes1m))
+        {
+            kafka.Produce(topic, "warm-up", [(byte)'{', (byte)'}']); // creates the topic: the mock has no CreateTopics
+        }
+
+        var buyV1 = Window(side: TakerSide.Buy, version: 1, trades: 1, baseVolume: 0.00000001m, quoteVolume: 0.0006m);
+        var buyV2 = Window(side: TakerSide.Buy, version: 2, trades: 2, baseVolume: 0.00000003m, quoteVolume: 0.0018000003m);
+        var sell = Window(side: TakerSide.Sell, start: T0.AddMinutes(1), version: 5, baseVolume: 123456789.123456789012m, quoteVolume: 1m);
+        kafka.Produce(Topics.Volumes1m, buyV2.Key, Encode(buyV2));
+        kafka.Produce(Topics.Volumes1m, "garbage", "{not a window"u8.ToArray());
+        kafka.Produce(Topics.Volumes1m, buyV1.Key, Encode(buyV1)); // older version after newer: ignored
+        kafka.Produce(Topics.Volumes1m, sell.Key, Encode(sell));
+        kafka.Produce(Topics.Volumes1m, "tombstone", null);
+        kafka.Flush();
+        var bootstrap = kafka.BootstrapServers;
+
+        await using var factory = new SinkApiFactory(new Dictionary<string, string>
+        {
+            ["Sink:ConsumerEnabled"] = "true",
+            ["ConnectionStrings:kafka"] = bootstrap,
+            ["Sink:GroupId"] = GroupId,
+            ["Sink:BatchMaxWaitMs"] = "20",
+            ["Sink:Kafka:group.protocol"] = "consumer", // KIP-848: joins in ~0.2 s on the mock instead of seconds
+        });
+        using var client = factory.CreateClient();
+
+        // Every record's offset (bad ones included) ends up committed.
+        using var observer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = GroupId }).Build();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        string[] missing;
+        do
+        {
+            await Task.Delay(50);
+            missing = Lagging(observer, bootstrap);
+        }
+        while (missing.Length > 0 && DateTime.UtcNow < deadline);
+        Assert.Empty(missing);
+
+        using var json = JsonDocument.Parse(
+            await client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:06:00Z"));
+        var bars = json.RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2, bars.Length);
+        Assert.Equal(("2026-08-09T21:04:00Z", "buy", 2L), (bars[0].GetProperty("start").GetString(), bars[0].GetProperty("side").GetString(), bars[0].GetProperty("trades").GetInt64()));
+        Assert.Equal(0.00000003m, bars[0].GetProperty("baseVolume").GetDecimal());
+        Assert.Equal(0.0018000003m, bars[0].GetProperty("quoteVolume").GetDecimal());
+        Assert.Equal(("2026-08-09T21:05:00Z", "sell"), (bars[1].GetProperty("start").GetString(), bars[1].GetProperty("side").GetString()));
+        Assert.Equal(123456789.123456789012m, bars[1].GetProperty("baseVolume").GetDecimal());
+    }
+
+    /// <summary>Partitions of volumes.1m whose committed offset is behind the end of the log.</summary>
+    private static string[] Lagging(IConsumer<Ignore, Ignore> observer, string bootstrap)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        var partitions = admin.GetMetadata(Topics.Volumes1m, TimeSpan.FromSeconds(5)).Topics[0].Partitions
+            .Select(p => new TopicPartition(Topics.Volumes1m, p.PartitionId))
+            .ToList();
+        var committed = observer.Committed(partitions, TimeSpan.FromSeconds(5)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
+        return partitions
+            .Select(p => (p.Partition.Value, End: observer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(5)).High.Value))
+            .Where(p => p.End > 0 && (!committed.TryGetValue(p.Item1, out var c) || c < p.End))
+            .Select(p => $"{p.Item1}: end {p.End}, committed {(committed.TryGetValue(p.Item1, out var c) ? c : -1)}")
+            .ToArray();
+    }
+}
