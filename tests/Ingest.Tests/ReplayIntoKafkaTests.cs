@@ -1,10 +1,9 @@
 extern alias DevBroker;
-
 using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
-using DevBroker::BitcoinVolume.DevBroker;
 using Confluent.Kafka;
+using DevBroker::BitcoinVolume.DevBroker;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
