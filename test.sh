@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Prerequisites. The development Kafka broker is started by the tests themselves (in-process or through the AppHost);
-# nothing else is needed yet. Debian packages (postgresql, chromium) will be installed here when tests need them.
+# Prerequisites. The development Kafka broker is started by the tests themselves (in-process or through the AppHost).
+# Everything else the tests need (Debian packages, servers, npm packages) is installed and started by the scripts in
+# tests/prerequisites.d, in name order; each is idempotent and says what it does.
 command -v dotnet >/dev/null || { echo "error: the .NET SDK 10 is required (https://dot.net)" >&2; exit 1; }
+for script in tests/prerequisites.d/*.sh; do
+  [ -e "$script" ] || continue
+  echo "== prerequisites: $script"
+  # shellcheck source=/dev/null
+  . "$script"
+done
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log=$(mktemp)
