@@ -5,8 +5,9 @@ using CsCheck;
 namespace BitcoinVolume.Aggregate.Tests;
 
 /// <summary>
-/// Random interleavings with duplicates, out-of-order and late trades: the last value emitted for every window equals an
-/// independent oracle exactly, versions only grow, and trades beyond retention are reported, not counted.
+/// Random interleavings with duplicates, out-of-order and late trades, and restarts from committed state: the last value
+/// emitted for every window equals an independent oracle exactly, versions only grow, and trades beyond retention are
+/// reported, not counted.
 /// </summary>
 public class VolumeAggregatorPropertyTests
 {
@@ -29,6 +30,7 @@ public class VolumeAggregatorPropertyTests
                 var emitted = new Dictionary<string, WindowVolume>(StringComparer.Ordinal);
                 var tooLate = new List<Trade>();
                 var batch = new Random(seed ^ 0x5bd1e995);
+                var store = new InMemoryStateStore();
                 for (var i = 0; i < arrival.Count; i++)
                 {
                     if (aggregator.Apply(arrival[i]) == ApplyOutcome.TooLate)
@@ -38,12 +40,20 @@ public class VolumeAggregatorPropertyTests
 
                     if (batch.Next(10) == 0 || i == arrival.Count - 1)
                     {
-                        Collect(aggregator.TakeChanges(), emitted);
+                        var changes = aggregator.TakeChanges();
+                        Collect(changes.Windows, emitted);
+                        store.Commit(changes);
+
+                        // Sometimes the process "restarts": a fresh aggregator restored from what was committed.
+                        if (batch.Next(4) == 0)
+                        {
+                            aggregator = store.Restore(options);
+                        }
                     }
                 }
 
                 aggregator.AdvanceWatermark(DateTimeOffset.MaxValue);
-                Collect(aggregator.TakeChanges(), emitted);
+                Collect(aggregator.TakeChanges().Windows, emitted);
 
                 var (expected, expectedLate) = Oracle(arrival, options);
                 Assert.Equal(expectedLate.OrderBy(t => t.TradeId), tooLate.OrderBy(t => t.TradeId));
@@ -56,6 +66,41 @@ public class VolumeAggregatorPropertyTests
                 }
             },
             iter: 300);
+
+    /// <summary>What a state store keeps: the latest value of every retained window, the dedup ranges, the clock.</summary>
+    private sealed class InMemoryStateStore
+    {
+        private readonly Dictionary<string, WindowVolume> windows = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, IReadOnlyList<(long Start, long End)>> dedup = new(StringComparer.Ordinal);
+        private EventTimeState clock = EventTimeState.None;
+
+        public void Commit(AggregatorChanges changes)
+        {
+            foreach (var window in changes.Windows)
+            {
+                windows[window.Key] = window;
+            }
+
+            foreach (var window in changes.Pruned)
+            {
+                windows.Remove(window.Key);
+            }
+
+            foreach (var (product, ranges) in changes.Dedup)
+            {
+                dedup[product] = ranges;
+            }
+
+            clock = changes.Clock;
+        }
+
+        public VolumeAggregator Restore(WindowingOptions options)
+        {
+            var aggregator = new VolumeAggregator(options);
+            aggregator.Restore(windows.Values, dedup, clock);
+            return aggregator;
+        }
+    }
 
     private static void Collect(IReadOnlyList<WindowVolume> changes, Dictionary<string, WindowVolume> emitted)
     {

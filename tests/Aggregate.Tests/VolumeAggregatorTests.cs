@@ -18,13 +18,13 @@ public class VolumeAggregatorTests
         Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(10, 10, 100m, 0.2m)));
         Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(11, 20, 99.25m, 0.00000001m)));
 
-        var window = Assert.Single(aggregator.TakeChanges());
+        var window = Assert.Single(aggregator.TakeChanges().Windows);
 
         Assert.Equal(
             new WindowVolume("BTC-USD", TakerSide.Buy, T0, 3, 0.30000001m, (101.5m * 0.1m) + (100m * 0.2m) + (99.25m * 0.00000001m), 100m, 101.5m, 99.25m, 101.5m, 10, 12, Version: 6, Final: false),
             window);
         Assert.Equal(window.QuoteVolume / window.BaseVolume, window.Vwap);
-        Assert.Empty(aggregator.TakeChanges());
+        Assert.Empty(aggregator.TakeChanges().Windows);
     }
 
     [Fact]
@@ -36,7 +36,7 @@ public class VolumeAggregatorTests
         aggregator.Apply(T(3, 61, 10m, 3m, TakerSide.Buy));
         aggregator.Apply(T(1, 1, 10m, 4m, TakerSide.Buy, "ETH-USD"));
 
-        var windows = aggregator.TakeChanges();
+        var windows = aggregator.TakeChanges().Windows;
 
         Assert.Equal(4, windows.Count);
         Assert.Equal(
@@ -50,9 +50,9 @@ public class VolumeAggregatorTests
         var aggregator = new VolumeAggregator(new WindowingOptions());
         Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(T(5, 1, 10m, 1m)));
         Assert.Equal(ApplyOutcome.Duplicate, aggregator.Apply(T(5, 1, 10m, 1m)));
-        Assert.Equal(1, Assert.Single(aggregator.TakeChanges()).Trades);
+        Assert.Equal(1, Assert.Single(aggregator.TakeChanges().Windows).Trades);
         Assert.Equal(ApplyOutcome.Duplicate, aggregator.Apply(T(5, 1, 10m, 1m)));
-        Assert.Empty(aggregator.TakeChanges());
+        Assert.Empty(aggregator.TakeChanges().Windows);
     }
 
     [Fact]
@@ -63,10 +63,10 @@ public class VolumeAggregatorTests
         aggregator.TakeChanges();
 
         aggregator.Apply(T(2, 64, 10m, 1m)); // watermark = 59 s: first window still open
-        Assert.All(aggregator.TakeChanges(), w => Assert.False(w.Final));
+        Assert.All(aggregator.TakeChanges().Windows, w => Assert.False(w.Final));
 
         aggregator.Apply(T(3, 65, 10m, 1m)); // watermark = 60 s = end of the first window
-        var changes = aggregator.TakeChanges();
+        var changes = aggregator.TakeChanges().Windows;
         var first = Assert.Single(changes, w => w.WindowStart == T0);
         Assert.True(first.Final);
         Assert.Equal(3, first.Version); // 1 trade * 2 + final
@@ -79,12 +79,12 @@ public class VolumeAggregatorTests
         var aggregator = new VolumeAggregator(new WindowingOptions());
         aggregator.Apply(T(1, 10, 10m, 1m));
         aggregator.Apply(T(3, 600, 10m, 1m));
-        var before = Assert.Single(aggregator.TakeChanges(), w => w.WindowStart == T0);
+        var before = Assert.Single(aggregator.TakeChanges().Windows, w => w.WindowStart == T0);
         Assert.True(before.Final);
 
         Assert.Equal(ApplyOutcome.Correction, aggregator.Apply(T(2, 20, 12m, 2m)));
 
-        var after = Assert.Single(aggregator.TakeChanges());
+        var after = Assert.Single(aggregator.TakeChanges().Windows);
         Assert.True(after.Final);
         Assert.True(after.Version > before.Version);
         Assert.Equal((2L, 3m, 34m, 12m), (after.Trades, after.BaseVolume, after.QuoteVolume, after.Close));
@@ -98,7 +98,7 @@ public class VolumeAggregatorTests
         aggregator.TakeChanges();
 
         Assert.Equal(ApplyOutcome.TooLate, aggregator.Apply(T(1, 0, 10m, 1m)));
-        Assert.Empty(aggregator.TakeChanges());
+        Assert.Empty(aggregator.TakeChanges().Windows);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public class VolumeAggregatorTests
         var aggregator = new VolumeAggregator(new WindowingOptions());
         var old = new Trade("BTC-USD", 1, new DateTimeOffset(2021, 4, 17, 16, 43, 0, TimeSpan.Zero), 1m, 1m, TakerSide.Buy);
         Assert.Equal(ApplyOutcome.Counted, aggregator.Apply(old));
-        Assert.False(Assert.Single(aggregator.TakeChanges()).Final);
+        Assert.False(Assert.Single(aggregator.TakeChanges().Windows).Final);
     }
 
     [Fact]
@@ -136,6 +136,6 @@ public class VolumeAggregatorTests
 
         aggregator.AdvanceWatermark(DateTimeOffset.MaxValue);
 
-        Assert.All(aggregator.TakeChanges(), w => Assert.True(w.Final));
+        Assert.All(aggregator.TakeChanges().Windows, w => Assert.True(w.Final));
     }
 }

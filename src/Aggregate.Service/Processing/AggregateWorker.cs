@@ -152,7 +152,7 @@ public sealed class AggregateWorker(
         var emitted = 0;
         foreach (var aggregator in partitions.Values)
         {
-            foreach (var window in aggregator.TakeChanges())
+            foreach (var window in aggregator.TakeChanges().Windows)
             {
                 producer.Produce(Topics.Volumes1m, new Message<string, byte[]>
                 {

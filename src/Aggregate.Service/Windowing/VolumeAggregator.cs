@@ -22,6 +22,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly SortedDictionary<long, List<WindowKey>> openByStart = [];
     private readonly SortedDictionary<long, List<WindowKey>> retainedByStart = [];
     private readonly HashSet<WindowKey> changed = [];
+    private readonly HashSet<string> changedIds = new(StringComparer.Ordinal);
+    private readonly List<WindowVolume> pruned = [];
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
 
@@ -52,6 +54,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
         }
 
         ids.Add(trade.TradeId);
+        changedIds.Add(trade.Product);
         var key = new WindowKey(trade.Product, trade.Side, ticks - (ticks % TimeSpan.TicksPerMinute));
         if (!windows.TryGetValue(key, out var window))
         {
@@ -90,9 +93,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
     /// <summary>
     /// Closes windows the watermark has passed, prunes windows beyond retention, and returns the full value of every
-    /// window that changed since the last call, ordered by key.
+    /// window that changed since the last call (ordered by key) together with what a state store must write.
     /// </summary>
-    public IReadOnlyList<WindowVolume> TakeChanges()
+    public AggregatorChanges TakeChanges()
     {
         while (openByStart.Count > 0)
         {
@@ -110,12 +113,6 @@ public sealed class VolumeAggregator(WindowingOptions options)
             }
         }
 
-        if (changed.Count == 0)
-        {
-            Prune();
-            return [];
-        }
-
         var result = new WindowVolume[changed.Count];
         var i = 0;
         foreach (var key in changed)
@@ -125,8 +122,49 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         changed.Clear();
         Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+
+        var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(changedIds.Count, StringComparer.Ordinal);
+        foreach (var product in changedIds)
+        {
+            dedup[product] = [.. seenIds[product].Ranges];
+        }
+
+        changedIds.Clear();
         Prune();
-        return result;
+        var prunedNow = pruned.ToArray();
+        pruned.Clear();
+        return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks));
+    }
+
+    /// <summary>Loads a state written from earlier <see cref="TakeChanges"/> results (all windows, all dedup ranges, the clock).</summary>
+    public void Restore(IEnumerable<WindowVolume> retainedWindows, IEnumerable<KeyValuePair<string, IReadOnlyList<(long Start, long End)>>> dedup, EventTimeState clock)
+    {
+        ArgumentNullException.ThrowIfNull(retainedWindows);
+        ArgumentNullException.ThrowIfNull(dedup);
+        if (windows.Count > 0 || seenIds.Count > 0)
+        {
+            throw new InvalidOperationException("Restore is for a fresh aggregator.");
+        }
+
+        maxEventTicks = clock.MaxEventTicks;
+        watermarkTicks = clock.WatermarkTicks;
+        foreach (var (product, ranges) in dedup)
+        {
+            var set = new TradeIdSet();
+            set.Load(ranges);
+            seenIds[product] = set;
+        }
+
+        foreach (var volume in retainedWindows)
+        {
+            var key = new WindowKey(volume.Product, volume.Side, volume.WindowStart.UtcTicks);
+            windows[key] = new WindowState(volume);
+            AddByStart(retainedByStart, key);
+            if (!volume.Final)
+            {
+                AddByStart(openByStart, key);
+            }
+        }
     }
 
     /// <summary>Drops windows that ended before watermark − retention: no trade can change them any more.</summary>
@@ -144,7 +182,10 @@ public sealed class VolumeAggregator(WindowingOptions options)
             retainedByStart.Remove(start);
             foreach (var key in keys)
             {
-                windows.Remove(key);
+                if (windows.Remove(key, out var window))
+                {
+                    pruned.Add(window.ToVolume(key));
+                }
             }
         }
     }
@@ -193,6 +234,16 @@ public sealed class VolumeAggregator(WindowingOptions options)
             firstId = lastId = first.TradeId;
         }
 
+        public WindowState(WindowVolume value)
+        {
+            trades = value.Trades;
+            baseVolume = value.BaseVolume;
+            quoteVolume = value.QuoteVolume;
+            (open, high, low, close) = (value.Open, value.High, value.Low, value.Close);
+            (firstId, lastId) = (value.FirstTradeId, value.LastTradeId);
+            Final = value.Final;
+        }
+
         public bool Final { get; set; }
 
         public void Add(Trade trade)
@@ -220,3 +271,20 @@ public sealed class VolumeAggregator(WindowingOptions options)
             open, high, low, close, firstId, lastId, Version: (trades * 2) + (Final ? 1 : 0), Final);
     }
 }
+
+/// <summary>The newest counted event time and the watermark, in UTC ticks (<see cref="long.MinValue"/> = none yet).</summary>
+public readonly record struct EventTimeState(long MaxEventTicks, long WatermarkTicks)
+{
+    public static EventTimeState None => new(long.MinValue, long.MinValue);
+}
+
+/// <summary>
+/// What one <see cref="VolumeAggregator.TakeChanges"/> produced: the full values to emit, and the state delta to persist
+/// (the changed windows are <see cref="Windows"/> themselves; <see cref="Pruned"/> are to be deleted; <see cref="Dedup"/> has
+/// the complete id ranges of every product that saw a new id).
+/// </summary>
+public sealed record AggregatorChanges(
+    IReadOnlyList<WindowVolume> Windows,
+    IReadOnlyList<WindowVolume> Pruned,
+    IReadOnlyDictionary<string, IReadOnlyList<(long Start, long End)>> Dedup,
+    EventTimeState Clock);
