@@ -12,16 +12,30 @@ public sealed class AggregateMetrics
     private readonly Counter<long> outcomes;
     private readonly Counter<long> windowsEmitted;
     private readonly Counter<long> badRecords;
+    private readonly Counter<long> fallenBehind;
     private readonly Histogram<int> batchSize;
+    private readonly Histogram<double> commitDuration;
+    private Func<double>? watermarkLag;
+    private Func<long>? stateSize;
 
     public AggregateMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         records = meter.CreateCounter<long>("aggregate.records", "{record}", "Trade records consumed.");
-        outcomes = meter.CreateCounter<long>("aggregate.trades", "{trade}", "Trades by outcome: counted, correction, duplicate, too_late.");
+        outcomes = meter.CreateCounter<long>("aggregate.trades", "{trade}", "Trades by outcome: counted, correction, duplicate (dedup hit), too_late (to trades.late).");
         windowsEmitted = meter.CreateCounter<long>("aggregate.windows.emitted", "{window}", "Window values produced to volumes.1m.");
         badRecords = meter.CreateCounter<long>("aggregate.records.bad", "{record}", "Records on trades that could not be read (dead-lettered).");
+        fallenBehind = meter.CreateCounter<long>("aggregate.partitions.fallen_behind", "{partition}", "Partitions whose stored offset is no longer on the broker (or is ahead of it).");
         batchSize = meter.CreateHistogram<int>("aggregate.batch.size", "{record}", "Records per processed batch.");
+        commitDuration = meter.CreateHistogram<double>("aggregate.commit.duration", "s", "Output flush + state commit time per batch.");
+        meter.CreateObservableGauge("aggregate.watermark.lag", () => watermarkLag?.Invoke() ?? 0, "s", "Wall clock minus the oldest partition watermark.");
+        meter.CreateObservableGauge("aggregate.state.size", () => stateSize?.Invoke() ?? 0, "By", "Approximate RocksDB live data size.");
+    }
+
+    public void Observe(Func<double> lag, Func<long> size)
+    {
+        watermarkLag = lag;
+        stateSize = size;
     }
 
     public void Batch(int size)
@@ -41,4 +55,8 @@ public sealed class AggregateMetrics
     public void WindowsEmitted(int count) => windowsEmitted.Add(count);
 
     public void BadRecord() => badRecords.Add(1);
+
+    public void FallenBehind() => fallenBehind.Add(1);
+
+    public void Commit(TimeSpan duration) => commitDuration.Record(duration.TotalSeconds);
 }

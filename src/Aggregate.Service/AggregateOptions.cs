@@ -16,6 +16,22 @@ public sealed class AggregateOptions
     /// <summary>A batch closes after this long even when smaller.</summary>
     public int BatchMaxWaitMs { get; set; } = 100;
 
+    /// <summary>Folder of this instance's RocksDB state. Every running instance needs its own.</summary>
+    public string StatePath { get; set; } = "data/aggregate-state";
+
+    /// <summary>fsync every state commit (survives machine crashes, not only process crashes).</summary>
+    public bool SyncStateWrites { get; set; } = true;
+
+    /// <summary>
+    /// A partition whose newest trade is at most this far behind the wall clock is "live": while it is idle its
+    /// watermark follows the wall clock, so windows become final within grace + a second even when trading stops.
+    /// Older data (a replay) is never judged by the wall clock.
+    /// </summary>
+    public TimeSpan LiveThreshold { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Extra librdkafka consumer settings, e.g. <c>group.protocol</c> = <c>consumer</c>.</summary>
+    public Dictionary<string, string> Kafka { get; set; } = [];
+
     /// <summary>Event-time window rules.</summary>
     public WindowingOptions Windowing { get; set; } = new();
 }

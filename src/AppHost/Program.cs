@@ -11,6 +11,7 @@ var ingest = builder.AddProject<Projects.Ingest_Service>("ingest")
 
 var aggregate = builder.AddProject<Projects.Aggregate_Service>("aggregate")
     .WithKafka(kafka)
+    .WithAggregatorState(builder, kafka)
     .WaitFor(ingest);
 
 builder.AddProject<Projects.Sink_Service>("sink")

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text;
+using BitcoinVolume.Aggregate.State;
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
 using Confluent.Kafka;
@@ -7,11 +9,15 @@ using Microsoft.Extensions.Options;
 namespace BitcoinVolume.Aggregate.Processing;
 
 /// <summary>
-/// Consumes <c>trades</c>, keeps one <see cref="VolumeAggregator"/> per assigned partition, and after every batch
-/// produces the FULL value of each changed window to <c>volumes.1m</c> and flushes before committing.
+/// Consumes <c>trades</c> and keeps one <see cref="VolumeAggregator"/> per assigned partition. Per batch of records:
+/// apply → produce the FULL value of every changed window to <c>volumes.1m</c> → flush → commit the partitions' state
+/// AND next input offsets to RocksDB in one atomic write. On assignment it seeks to the stored offset (Kafka's group
+/// offsets are informational only). A crash at any point replays at most the uncommitted batch, which re-emits the
+/// same values: the sink keeps the highest version, so nothing is lost or counted twice.
 /// <para>
-/// This version keeps state in memory and rebuilds it from the start of each assigned partition (so totals stay exact
-/// across restarts while the input is retained); RocksDB state with stored offsets replaces the rebuild in its own issue.
+/// A partition this instance has no state for (first start, or moved here from a lost instance) is rebuilt from the
+/// start of the partition. If the broker no longer has the records needed (retention), the partition is blocked and
+/// reported — never silently skipped.
 /// </para>
 /// </summary>
 public sealed class AggregateWorker(
@@ -19,19 +25,28 @@ public sealed class AggregateWorker(
     IOptions<AggregateOptions> options,
     AggregateMetrics metrics,
     AggregateStatus status,
+    TimeProvider clock,
     ILogger<AggregateWorker> logger) : BackgroundService
 {
-    private readonly Dictionary<int, VolumeAggregator> partitions = [];
+    private readonly Dictionary<int, OwnedPartition> owned = [];
+    private readonly HashSet<int> blocked = [];
+    private readonly HashSet<int> toPause = [];
+    private readonly List<ConsumeResult<string, byte[]>> batch = [];
     private readonly HashSet<string> loggedProblems = new(StringComparer.Ordinal);
+    private double watermarkLagSeconds;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private void Run(CancellationToken stoppingToken)
     {
-        var bootstrap = KafkaSettings.GetBootstrapServers(configuration);
         var settings = options.Value;
+        var bootstrap = KafkaSettings.GetBootstrapServers(configuration);
         KafkaTopicProvisioner.EnsureTopicsAsync(bootstrap, Topics.All, cancellationToken: stoppingToken).GetAwaiter().GetResult();
+
+        using var store = new PartitionStateStore(settings.StatePath, settings.SyncStateWrites);
+        logger.LogInformation("Aggregator state in {Path} (sync writes: {Sync})", store.Path, settings.SyncStateWrites);
+        metrics.Observe(() => Volatile.Read(ref watermarkLagSeconds), () => store.ApproximateSize);
 
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
@@ -41,73 +56,44 @@ public sealed class AggregateWorker(
             CompressionType = CompressionType.Lz4,
             LingerMs = 5,
             ClientId = "aggregate",
-        }).Build();
+        }).SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error: {Reason} (fatal: {Fatal})", e.Reason, e.IsFatal)).Build();
 
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        var consumerConfig = new ConsumerConfig(settings.Kafka)
         {
             BootstrapServers = bootstrap,
             GroupId = settings.GroupId,
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
+
+            // Never jump silently: an offset that is gone surfaces as an error and blocks the partition.
+            AutoOffsetReset = AutoOffsetReset.Error,
             ClientId = "aggregate",
-        })
-        .SetPartitionsAssignedHandler((_, assigned) =>
-        {
-            foreach (var tp in assigned)
-            {
-                partitions[tp.Partition.Value] = new VolumeAggregator(settings.Windowing);
-            }
-
-            logger.LogInformation("Assigned partitions {Partitions} of {Topic}; rebuilding their state from the start of the partition", string.Join(",", assigned.Select(p => p.Partition.Value)), Topics.Trades);
-            status.Report($"assigned {assigned.Count} partitions");
-            return assigned.Select(tp => new TopicPartitionOffset(tp, Offset.Beginning));
-        })
-        .SetPartitionsRevokedHandler((_, revoked) =>
-        {
-            foreach (var tp in revoked)
-            {
-                partitions.Remove(tp.Partition.Value);
-            }
-
-            logger.LogInformation("Revoked partitions {Partitions}", string.Join(",", revoked.Select(p => p.Partition.Value)));
-        })
-        .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer error: {Reason} (fatal: {Fatal})", e.Reason, e.IsFatal))
-        .Build();
+        };
+        using var consumer = new ConsumerBuilder<string, byte[]>(consumerConfig)
+            .SetPartitionsAssignedHandler((c, assigned) => assigned.Select(tp => Assign(c, store, tp, settings.Windowing)).ToList())
+            .SetPartitionsRevokedHandler((_, revoked) => Release(revoked.Select(p => p.TopicPartition), "revoked"))
+            .SetPartitionsLostHandler((_, lost) => Release(lost.Select(p => p.TopicPartition), "lost"))
+            .SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer error: {Reason} (fatal: {Fatal})", e.Reason, e.IsFatal))
+            .Build();
 
         consumer.Subscribe(Topics.Trades);
         status.Report("waiting for partitions");
-        var batch = new List<ConsumeResult<string, byte[]>>(settings.BatchSize);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                batch.Clear();
-                var deadline = Environment.TickCount64 + settings.BatchMaxWaitMs;
-                while (batch.Count < settings.BatchSize)
+                FillBatch(consumer, settings);
+                if (toPause.Count > 0)
                 {
-                    var remaining = deadline - Environment.TickCount64;
-                    var record = consumer.Consume(TimeSpan.FromMilliseconds(Math.Max(0, remaining)));
-                    if (record is null)
-                    {
-                        break;
-                    }
-
-                    if (!record.IsPartitionEOF)
-                    {
-                        batch.Add(record);
-                    }
+                    consumer.Pause(toPause.Select(p => new TopicPartition(Topics.Trades, p)));
+                    toPause.Clear();
                 }
 
-                if (batch.Count > 0)
+                var committed = ProcessBatch(producer, store, settings, stoppingToken);
+                Volatile.Write(ref watermarkLagSeconds, WatermarkLagSeconds());
+                if (committed.Count > 0)
                 {
-                    ProcessBatch(batch, producer, stoppingToken);
-                    foreach (var record in batch)
-                    {
-                        consumer.StoreOffset(record);
-                    }
-
-                    consumer.Commit();
+                    CommitGroupOffsets(consumer, committed);
                 }
             }
         }
@@ -120,11 +106,51 @@ public sealed class AggregateWorker(
         }
     }
 
-    private void ProcessBatch(List<ConsumeResult<string, byte[]>> batch, IProducer<string, byte[]> producer, CancellationToken stoppingToken)
+    private void FillBatch(IConsumer<string, byte[]> consumer, AggregateOptions settings)
     {
-        metrics.Batch(batch.Count);
+        batch.Clear();
+        var deadline = Environment.TickCount64 + settings.BatchMaxWaitMs;
+        while (batch.Count < settings.BatchSize)
+        {
+            var remaining = deadline - Environment.TickCount64;
+            ConsumeResult<string, byte[]>? record;
+            try
+            {
+                record = consumer.Consume(TimeSpan.FromMilliseconds(Math.Max(0, remaining)));
+            }
+            catch (ConsumeException e) when (e.Error.Code is ErrorCode.OffsetOutOfRange or ErrorCode.Local_AutoOffsetReset)
+            {
+                var partition = e.ConsumerRecord?.Partition.Value ?? -1;
+                BlockPartition(partition, $"its next offset is no longer on the broker ({e.Error.Reason})");
+                continue;
+            }
+
+            if (record is null)
+            {
+                break;
+            }
+
+            if (!record.IsPartitionEOF)
+            {
+                batch.Add(record);
+            }
+        }
+    }
+
+    /// <summary>Applies the batch, emits and flushes outputs, commits state; returns the partitions committed.</summary>
+    private List<int> ProcessBatch(IProducer<string, byte[]> producer, PartitionStateStore store, AggregateOptions settings, CancellationToken stoppingToken)
+    {
+        var touched = new HashSet<int>();
         foreach (var record in batch)
         {
+            var partition = record.Partition.Value;
+            if (!owned.TryGetValue(partition, out var state) || record.Offset.Value < state.NextOffset)
+            {
+                continue; // not ours (any more), or already in the committed state
+            }
+
+            state.NextOffset = record.Offset.Value + 1;
+            touched.Add(partition);
             Trade trade;
             try
             {
@@ -136,12 +162,7 @@ public sealed class AggregateWorker(
                 continue;
             }
 
-            if (!partitions.TryGetValue(record.Partition.Value, out var aggregator))
-            {
-                continue; // revoked while in flight: its new owner processes it
-            }
-
-            var outcome = aggregator.Apply(trade);
+            var outcome = state.Aggregator.Apply(trade);
             metrics.Outcome(outcome);
             if (outcome == ApplyOutcome.TooLate)
             {
@@ -149,30 +170,147 @@ public sealed class AggregateWorker(
             }
         }
 
-        var emitted = 0;
-        foreach (var aggregator in partitions.Values)
+        if (batch.Count > 0)
         {
-            foreach (var window in aggregator.TakeChanges().Windows)
+            metrics.Batch(batch.Count);
+        }
+
+        AdvanceIdleLivePartitions(touched, settings);
+
+        var started = Stopwatch.GetTimestamp();
+        using var writes = PartitionStateStore.NewBatch();
+        var committed = new List<int>();
+        var emitted = 0;
+        foreach (var (partition, state) in owned)
+        {
+            var changes = state.Aggregator.TakeChanges();
+            if (!touched.Contains(partition) && changes.Windows.Count == 0 && changes.Pruned.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var window in changes.Windows)
             {
                 producer.Produce(Topics.Volumes1m, new Message<string, byte[]>
                 {
                     Key = window.Key,
                     Value = ContractSerializers.WindowSerializer.Serialize(window, default),
                 });
-                emitted++;
             }
+
+            emitted += changes.Windows.Count;
+            PartitionStateStore.Add(writes, partition, changes, state.NextOffset);
+            committed.Add(partition);
         }
 
-        // Outputs are durable before the input offsets move on: a crash here replays the batch and re-emits the same values.
+        if (committed.Count == 0)
+        {
+            return committed;
+        }
+
+        // Outputs are durable before the state (and input offsets) move on: a crash here replays the batch and
+        // re-emits the same values.
         var unflushed = producer.Flush(TimeSpan.FromSeconds(60));
         if (unflushed > 0)
         {
-            throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"{unflushed} outputs not acknowledged within 60 s"));
+            throw new KafkaException(new Error(ErrorCode.Local_TimedOut, $"{unflushed} outputs not acknowledged within 60 s; state not committed"));
         }
 
         stoppingToken.ThrowIfCancellationRequested();
+        store.Commit(writes);
+        metrics.Commit(Stopwatch.GetElapsedTime(started));
         metrics.WindowsEmitted(emitted);
-        status.Report($"processed up to {batch[^1].TopicPartitionOffset}");
+        status.Report($"committed partitions {string.Join(",", committed)}");
+        return committed;
+    }
+
+    /// <summary>While a live partition is idle its watermark follows the wall clock (minus grace), so windows close.</summary>
+    private void AdvanceIdleLivePartitions(HashSet<int> touched, AggregateOptions settings)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (partition, state) in owned)
+        {
+            if (!touched.Contains(partition) && state.Aggregator.LatestEventTime is { } latest && now - latest <= settings.LiveThreshold)
+            {
+                state.Aggregator.AdvanceWatermark(now - settings.Windowing.Grace);
+            }
+        }
+    }
+
+    private TopicPartitionOffset Assign(IConsumer<string, byte[]> consumer, PartitionStateStore store, TopicPartition tp, WindowingOptions windowing)
+    {
+        var partition = tp.Partition.Value;
+        batch.RemoveAll(r => r.Partition.Value == partition);
+        status.Unblock(partition);
+        blocked.Remove(partition);
+        var loaded = store.Load(partition, windowing);
+        var offsets = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(30));
+        var next = loaded?.NextOffset ?? 0;
+        if (next < offsets.Low.Value)
+        {
+            BlockPartition(partition, loaded is null
+                ? $"no local state and the broker no longer has its first records (log starts at {offsets.Low.Value}): it cannot be rebuilt exactly"
+                : $"its stored offset {next} is no longer on the broker (log starts at {offsets.Low.Value})");
+            return new TopicPartitionOffset(tp, offsets.High);
+        }
+
+        if (next > offsets.High.Value)
+        {
+            BlockPartition(partition, $"its stored offset {next} is beyond the end of the log ({offsets.High.Value}): the state belongs to another cluster or the topic was recreated; delete {store.Path} to rebuild");
+            return new TopicPartitionOffset(tp, offsets.High);
+        }
+
+        owned[partition] = new OwnedPartition(loaded?.Aggregator ?? new VolumeAggregator(windowing), next);
+        logger.LogInformation(
+            "Assigned partition {Partition}: {How}, resuming at offset {Offset} (log {Low}..{High})",
+            partition, loaded is null ? "no local state, rebuilding from the start" : $"restored {loaded.Windows} windows and {loaded.Products} products",
+            next, offsets.Low.Value, offsets.High.Value);
+        status.Report($"assigned partition {partition}");
+        return new TopicPartitionOffset(tp, new Offset(next));
+    }
+
+    private void Release(IEnumerable<TopicPartition> partitions, string how)
+    {
+        foreach (var tp in partitions)
+        {
+            owned.Remove(tp.Partition.Value);
+            blocked.Remove(tp.Partition.Value);
+            status.Unblock(tp.Partition.Value);
+            batch.RemoveAll(r => r.Partition.Value == tp.Partition.Value);
+            logger.LogInformation("Partition {Partition} {How}; its committed state stays on disk", tp.Partition.Value, how);
+        }
+    }
+
+    private void BlockPartition(int partition, string reason)
+    {
+        owned.Remove(partition);
+        if (blocked.Add(partition))
+        {
+            toPause.Add(partition);
+            metrics.FallenBehind();
+            status.Block(partition, reason);
+            logger.LogError("Partition {Partition} of {Topic} is NOT being aggregated: {Reason}. Its volumes would be wrong, so it is paused; /health is unhealthy.", partition, Topics.Trades, reason);
+        }
+    }
+
+    private void CommitGroupOffsets(IConsumer<string, byte[]> consumer, List<int> partitions)
+    {
+        try
+        {
+            consumer.Commit(partitions.Where(owned.ContainsKey).Select(p => new TopicPartitionOffset(Topics.Trades, p, owned[p].NextOffset)));
+        }
+        catch (KafkaException e)
+        {
+            // Informational only (lag monitoring): the offsets that matter are in the state store.
+            logger.LogDebug("Group offset commit failed: {Reason}", e.Error.Reason);
+        }
+    }
+
+    private double WatermarkLagSeconds()
+    {
+        var now = clock.GetUtcNow();
+        var watermarks = owned.Values.Select(o => o.Aggregator.Watermark).OfType<DateTimeOffset>().ToList();
+        return watermarks.Count == 0 ? 0 : (now - watermarks.Min()).TotalSeconds;
     }
 
     private void DeadLetter(IProducer<string, byte[]> producer, ConsumeResult<string, byte[]> record, string reason)
@@ -184,7 +322,14 @@ public sealed class AggregateWorker(
         }
 
         var raw = record.Message.Value is null ? string.Empty : Encoding.UTF8.GetString(record.Message.Value);
-        var letter = new DeadLetter("unreadable_trade_record", reason, record.TopicPartitionOffset.ToString(), raw, DateTimeOffset.UtcNow);
+        var letter = new DeadLetter("unreadable_trade_record", reason, record.TopicPartitionOffset.ToString(), raw, clock.GetUtcNow());
         producer.Produce(Topics.TradesDeadLetter, new Message<string, byte[]> { Key = letter.Reason, Value = ContractSerializers.DeadLetterSerializer.Serialize(letter, default) });
+    }
+
+    private sealed class OwnedPartition(VolumeAggregator aggregator, long nextOffset)
+    {
+        public VolumeAggregator Aggregator { get; } = aggregator;
+
+        public long NextOffset { get; set; } = nextOffset;
     }
 }

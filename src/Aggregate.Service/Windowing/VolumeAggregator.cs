@@ -30,6 +30,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// <summary>The event-time watermark, or null before the first trade.</summary>
     public DateTimeOffset? Watermark => watermarkTicks == long.MinValue ? null : new DateTimeOffset(watermarkTicks, TimeSpan.Zero);
 
+    /// <summary>The newest counted event time, or null before the first trade.</summary>
+    public DateTimeOffset? LatestEventTime => maxEventTicks == long.MinValue ? null : new DateTimeOffset(maxEventTicks, TimeSpan.Zero);
+
     /// <summary>Windows held in state (open and retained).</summary>
     public int WindowCount => windows.Count;
 

@@ -42,4 +42,20 @@ public static class ServiceSettingsExtensions
             : $"Data Source={Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db"))}";
         return sink.WithEnvironment("ConnectionStrings__volumes", connection);
     }
+
+    /// <summary>
+    /// Gives Aggregate.Service its RocksDB folder (<c>Aggregate:StatePath</c>): the AppHost's own value if set; else, with a
+    /// real cluster, <c>data/aggregate-state</c> at the repository root; with the development broker (whose data dies
+    /// with it) a fresh folder per run, since state must never outlive the log it was built from.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAggregatorState(this IResourceBuilder<ProjectResource> aggregate, IDistributedApplicationBuilder builder, KafkaTarget kafka)
+    {
+        ArgumentNullException.ThrowIfNull(kafka);
+        var path = builder.Configuration["Aggregate:StatePath"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : kafka.DevelopmentBroker is null
+                ? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"))
+                : Path.Combine(Path.GetTempPath(), "bitcoinvolume", $"aggregate-state-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
+        return aggregate.WithEnvironment("Aggregate__StatePath", path);
+    }
 }

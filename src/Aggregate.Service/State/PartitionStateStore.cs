@@ -1,0 +1,242 @@
+using System.Buffers.Binary;
+using System.Text;
+using BitcoinVolume.Aggregate.Windowing;
+using BitcoinVolume.Contracts;
+using RocksDbSharp;
+
+namespace BitcoinVolume.Aggregate.State;
+
+/// <summary>A partition's state as loaded from disk: the restored aggregator and the next input offset to read.</summary>
+public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffset, int Windows, int Products);
+
+/// <summary>
+/// The aggregator's durable state in RocksDB, per input partition: retained windows, dedup id ranges, the event-time
+/// clock, and the partition's next input offset — all written in ONE atomic write batch per processed batch of records,
+/// so what is on disk is always a consistent (state, offset) pair.
+/// <para>Key layout: <c>'p' partition(4, big-endian) kind(1) …</c> with kind <c>o</c> next offset, <c>c</c> clock,
+/// <c>d</c>+product dedup ranges, <c>w</c>+product+0+side+start ticks window value.</para>
+/// </summary>
+public sealed class PartitionStateStore : IDisposable
+{
+    private const byte OffsetKind = (byte)'o';
+    private const byte ClockKind = (byte)'c';
+    private const byte DedupKind = (byte)'d';
+    private const byte WindowKind = (byte)'w';
+    private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
+
+    private readonly RocksDb db;
+    private readonly WriteOptions writeOptions;
+
+    public PartitionStateStore(string path, bool syncWrites)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(Path);
+        try
+        {
+            db = RocksDb.Open(new DbOptions().SetCreateIfMissing(true), Path);
+        }
+        catch (RocksDbException e)
+        {
+            throw new InvalidOperationException(
+                $"Cannot open the aggregator state at '{Path}': {e.Message}. Each aggregator instance needs its own " +
+                "Aggregate:StatePath (a folder no other running instance uses).", e);
+        }
+
+        writeOptions = new WriteOptions().SetSync(syncWrites);
+    }
+
+    public string Path { get; }
+
+    /// <summary>Approximate bytes of live data (RocksDB's estimate).</summary>
+    public long ApproximateSize => long.TryParse(db.GetProperty("rocksdb.estimate-live-data-size"), out var size) ? size : 0;
+
+    /// <summary>Loads a partition's state; null when this store has never committed anything for it.</summary>
+    public LoadedPartition? Load(int partition, WindowingOptions options)
+    {
+        var prefix = Prefix(partition);
+        long? nextOffset = null;
+        var clock = EventTimeState.None;
+        var windows = new List<WindowVolume>();
+        var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(StringComparer.Ordinal);
+        using (var iterator = db.NewIterator())
+        {
+            for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+            {
+                var key = iterator.Key();
+                if (!key.AsSpan().StartsWith(prefix))
+                {
+                    break;
+                }
+
+                var value = iterator.Value();
+                var rest = key.AsSpan(prefix.Length + 1);
+                switch (key[prefix.Length])
+                {
+                    case OffsetKind:
+                        nextOffset = BinaryPrimitives.ReadInt64BigEndian(value);
+                        break;
+                    case ClockKind:
+                        clock = new EventTimeState(BinaryPrimitives.ReadInt64BigEndian(value), BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8)));
+                        break;
+                    case DedupKind:
+                        dedup[Encoding.UTF8.GetString(rest)] = ReadRanges(value);
+                        break;
+                    case WindowKind:
+                        windows.Add(ReadWindow(rest, value));
+                        break;
+                    default:
+                        throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
+                }
+            }
+        }
+
+        if (nextOffset is null && windows.Count == 0 && dedup.Count == 0)
+        {
+            return null;
+        }
+
+        var aggregator = new VolumeAggregator(options);
+        aggregator.Restore(windows, dedup, clock);
+        return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count);
+    }
+
+    /// <summary>Starts a write batch; add each partition's changes, then <see cref="Commit"/>.</summary>
+    public static WriteBatch NewBatch() => new();
+
+    /// <summary>Adds one partition's changes and its next input offset to <paramref name="batch"/>.</summary>
+    public static void Add(WriteBatch batch, int partition, AggregatorChanges changes, long nextOffset)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(changes);
+        var prefix = Prefix(partition);
+        foreach (var window in changes.Windows)
+        {
+            batch.Put(WindowKey(prefix, window), WriteWindow(window));
+        }
+
+        foreach (var window in changes.Pruned)
+        {
+            batch.Delete(WindowKey(prefix, window));
+        }
+
+        foreach (var (product, ranges) in changes.Dedup)
+        {
+            batch.Put(Key(prefix, DedupKind, Encoding.UTF8.GetBytes(product)), WriteRanges(ranges));
+        }
+
+        var clock = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(clock, changes.Clock.MaxEventTicks);
+        BinaryPrimitives.WriteInt64BigEndian(clock.AsSpan(8), changes.Clock.WatermarkTicks);
+        batch.Put(Key(prefix, ClockKind, []), clock);
+        var offset = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(offset, nextOffset);
+        batch.Put(Key(prefix, OffsetKind, []), offset);
+    }
+
+    /// <summary>Writes the batch atomically (and durably when sync writes are on).</summary>
+    public void Commit(WriteBatch batch) => db.Write(batch, writeOptions);
+
+    /// <summary>Forgets everything stored for a partition (e.g. state that belongs to another cluster).</summary>
+    public void Clear(int partition)
+    {
+        var prefix = Prefix(partition);
+        var end = Prefix(partition + 1);
+        using var batch = new WriteBatch();
+        batch.DeleteRange(prefix, (ulong)prefix.Length, end, (ulong)end.Length);
+        db.Write(batch, writeOptions);
+    }
+
+    public void Dispose() => db.Dispose();
+
+    private static byte[] Prefix(int partition)
+    {
+        var prefix = new byte[5];
+        prefix[0] = (byte)'p';
+        BinaryPrimitives.WriteInt32BigEndian(prefix.AsSpan(1), partition);
+        return prefix;
+    }
+
+    private static byte[] Key(byte[] prefix, byte kind, ReadOnlySpan<byte> rest)
+    {
+        var key = new byte[prefix.Length + 1 + rest.Length];
+        prefix.CopyTo(key, 0);
+        key[prefix.Length] = kind;
+        rest.CopyTo(key.AsSpan(prefix.Length + 1));
+        return key;
+    }
+
+    private static byte[] WindowKey(byte[] prefix, WindowVolume window)
+    {
+        var product = Encoding.UTF8.GetBytes(window.Product);
+        var rest = new byte[product.Length + 1 + 1 + 8];
+        product.CopyTo(rest, 0);
+        rest[product.Length + 1] = (byte)window.Side;
+        BinaryPrimitives.WriteInt64BigEndian(rest.AsSpan(product.Length + 2), window.WindowStart.UtcTicks);
+        return Key(prefix, WindowKind, rest);
+    }
+
+    private static byte[] WriteWindow(WindowVolume w)
+    {
+        var value = new byte[WindowValueSize];
+        var span = value.AsSpan();
+        BinaryPrimitives.WriteInt64BigEndian(span, w.Trades);
+        var at = 8;
+        foreach (var d in (ReadOnlySpan<decimal>)[w.BaseVolume, w.QuoteVolume, w.Open, w.High, w.Low, w.Close])
+        {
+            decimal.GetBits(d, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at, 16)));
+            at += 16;
+        }
+
+        BinaryPrimitives.WriteInt64BigEndian(span[at..], w.FirstTradeId);
+        BinaryPrimitives.WriteInt64BigEndian(span[(at + 8)..], w.LastTradeId);
+        value[^1] = w.Final ? (byte)1 : (byte)0;
+        return value;
+    }
+
+    private static WindowVolume ReadWindow(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        var zero = key.IndexOf((byte)0);
+        var product = Encoding.UTF8.GetString(key[..zero]);
+        var side = (TakerSide)key[zero + 1];
+        var start = new DateTimeOffset(BinaryPrimitives.ReadInt64BigEndian(key[(zero + 2)..]), TimeSpan.Zero);
+        if (value.Length != WindowValueSize)
+        {
+            throw new InvalidDataException($"window state of {product} has {value.Length} bytes, expected {WindowValueSize}");
+        }
+
+        var trades = BinaryPrimitives.ReadInt64BigEndian(value);
+        Span<decimal> d = stackalloc decimal[6];
+        for (var i = 0; i < 6; i++)
+        {
+            d[i] = new decimal(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(value.Slice(8 + (16 * i), 16)));
+        }
+
+        var first = BinaryPrimitives.ReadInt64BigEndian(value[104..]);
+        var last = BinaryPrimitives.ReadInt64BigEndian(value[112..]);
+        var final = value[120] == 1;
+        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, (trades * 2) + (final ? 1 : 0), final);
+    }
+
+    private static byte[] WriteRanges(IReadOnlyList<(long Start, long End)> ranges)
+    {
+        var value = new byte[ranges.Count * 16];
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(i * 16), ranges[i].Start);
+            BinaryPrimitives.WriteInt64BigEndian(value.AsSpan((i * 16) + 8), ranges[i].End);
+        }
+
+        return value;
+    }
+
+    private static (long Start, long End)[] ReadRanges(byte[] value)
+    {
+        var ranges = new (long, long)[value.Length / 16];
+        for (var i = 0; i < ranges.Length; i++)
+        {
+            ranges[i] = (BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(i * 16)), BinaryPrimitives.ReadInt64BigEndian(value.AsSpan((i * 16) + 8)));
+        }
+
+        return ranges;
+    }
+}
