@@ -34,6 +34,7 @@ public sealed class AggregateWorker(
     private readonly List<ConsumeResult<string, byte[]>> batch = [];
     private readonly HashSet<string> loggedProblems = new(StringComparer.Ordinal);
     private double watermarkLagSeconds;
+    private bool loggedFirstCommit;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -221,6 +222,16 @@ public sealed class AggregateWorker(
         metrics.Commit(Stopwatch.GetElapsedTime(started));
         metrics.WindowsEmitted(emitted);
         status.Report($"committed partitions {string.Join(",", committed)}");
+        if (!loggedFirstCommit)
+        {
+            loggedFirstCommit = true;
+            logger.LogInformation("Committed state of partitions {Partitions} ({Windows} windows emitted); further commits are logged at Debug", string.Join(",", committed), emitted);
+        }
+        else
+        {
+            logger.LogDebug("Committed state of partitions {Partitions} ({Windows} windows emitted)", string.Join(",", committed), emitted);
+        }
+
         return committed;
     }
 
@@ -260,6 +271,7 @@ public sealed class AggregateWorker(
             return new TopicPartitionOffset(tp, offsets.High);
         }
 
+        loggedFirstCommit = false;
         owned[partition] = new OwnedPartition(loaded?.Aggregator ?? new VolumeAggregator(windowing), next);
         logger.LogInformation(
             "Assigned partition {Partition}: {How}, resuming at offset {Offset} (log {Low}..{High})",

@@ -1,0 +1,70 @@
+using BenchmarkDotNet.Attributes;
+using BitcoinVolume.Aggregate.Windowing;
+using BitcoinVolume.Contracts;
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Benchmarks;
+
+/// <summary>
+/// The aggregation core on one thread: serialized trade records (exactly as on the `trades` topic) in → deserialize →
+/// dedup → window state updated → output values built and serialized every batch; no broker, no disk. The baseline is a
+/// bare loop that only deserializes the same records. Report: trades/s of each and their ratio.
+/// </summary>
+[MemoryDiagnoser]
+public class AggregationCoreBenchmark
+{
+    public const int Trades = 1_000_000;
+    private const int BatchSize = 5_000;
+    private byte[][] records = [];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(42);
+        var ids = new long[100];
+        var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+        records = new byte[Trades][];
+        for (var i = 0; i < Trades; i++)
+        {
+            // 100 products, a day of trades (~3M/day in reality; here 1M over 24 h), realistic prices and sizes.
+            var p = random.Next(100);
+            var trade = new Trade($"P{p:D3}-USD", ++ids[p], start.AddMilliseconds(i * 86.4), 20_000m + (random.Next(-100_000, 100_000) / 100m), random.Next(1, 100_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
+            records[i] = ContractSerializers.TradeSerializer.Serialize(trade, default);
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Trades, Description = "deserialize only (bare loop)")]
+    public long DeserializeOnly()
+    {
+        long sum = 0;
+        var deserializer = ContractSerializers.TradeDeserializer;
+        foreach (var record in records)
+        {
+            sum += deserializer.Deserialize(record, false, default).TradeId;
+        }
+
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core")]
+    public long Aggregate()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        var deserializer = ContractSerializers.TradeDeserializer;
+        var serializer = ContractSerializers.WindowSerializer;
+        long bytes = 0;
+        for (var i = 0; i < records.Length; i++)
+        {
+            aggregator.Apply(deserializer.Deserialize(records[i], false, default));
+            if (i % BatchSize == BatchSize - 1)
+            {
+                foreach (var window in aggregator.TakeChanges().Windows)
+                {
+                    bytes += serializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m)).Length;
+                }
+            }
+        }
+
+        return bytes;
+    }
+}

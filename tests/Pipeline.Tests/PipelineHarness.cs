@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.DevBroker;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace BitcoinVolume.Pipeline.Tests;
+
+/// <summary>
+/// The development broker in-process, and aggregator and sink instances as separate OS processes that a test can
+/// SIGKILL and restart; trades are produced straight to `trades`; results are read through the sink's HTTP API.
+/// </summary>
+public sealed class PipelineHarness : IAsyncDisposable
+{
+    private readonly ITestOutputHelper output;
+    private readonly List<ServiceProcess> processes = [];
+    private readonly string workDir = Path.Combine(Path.GetTempPath(), $"bv-pipeline-{Guid.NewGuid():N}");
+    private readonly HttpClient http = new();
+
+    public PipelineHarness(ITestOutputHelper output)
+    {
+        this.output = output;
+        Directory.CreateDirectory(workDir);
+        Broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        SinkPort = FreeTcpPort();
+        http.BaseAddress = new Uri($"http://127.0.0.1:{SinkPort}");
+    }
+
+    public DevelopmentBroker Broker { get; }
+
+    public int SinkPort { get; }
+
+    /// <summary>An aggregator instance with its own RocksDB folder (kept across restarts of the same instance).</summary>
+    public ServiceProcess Aggregator(string name) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
+    {
+        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+        ["Aggregate__StatePath"] = Path.Combine(workDir, name),
+        ["Aggregate__Kafka__session.timeout.ms"] = "6000",
+        ["Aggregate__Kafka__heartbeat.interval.ms"] = "1000",
+
+        // Static membership: a restarted instance takes its old place in the group at once (no session timeout to wait).
+        ["Aggregate__Kafka__group.instance.id"] = name,
+    }, Path.Combine(workDir, name + ".log")));
+
+    public ServiceProcess Sink() => Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", new Dictionary<string, string>
+    {
+        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+        ["ConnectionStrings__volumes"] = $"Data Source={Path.Combine(workDir, "volumes.db")}",
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{SinkPort}",
+    }, Path.Combine(workDir, "sink.log")));
+
+    /// <summary>Produces the trades in chunks, pausing between chunks so the stream lasts about <paramref name="duration"/>.</summary>
+    public async Task ProduceAsync(IReadOnlyList<Trade> trades, TimeSpan duration, CancellationToken ct)
+    {
+        using var producer = new ProducerBuilder<string, Trade>(new ProducerConfig
+        {
+            BootstrapServers = Broker.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            CompressionType = CompressionType.Lz4,
+            LingerMs = 20,
+        }).SetValueSerializer(ContractSerializers.TradeSerializer).Build();
+        const int chunk = 2_000;
+        var pause = duration / Math.Max(1, trades.Count / chunk);
+        for (var i = 0; i < trades.Count; i++)
+        {
+            producer.Produce(Topics.Trades, new Message<string, Trade> { Key = trades[i].Product, Value = trades[i] });
+            if (i % chunk == chunk - 1)
+            {
+                await Task.Delay(pause, ct);
+            }
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>Polls the API until every oracle window is there with its exact value (or the time is up), then asserts.</summary>
+    public async Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        List<string> differences = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            differences = await DifferencesAsync(oracle);
+            if (differences.Count == 0)
+            {
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} all {oracle.Count} windows equal the oracle");
+                return;
+            }
+
+            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {differences.Count} windows differ, e.g. {differences[0]}");
+            await Task.Delay(2000);
+        }
+
+        Assert.Fail($"{differences.Count} of {oracle.Count} windows differ from the oracle after {timeout}; first: {string.Join(" | ", differences.Take(5))}. Logs in {workDir}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        http.Dispose();
+        await Broker.DisposeAsync();
+    }
+
+    private async Task<List<string>> DifferencesAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle)
+    {
+        var differences = new List<string>();
+        var from = oracle.Keys.Min(k => k.Item3);
+        var to = oracle.Keys.Max(k => k.Item3).AddMinutes(1);
+        foreach (var product in oracle.Keys.Select(k => k.Item1).Distinct().Order(StringComparer.Ordinal))
+        {
+            JsonElement rows;
+            try
+            {
+                rows = await http.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval=1m&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}");
+            }
+            catch (HttpRequestException e)
+            {
+                return [$"API not answering: {e.Message}"];
+            }
+
+            var seen = new HashSet<(string, TakerSide, DateTime)>();
+            foreach (var row in rows.EnumerateArray())
+            {
+                var side = row.GetProperty("side").GetString() == "buy" ? TakerSide.Buy : TakerSide.Sell;
+                var key = (product, side, row.GetProperty("start").GetDateTime().ToUniversalTime());
+                seen.Add(key);
+                if (!oracle.TryGetValue(key, out var want))
+                {
+                    differences.Add($"{key}: not in the oracle");
+                    continue;
+                }
+
+                var got = new OracleWindow(product, side, key.Item3, row.GetProperty("trades").GetInt64(), row.GetProperty("baseVolume").GetDecimal(), row.GetProperty("quoteVolume").GetDecimal(),
+                    row.GetProperty("open").GetDecimal(), row.GetProperty("high").GetDecimal(), row.GetProperty("low").GetDecimal(), row.GetProperty("close").GetDecimal());
+                if (got != want)
+                {
+                    differences.Add($"{key}: got {got}, want {want}");
+                }
+            }
+
+            differences.AddRange(oracle.Keys.Where(k => k.Item1 == product && !seen.Contains(k)).Select(k => $"{k}: missing"));
+        }
+
+        return differences;
+    }
+
+    private ServiceProcess Add(ServiceProcess process)
+    {
+        processes.Add(process);
+        return process;
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
