@@ -45,7 +45,15 @@ public sealed record WindowVolume(
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
 
     /// <summary>The Kafka key: <c>product|side|window start (ISO-8601 UTC)</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => KeyOf(Product, Side, WindowStart);
+
+    /// <summary>
+    /// The version of a window's value: 2 × trades + (final ? 1 : 0). It grows with every change (trades are only ever
+    /// added; final only ever goes from false to true) and depends on the content alone, so a state rebuilt from the
+    /// input emits the same versions.
+    /// </summary>
+    public static long VersionOf(long trades, bool final) => (trades * 2) + (final ? 1 : 0);
 
     /// <summary>Builds the Kafka key for a window.</summary>
     public static string KeyOf(string product, TakerSide side, DateTimeOffset windowStart) =>

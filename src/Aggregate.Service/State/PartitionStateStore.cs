@@ -214,7 +214,7 @@ public sealed class PartitionStateStore : IDisposable
         var first = BinaryPrimitives.ReadInt64BigEndian(value[104..]);
         var last = BinaryPrimitives.ReadInt64BigEndian(value[112..]);
         var final = value[120] == 1;
-        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, (trades * 2) + (final ? 1 : 0), final);
+        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final), final);
     }
 
     private static byte[] WriteRanges(IReadOnlyList<(long Start, long End)> ranges)

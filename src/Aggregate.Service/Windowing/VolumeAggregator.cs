@@ -17,15 +17,18 @@ namespace BitcoinVolume.Aggregate.Windowing;
 /// </summary>
 public sealed class VolumeAggregator(WindowingOptions options)
 {
-    private readonly Dictionary<WindowKey, WindowState> windows = [];
-    private readonly Dictionary<string, TradeIdSet> seenIds = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<long, List<WindowKey>> openByStart = [];
-    private readonly SortedDictionary<long, List<WindowKey>> retainedByStart = [];
-    private readonly HashSet<WindowKey> changed = [];
-    private readonly HashSet<string> changedIds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
+    private readonly PriorityQueue<WindowState, long> open = new();
+    private readonly PriorityQueue<WindowState, long> retained = new();
+    private readonly List<WindowState> changed = [];
+    private readonly List<ProductState> changedProducts = [];
     private readonly List<WindowVolume> pruned = [];
+    private readonly long graceTicks = options.Grace.Ticks;
+    private readonly long retentionTicks = options.Retention.Ticks;
+    private ProductState? lastProduct;
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
+    private int windowCount;
 
     /// <summary>The event-time watermark, or null before the first trade.</summary>
     public DateTimeOffset? Watermark => watermarkTicks == long.MinValue ? null : new DateTimeOffset(watermarkTicks, TimeSpan.Zero);
@@ -34,55 +37,52 @@ public sealed class VolumeAggregator(WindowingOptions options)
     public DateTimeOffset? LatestEventTime => maxEventTicks == long.MinValue ? null : new DateTimeOffset(maxEventTicks, TimeSpan.Zero);
 
     /// <summary>Windows held in state (open and retained).</summary>
-    public int WindowCount => windows.Count;
+    public int WindowCount => windowCount;
 
     public ApplyOutcome Apply(Trade trade)
     {
         ArgumentNullException.ThrowIfNull(trade);
-        if (!seenIds.TryGetValue(trade.Product, out var ids))
-        {
-            ids = new TradeIdSet();
-            seenIds.Add(trade.Product, ids);
-        }
-
-        if (ids.Contains(trade.TradeId))
+        var product = ProductOf(trade.Product);
+        if (product.Ids.Contains(trade.TradeId))
         {
             return ApplyOutcome.Duplicate;
         }
 
         var ticks = trade.Time.UtcTicks;
-        if (watermarkTicks != long.MinValue && ticks < watermarkTicks - options.Retention.Ticks)
+        if (watermarkTicks != long.MinValue && ticks < watermarkTicks - retentionTicks)
         {
             return ApplyOutcome.TooLate;
         }
 
-        ids.Add(trade.TradeId);
-        changedIds.Add(trade.Product);
-        var key = new WindowKey(trade.Product, trade.Side, ticks - (ticks % TimeSpan.TicksPerMinute));
-        if (!windows.TryGetValue(key, out var window))
+        product.Ids.Add(trade.TradeId);
+        if (!product.IdsChanged)
         {
-            window = new WindowState(trade);
-            windows.Add(key, window);
-            AddByStart(retainedByStart, key);
-            if (key.StartTicks + TimeSpan.TicksPerMinute <= watermarkTicks)
-            {
-                window.Final = true;
-            }
-            else
-            {
-                AddByStart(openByStart, key);
-            }
+            product.IdsChanged = true;
+            changedProducts.Add(product);
         }
-        else
+
+        var start = ticks - (ticks % TimeSpan.TicksPerMinute);
+        var slot = ((start / TimeSpan.TicksPerMinute) << 1) | (long)trade.Side;
+        if (product.Windows.TryGetValue(slot, out var window))
         {
             window.Add(trade);
         }
+        else
+        {
+            window = new WindowState(product, trade.Side, start, trade);
+            AddWindow(slot, window);
+        }
 
-        changed.Add(key);
+        if (!window.Changed)
+        {
+            window.Changed = true;
+            changed.Add(window);
+        }
+
         if (ticks > maxEventTicks)
         {
             maxEventTicks = ticks;
-            AdvanceWatermarkTicks(SafeSubtract(ticks, options.Grace.Ticks));
+            AdvanceWatermarkTicks(SafeSubtract(ticks, graceTicks));
         }
 
         return window.Final ? ApplyOutcome.Correction : ApplyOutcome.Counted;
@@ -96,43 +96,38 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
     /// <summary>
     /// Closes windows the watermark has passed, prunes windows beyond retention, and returns the full value of every
-    /// window that changed since the last call (ordered by key) together with what a state store must write.
+    /// window that changed since the last call together with what a state store must write.
     /// </summary>
     public AggregatorChanges TakeChanges()
     {
-        while (openByStart.Count > 0)
+        while (open.TryPeek(out var window, out var start) && start + TimeSpan.TicksPerMinute <= watermarkTicks)
         {
-            var (start, keys) = openByStart.First();
-            if (start + TimeSpan.TicksPerMinute > watermarkTicks)
+            open.Dequeue();
+            window.Final = true;
+            if (!window.Changed)
             {
-                break;
-            }
-
-            openByStart.Remove(start);
-            foreach (var key in keys)
-            {
-                windows[key].Final = true;
-                changed.Add(key);
+                window.Changed = true;
+                changed.Add(window);
             }
         }
 
         var result = new WindowVolume[changed.Count];
-        var i = 0;
-        foreach (var key in changed)
+        for (var i = 0; i < result.Length; i++)
         {
-            result[i++] = windows[key].ToVolume(key);
+            result[i] = changed[i].ToVolume();
+            changed[i].Changed = false;
         }
 
         changed.Clear();
-        Array.Sort(result, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
 
-        var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(changedIds.Count, StringComparer.Ordinal);
-        foreach (var product in changedIds)
+        var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(changedProducts.Count, StringComparer.Ordinal);
+        foreach (var product in changedProducts)
         {
-            dedup[product] = [.. seenIds[product].Ranges];
+            dedup[product.Name] = [.. product.Ids.Ranges];
+            product.IdsChanged = false;
         }
 
-        changedIds.Clear();
+        changedProducts.Clear();
         Prune();
         var prunedNow = pruned.ToArray();
         pruned.Clear();
@@ -144,52 +139,68 @@ public sealed class VolumeAggregator(WindowingOptions options)
     {
         ArgumentNullException.ThrowIfNull(retainedWindows);
         ArgumentNullException.ThrowIfNull(dedup);
-        if (windows.Count > 0 || seenIds.Count > 0)
+        if (windowCount > 0 || products.Count > 0)
         {
             throw new InvalidOperationException("Restore is for a fresh aggregator.");
         }
 
         maxEventTicks = clock.MaxEventTicks;
         watermarkTicks = clock.WatermarkTicks;
-        foreach (var (product, ranges) in dedup)
+        foreach (var (name, ranges) in dedup)
         {
-            var set = new TradeIdSet();
-            set.Load(ranges);
-            seenIds[product] = set;
+            ProductOf(name).Ids.Load(ranges);
         }
 
         foreach (var volume in retainedWindows)
         {
-            var key = new WindowKey(volume.Product, volume.Side, volume.WindowStart.UtcTicks);
-            windows[key] = new WindowState(volume);
-            AddByStart(retainedByStart, key);
-            if (!volume.Final)
-            {
-                AddByStart(openByStart, key);
-            }
+            var start = volume.WindowStart.UtcTicks;
+            var window = new WindowState(ProductOf(volume.Product), volume.Side, start, volume);
+            AddWindow(((start / TimeSpan.TicksPerMinute) << 1) | (long)volume.Side, window);
+        }
+    }
+
+    private ProductState ProductOf(string name)
+    {
+        // Trades of one product tend to come in runs: skip the dictionary when it is the same product again.
+        if (lastProduct is { } last && (ReferenceEquals(last.Name, name) || string.Equals(last.Name, name, StringComparison.Ordinal)))
+        {
+            return last;
+        }
+
+        if (!products.TryGetValue(name, out var product))
+        {
+            product = new ProductState(name);
+            products.Add(name, product);
+        }
+
+        return lastProduct = product;
+    }
+
+    private void AddWindow(long slot, WindowState window)
+    {
+        window.Product.Windows.Add(slot, window);
+        windowCount++;
+        retained.Enqueue(window, window.StartTicks);
+        if (window.Final || window.StartTicks + TimeSpan.TicksPerMinute <= watermarkTicks)
+        {
+            window.Final = true;
+        }
+        else
+        {
+            open.Enqueue(window, window.StartTicks);
         }
     }
 
     /// <summary>Drops windows that ended before watermark − retention: no trade can change them any more.</summary>
     private void Prune()
     {
-        var horizon = SafeSubtract(watermarkTicks, options.Retention.Ticks);
-        while (retainedByStart.Count > 0)
+        var horizon = SafeSubtract(watermarkTicks, retentionTicks);
+        while (retained.TryPeek(out var window, out var start) && start + TimeSpan.TicksPerMinute <= horizon)
         {
-            var (start, keys) = retainedByStart.First();
-            if (start + TimeSpan.TicksPerMinute > horizon)
-            {
-                break;
-            }
-
-            retainedByStart.Remove(start);
-            foreach (var key in keys)
-            {
-                if (windows.Remove(key, out var window))
-                {
-                    pruned.Add(window.ToVolume(key));
-                }
-            }
+            retained.Dequeue();
+            window.Product.Windows.Remove(((start / TimeSpan.TicksPerMinute) << 1) | (long)window.Side);
+            windowCount--;
+            pruned.Add(window.ToVolume());
         }
     }
 
@@ -201,20 +212,19 @@ public sealed class VolumeAggregator(WindowingOptions options)
         }
     }
 
-    private static void AddByStart(SortedDictionary<long, List<WindowKey>> index, WindowKey key)
-    {
-        if (!index.TryGetValue(key.StartTicks, out var keys))
-        {
-            keys = [];
-            index.Add(key.StartTicks, keys);
-        }
-
-        keys.Add(key);
-    }
-
     private static long SafeSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue + 1 : a - b;
 
-    private readonly record struct WindowKey(string Product, TakerSide Side, long StartTicks);
+    private sealed class ProductState(string name)
+    {
+        public string Name { get; } = name;
+
+        public TradeIdSet Ids { get; } = new();
+
+        public bool IdsChanged { get; set; }
+
+        /// <summary>Windows by slot = minute index × 2 + side.</summary>
+        public Dictionary<long, WindowState> Windows { get; } = [];
+    }
 
     private sealed class WindowState
     {
@@ -228,8 +238,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
         private long firstId;
         private long lastId;
 
-        public WindowState(Trade first)
+        public WindowState(ProductState product, TakerSide side, long startTicks, Trade first)
         {
+            (Product, Side, StartTicks) = (product, side, startTicks);
             trades = 1;
             baseVolume = first.Size;
             quoteVolume = first.Price * first.Size;
@@ -237,8 +248,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
             firstId = lastId = first.TradeId;
         }
 
-        public WindowState(WindowVolume value)
+        public WindowState(ProductState product, TakerSide side, long startTicks, WindowVolume value)
         {
+            (Product, Side, StartTicks) = (product, side, startTicks);
             trades = value.Trades;
             baseVolume = value.BaseVolume;
             quoteVolume = value.QuoteVolume;
@@ -247,15 +259,31 @@ public sealed class VolumeAggregator(WindowingOptions options)
             Final = value.Final;
         }
 
+        public ProductState Product { get; }
+
+        public TakerSide Side { get; }
+
+        public long StartTicks { get; }
+
         public bool Final { get; set; }
+
+        public bool Changed { get; set; }
 
         public void Add(Trade trade)
         {
             trades++;
             baseVolume += trade.Size;
             quoteVolume += trade.Price * trade.Size;
-            high = Math.Max(high, trade.Price);
-            low = Math.Min(low, trade.Price);
+            if (trade.Price > high)
+            {
+                high = trade.Price;
+            }
+
+            if (trade.Price < low)
+            {
+                low = trade.Price;
+            }
+
             if (trade.TradeId < firstId)
             {
                 firstId = trade.TradeId;
@@ -269,9 +297,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
             }
         }
 
-        public WindowVolume ToVolume(WindowKey key) => new(
-            key.Product, key.Side, new DateTimeOffset(key.StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
-            open, high, low, close, firstId, lastId, Version: (trades * 2) + (Final ? 1 : 0), Final);
+        public WindowVolume ToVolume() => new(
+            Product.Name, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
+            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final), Final);
     }
 }
 
