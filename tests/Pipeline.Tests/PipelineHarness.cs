@@ -32,13 +32,17 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public DevelopmentBroker Broker { get; }
 
+    /// <summary>A folder for this test's files (logs, databases, state).</summary>
+    public string WorkDirectory => workDir;
+
     public int SinkPort { get; }
 
     /// <summary>An aggregator instance with its own RocksDB folder (kept across restarts of the same instance).</summary>
-    public ServiceProcess Aggregator(string name) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
+    public ServiceProcess Aggregator(string name, int? httpPort = null, string? statePath = null) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
     {
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort ?? 0}",
         ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
-        ["Aggregate__StatePath"] = Path.Combine(workDir, name),
+        ["Aggregate__StatePath"] = statePath ?? Path.Combine(workDir, name),
         ["Aggregate__Kafka__session.timeout.ms"] = "6000",
         ["Aggregate__Kafka__heartbeat.interval.ms"] = "1000",
 
@@ -159,7 +163,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         return process;
     }
 
-    private static int FreeTcpPort()
+    public static int FreeTcpPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
