@@ -10,10 +10,24 @@ namespace BitcoinVolume.Contracts;
 /// </summary>
 public static class KafkaTopicProvisioner
 {
-    public static async Task<IReadOnlyList<string>> EnsureTopicsAsync(
-        string bootstrapServers, IEnumerable<TopicSpec> topics, short replicationFactor = -1, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Creates the missing topics on the cluster a service is configured for (<see cref="KafkaSettings"/>), unless
+    /// <c>Kafka:ProvisionTopics</c> is false.
+    /// </summary>
+    public static Task<IReadOnlyList<string>> EnsureTopicsAsync(
+        Microsoft.Extensions.Configuration.IConfiguration configuration, IEnumerable<TopicSpec> topics, CancellationToken cancellationToken = default) =>
+        KafkaSettings.ProvisionTopics(configuration)
+            ? EnsureTopicsAsync(KafkaSettings.Configure(new AdminClientConfig(), configuration), topics, -1, cancellationToken)
+            : Task.FromResult<IReadOnlyList<string>>([]);
+
+    public static Task<IReadOnlyList<string>> EnsureTopicsAsync(
+        string bootstrapServers, IEnumerable<TopicSpec> topics, short replicationFactor = -1, CancellationToken cancellationToken = default) =>
+        EnsureTopicsAsync(new AdminClientConfig { BootstrapServers = bootstrapServers }, topics, replicationFactor, cancellationToken);
+
+    private static async Task<IReadOnlyList<string>> EnsureTopicsAsync(
+        AdminClientConfig config, IEnumerable<TopicSpec> topics, short replicationFactor, CancellationToken cancellationToken)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        using var admin = new AdminClientBuilder(config).Build();
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(30));
         var existing = metadata.Topics.Where(t => t.Error.Code == ErrorCode.NoError).Select(t => t.Topic).ToHashSet(StringComparer.Ordinal);
         var missing = topics.Where(t => !existing.Contains(t.Name)).ToList();

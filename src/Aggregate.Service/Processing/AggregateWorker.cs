@@ -42,16 +42,14 @@ public sealed class AggregateWorker(
     private void Run(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var bootstrap = KafkaSettings.GetBootstrapServers(configuration);
-        KafkaTopicProvisioner.EnsureTopicsAsync(bootstrap, Topics.All, cancellationToken: stoppingToken).GetAwaiter().GetResult();
+        KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, stoppingToken).GetAwaiter().GetResult();
 
         using var store = new PartitionStateStore(settings.StatePath, settings.SyncStateWrites);
         logger.LogInformation("Aggregator state in {Path} (sync writes: {Sync})", store.Path, settings.SyncStateWrites);
         metrics.Observe(() => Volatile.Read(ref watermarkLagSeconds), () => store.ApproximateSize);
 
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig(KafkaSettings.Configure(new ClientConfig(), configuration))
         {
-            BootstrapServers = bootstrap,
             EnableIdempotence = true,
             Acks = Acks.All,
             CompressionType = CompressionType.Lz4,
@@ -59,9 +57,15 @@ public sealed class AggregateWorker(
             ClientId = "aggregate",
         }).SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error: {Reason} (fatal: {Fatal})", e.Reason, e.IsFatal)).Build();
 
-        var consumerConfig = new ConsumerConfig(settings.Kafka)
+        // Shared Kafka:* settings first, then the aggregator's own Aggregate:Kafka:* on top.
+        var consumerBase = KafkaSettings.Configure(new ClientConfig(), configuration);
+        foreach (var (key, value) in settings.Kafka)
         {
-            BootstrapServers = bootstrap,
+            consumerBase.Set(key, value);
+        }
+
+        var consumerConfig = new ConsumerConfig(consumerBase)
+        {
             GroupId = settings.GroupId,
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
