@@ -1,4 +1,5 @@
 using BitcoinVolume.Sink.Apis;
+using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,8 +10,13 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 
+// The dashboard (wwwroot/index.html at /) and its chart library (wwwroot/lib, copied from npm by the build).
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapScalarApiReference("/scalar", options => options.WithTitle("BitcoinVolume Sink API"));
 app.MapVolumesApi();
 
 app.Run();

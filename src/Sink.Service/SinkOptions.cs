@@ -8,11 +8,14 @@ public sealed class SinkOptions
 {
     public const string Section = "Sink";
 
-    /// <summary>Connection string name of the SQLite database (<c>ConnectionStrings:volumes</c>).</summary>
+    /// <summary>Connection string name of the SQLite or PostgreSQL database (<c>ConnectionStrings:volumes</c>).</summary>
     public const string VolumesConnectionStringName = "volumes";
 
     /// <summary>Used when <c>ConnectionStrings:volumes</c> is not set.</summary>
     public const string DefaultVolumesConnectionString = "Data Source=data/volumes.db";
+
+    /// <summary>Where the volumes are written: <c>sqlite</c> (default, embedded file), <c>postgres</c> or <c>bigquery</c>.</summary>
+    public VolumeStoreKind Store { get; set; } = VolumeStoreKind.Sqlite;
 
     /// <summary>Runs the Kafka consumer. <c>false</c> serves the API over the existing database only (tests, read replicas).</summary>
     public bool ConsumerEnabled { get; set; } = true;
@@ -33,6 +36,21 @@ public sealed class SinkOptions
     [Range(2, 10_000_000)]
     public int MaxRows { get; set; } = 50_000;
 
+    /// <summary>
+    /// Most 1-minute rows a rollup may read: a query is rejected when (to - from) / 1 minute × 2 sides exceeds it
+    /// (1,000,000 ≈ 347 days of minutes).
+    /// </summary>
+    [Range(2, 100_000_000)]
+    public int MaxMinuteRows { get; set; } = 1_000_000;
+
+    /// <summary>Seconds between keep-alive comments on an idle <c>/api/volumes/stream</c>.</summary>
+    [Range(1, 3600)]
+    public int StreamHeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>Updates buffered per stream client; a client that falls further behind gets a <c>resync</c> event instead.</summary>
+    [Range(1, 1_000_000)]
+    public int StreamClientBuffer { get; set; } = 1000;
+
     /// <summary>Retries of a failed batch write, with exponential backoff, before the failure is logged as an error.</summary>
     [Range(0, 100)]
     public int DbRetryAttempts { get; set; } = 5;
@@ -41,7 +59,10 @@ public sealed class SinkOptions
     [Range(0, 60_000)]
     public int DbRetryDelayMs { get; set; } = 200;
 
-    /// <summary>Pause after the retries are exhausted before the same batch is tried again, in milliseconds.</summary>
+    /// <summary>
+    /// After the retries are exhausted the consumer pauses its partitions (it keeps polling Kafka, so it stays in the group)
+    /// and tries the same batch again every this many milliseconds until the database is back.
+    /// </summary>
     [Range(0, 600_000)]
     public int DbRetryPauseMs { get; set; } = 5000;
 
@@ -50,6 +71,19 @@ public sealed class SinkOptions
     /// Bootstrap servers, group id, auto commit and offset reset are always set by the sink.
     /// </summary>
     public Dictionary<string, string> Kafka { get; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>The database the sink writes to (<c>Sink:Store</c>).</summary>
+public enum VolumeStoreKind
+{
+    /// <summary>Embedded SQLite file (WAL), <c>ConnectionStrings:volumes</c> = <c>Data Source=path</c>.</summary>
+    Sqlite,
+
+    /// <summary>PostgreSQL, <c>ConnectionStrings:volumes</c> = an Npgsql connection string.</summary>
+    Postgres,
+
+    /// <summary>BigQuery over REST (write-only here), <c>Sink:BigQuery:*</c>.</summary>
+    BigQuery,
 }
 
 [OptionsValidator]

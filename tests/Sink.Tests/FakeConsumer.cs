@@ -7,6 +7,7 @@ namespace BitcoinVolume.Sink.Tests;
 internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 {
     private readonly ConcurrentQueue<ConsumeResult<Ignore, byte[]>> _records = new();
+    private volatile bool _paused;
 
     public List<List<TopicPartitionOffset>> Commits { get; } = [];
 
@@ -21,8 +22,21 @@ internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 
     public int Remaining => _records.Count;
 
+    /// <summary>True while the writer has paused the (fake) assignment: Consume then hands out nothing.</summary>
+    public bool IsPaused => _paused;
+
+    /// <summary>How many times Consume was called while paused (the group membership stays alive through them).</summary>
+    public int PausedPolls { get; private set; }
+
     public ConsumeResult<Ignore, byte[]> Consume(TimeSpan timeout)
     {
+        if (_paused)
+        {
+            PausedPolls++;
+            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(5, timeout.TotalMilliseconds)));
+            return null!;
+        }
+
         if (_records.TryDequeue(out var record))
         {
             log.Add($"consume {record.Partition.Value}@{record.Offset.Value}");
@@ -54,7 +68,8 @@ internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 
     public string MemberId => "fake";
 
-    public List<TopicPartition> Assignment => [];
+    public List<TopicPartition> Assignment { get; } =
+        [.. Enumerable.Range(0, 6).Select(p => new TopicPartition(BitcoinVolume.Contracts.Topics.Volumes1m, p))];
 
     public List<string> Subscription => [BitcoinVolume.Contracts.Topics.Volumes1m];
 
@@ -100,9 +115,17 @@ internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 
     public void Seek(TopicPartitionOffset tpo) => throw new NotSupportedException();
 
-    public void Pause(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+    public void Pause(IEnumerable<TopicPartition> partitions)
+    {
+        log.Add("pause " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
+        _paused = true;
+    }
 
-    public void Resume(IEnumerable<TopicPartition> partitions) => throw new NotSupportedException();
+    public void Resume(IEnumerable<TopicPartition> partitions)
+    {
+        log.Add("resume " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
+        _paused = false;
+    }
 
     public List<TopicPartitionOffset> Committed(TimeSpan timeout) => throw new NotSupportedException();
 

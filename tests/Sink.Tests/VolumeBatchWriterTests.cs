@@ -137,11 +137,15 @@ public sealed class VolumeBatchWriterTests : IDisposable
         _consumer.Enqueue(0, 1, Encode(Window(start: T0.AddMinutes(1))));
 
         var writer = Writer(Options(batchSize: 2));
-        await RunUntilAsync(writer, () => _consumer.Commits.Count >= 1);
+        await RunUntilAsync(writer, () => _consumer.Commits.Count >= 1 && !writer.IsPaused);
 
+        // 1 try + 2 retries fail: the partitions are paused (nothing more is fetched) and the batch is retried until written.
         var events = _log.Snapshot();
         Assert.Equal(
-            ["consume 0@0", "consume 0@1", .. Enumerable.Repeat("write failed", 7), "write 2 rows", "commit 0:2"],
+            [
+                "consume 0@0", "consume 0@1", .. Enumerable.Repeat("write failed", 3), "pause 0 1 2 3 4 5",
+                .. Enumerable.Repeat("write failed", 4), "write 2 rows", "commit 0:2", "resume 0 1 2 3 4 5",
+            ],
             events);
         Assert.Equal(2, (await ReadAllAsync()).Count);
     }
@@ -175,30 +179,5 @@ public sealed class VolumeBatchWriterTests : IDisposable
         var committed = Assert.Single(Assert.Single(_consumer.Commits));
         Assert.Equal((3, 100L), (committed.Partition.Value, committed.Offset.Value));
         Assert.Single(await ReadAllAsync());
-    }
-
-    /// <summary>Fails the first <see cref="FailuresLeft"/> writes (before touching the database).</summary>
-    private sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStore
-    {
-        public int FailuresLeft { get; set; }
-
-        public Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
-        {
-            if (FailuresLeft > 0)
-            {
-                FailuresLeft--;
-                log.Add("write failed");
-                throw new InvalidOperationException("database is down");
-            }
-
-            log.Add($"write {windows.Count} rows");
-            return inner.UpsertAsync(windows, cancellationToken);
-        }
-
-        public Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
-            string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
-            inner.GetMinuteRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
-
-        public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) => inner.GetProductsAsync(cancellationToken);
     }
 }

@@ -7,22 +7,45 @@ namespace BitcoinVolume.Sink.Tests;
 public sealed class VolumeRollupTests
 {
     [Theory]
-    [InlineData(null)]
-    [InlineData("1m")]
-    public void TryParse_accepts_1m_and_defaults_to_it(string? text)
+    [InlineData(null, 1, "1m")]
+    [InlineData("1m", 1, "1m")]
+    [InlineData("5m", 5, "5m")]
+    [InlineData("15m", 15, "15m")]
+    [InlineData("1h", 60, "1h")]
+    [InlineData("4h", 240, "4h")]
+    [InlineData("1d", 1440, "1d")]
+    [InlineData("7m", 7, "7m")]
+    [InlineData("7", 7, "7m")]
+    [InlineData("60", 60, "1h")]
+    [InlineData("90m", 90, "90m")]
+    [InlineData("36h", 2160, "36h")]
+    [InlineData("0005m", 5, "5m")]
+    [InlineData("366d", 527040, "366d")]
+    public void TryParse_accepts_whole_minutes_in_m_h_d_or_bare_minutes(string? text, int minutes, string name)
     {
         Assert.True(VolumeInterval.TryParse(text, out var interval));
-        Assert.Equal(VolumeInterval.OneMinute, interval);
-        Assert.Equal(TimeSpan.FromMinutes(1), interval.Length);
+        Assert.Equal(TimeSpan.FromMinutes(minutes), interval.Length);
+        Assert.Equal(name, interval.Name);
     }
 
     [Theory]
     [InlineData("")]
-    [InlineData("5m")]
-    [InlineData("1h")]
+    [InlineData("0")]
+    [InlineData("0m")]
+    [InlineData("-5m")]
+    [InlineData("+5m")]
+    [InlineData("1.5h")]
     [InlineData("60s")]
+    [InlineData("1M")]
+    [InlineData("1H")]
+    [InlineData("1w")]
     [InlineData(" 1m")]
-    public void TryParse_rejects_everything_else_for_now(string text) => Assert.False(VolumeInterval.TryParse(text, out _));
+    [InlineData("1m ")]
+    [InlineData("m")]
+    [InlineData("367d")]
+    [InlineData("999999999")]
+    [InlineData("\u0661m")]
+    public void TryParse_rejects_everything_else(string text) => Assert.False(VolumeInterval.TryParse(text, out _));
 
     [Fact]
     public void One_minute_bars_map_rows_one_to_one_in_start_then_side_order()
@@ -46,8 +69,7 @@ public sealed class VolumeRollupTests
     [Fact]
     public void Coarser_bars_add_up_minutes_exactly()
     {
-        // A pure function over minute rows: how 5m/1h/1d will be served once enabled in VolumeInterval.Supported.
-        var fiveMinutes = new VolumeInterval("5m", TimeSpan.FromMinutes(5));
+        var fiveMinutes = VolumeInterval.FromMinutes(5);
         var start = new DateTimeOffset(2026, 8, 9, 21, 5, 0, TimeSpan.Zero);
         var rows = new[]
         {
@@ -62,6 +84,10 @@ public sealed class VolumeRollupTests
 
         Assert.Equal(3, bars.Length);
         var buy = bars[0];
+        var sellBase = rows[4].BaseVolume;
+        Assert.Equal((1.30000001m - sellBase, (1.30000001m - sellBase) / (1.30000001m + sellBase)), (buy.Net, buy.Imbalance));
+        Assert.Equal((buy.Net, buy.Imbalance), (bars[1].Net, bars[1].Imbalance)); // the same bar's sell row
+        Assert.Equal((bars[2].BaseVolume, 1m), (bars[2].Net, bars[2].Imbalance)); // buy only
         Assert.Equal((start.UtcDateTime, start.AddMinutes(5).UtcDateTime, TakerSide.Buy), (buy.Start, buy.End, buy.Side));
         Assert.Equal(7, buy.Trades);
         Assert.Equal(1.30000001m, buy.BaseVolume);
@@ -75,10 +101,29 @@ public sealed class VolumeRollupTests
     [Fact]
     public void Bars_are_aligned_to_the_epoch_in_utc()
     {
-        var day = new VolumeInterval("1d", TimeSpan.FromDays(1));
+        var day = VolumeInterval.FromMinutes(1440);
 
         Assert.Equal(
             new DateTimeOffset(2026, 8, 9, 0, 0, 0, TimeSpan.Zero),
             day.BarStart(new DateTimeOffset(2026, 8, 10, 1, 30, 0, TimeSpan.FromHours(2))));
+    }
+
+    [Fact]
+    public void Bars_of_any_whole_minutes_are_aligned_to_the_epoch_and_ceiling_finds_the_next_start()
+    {
+        var seven = VolumeInterval.FromMinutes(7);
+        var start = seven.BarStart(new DateTimeOffset(2026, 8, 9, 21, 4, 30, TimeSpan.Zero));
+
+        Assert.Equal(0, (start - DateTimeOffset.UnixEpoch).Ticks % TimeSpan.FromMinutes(7).Ticks);
+        Assert.Equal(start, seven.CeilingBarStart(start));
+        Assert.Equal(start.AddMinutes(7), seven.CeilingBarStart(start.AddTicks(1)));
+    }
+
+    [Fact]
+    public void Net_and_imbalance_are_zero_when_a_bar_has_no_volume()
+    {
+        var bars = VolumeRollup.Roll([Window(baseVolume: 0m, quoteVolume: 0m), Window(side: TakerSide.Sell, baseVolume: 0m, quoteVolume: 0m)], VolumeInterval.OneMinute);
+
+        Assert.All(bars, b => Assert.Equal((0m, 0m, 0m), (b.Vwap, b.Net, b.Imbalance)));
     }
 }

@@ -13,7 +13,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     private const string Range = "product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z";
 
     private static readonly string[] BarProperties =
-        ["start", "end", "product", "side", "trades", "baseVolume", "quoteVolume", "vwap", "open", "high", "low", "close"];
+        ["start", "end", "product", "side", "trades", "baseVolume", "quoteVolume", "vwap", "open", "high", "low", "close", "net", "imbalance"];
 
     // 21:04 buy, 21:04 sell, 21:05 sell, 21:06 buy are in range; the others are not (time or product).
     private static readonly WindowVolume Buy0404 = Window(
@@ -110,10 +110,10 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task Unknown_product_and_empty_range_give_an_empty_array()
+    public async Task An_empty_range_of_a_known_product_gives_an_empty_array()
     {
-        Assert.Equal("[]", await _client.GetStringAsync("/api/volumes?product=DOGE-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z"));
         Assert.Equal("[]", await _client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-10T00:00:00Z&to=2026-08-11T00:00:00Z"));
+        Assert.Equal("[]", await _client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:10Z&to=2026-08-09T21:04:50Z"));
     }
 
     [Fact]
@@ -129,7 +129,20 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Theory]
     [InlineData("from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z", "product")]
     [InlineData("product=%20&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z", "product")]
-    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=5m", "interval")]
+    [InlineData("product=DOGE-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z", "product")]
+    [InlineData("product=btc-usd&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z", "product")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=5x", "interval")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=0", "interval")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=-1m", "interval")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=1.5h", "interval")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=367d", "interval")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&format=xml", "format")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&format=", "format")]
+    [InlineData("product=BTC-USD&from=2026-08-09T25:04:00Z&to=2026-08-09T21:07:00Z", "from")]
+    [InlineData("product=BTC-USD&from=1969-12-31T23:00:00Z&to=2026-08-09T21:07:00Z", "from")]
+    [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z%2B25:00", "to")]
+    [InlineData("product=BTC-USD&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&interval=1h", "to")]
+    [InlineData("product=BTC-USD&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&interval=1d", "to")]
     [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=", "interval")]
     [InlineData("product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z&interval=1M", "interval")]
     [InlineData("product=BTC-USD&to=2026-08-09T21:07:00Z", "from")]
@@ -170,12 +183,124 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
 
         Assert.Contains("\"/api/volumes\"", text, StringComparison.Ordinal);
         Assert.Contains("\"/api/products\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"/api/volumes/stream\"", text, StringComparison.Ordinal);
+        Assert.Contains("\"/api/volumes/extent\"", text, StringComparison.Ordinal);
+        Assert.Contains("text/csv", text, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_consumer_is_not_registered_when_disabled()
     {
         Assert.DoesNotContain(fixture.Factory.Services.GetServices<IHostedService>(), s => s is VolumesConsumer);
+    }
+
+    [Fact]
+    public async Task Csv_has_the_json_columns_with_exact_decimals()
+    {
+        var response = await _client.GetAsync($"/api/volumes?{Range}&format=csv");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(string.Join(',', BarProperties), lines[0]);
+        Assert.Equal(5, lines.Length);
+        var net = Buy0404.BaseVolume - Sell0404.BaseVolume;
+        var imbalance = net / (Buy0404.BaseVolume + Sell0404.BaseVolume);
+        Assert.Equal(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC-USD,sell,2,123456789.123456789012,7901234567890.12345678901,{Sell0404.QuoteVolume / Sell0404.BaseVolume},64000.01,64000.02,63999.99,64000,{net},{imbalance}"),
+            lines[2]);
+        Assert.StartsWith("2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC-USD,buy,7,0.00000001,0.00064123456789,64123.456789,", lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Net_and_imbalance_repeat_on_both_rows_of_a_bar()
+    {
+        using var json = JsonDocument.Parse(await _client.GetStringAsync($"/api/volumes?{Range}"));
+        var bars = json.RootElement.EnumerateArray().ToArray();
+
+        var net = Buy0404.BaseVolume - Sell0404.BaseVolume;
+        Assert.Equal(net, bars[0].GetProperty("net").GetDecimal());
+        Assert.Equal(net, bars[1].GetProperty("net").GetDecimal());
+        Assert.Equal(net / (Buy0404.BaseVolume + Sell0404.BaseVolume), bars[1].GetProperty("imbalance").GetDecimal());
+        Assert.Equal((-Sell0405.BaseVolume, -1m), (bars[2].GetProperty("net").GetDecimal(), bars[2].GetProperty("imbalance").GetDecimal()));
+        Assert.Equal((Buy0406.BaseVolume, 1m), (bars[3].GetProperty("net").GetDecimal(), bars[3].GetProperty("imbalance").GetDecimal()));
+    }
+
+    [Fact]
+    public async Task Extent_gives_the_first_and_last_stored_minute()
+    {
+        using var json = JsonDocument.Parse(await _client.GetStringAsync("/api/volumes/extent?product=BTC-USD"));
+
+        Assert.Equal("2026-08-09T21:03:00Z", json.RootElement.GetProperty("first").GetString());
+        Assert.Equal("2026-08-09T21:07:00Z", json.RootElement.GetProperty("last").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/volumes/extent?product=NOPE")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/volumes/extent")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/volumes/stream")]
+    [InlineData("/api/volumes/stream?product=")]
+    [InlineData("/api/volumes/stream?product=NOPE-USD")]
+    public async Task Stream_rejects_missing_or_unknown_products(string path)
+    {
+        var response = await _client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Stream_pushes_committed_windows_of_its_product_as_server_sent_events()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var response = await _client.GetAsync("/api/volumes/stream?product=BTC-USD", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        Assert.Equal("retry: 3000", await reader.ReadLineAsync(timeout.Token));
+        Assert.StartsWith(": following BTC-USD", await reader.ReadLineAsync(timeout.Token), StringComparison.Ordinal);
+
+        var hub = fixture.Factory.Services.GetRequiredService<BitcoinVolume.Sink.Live.VolumeUpdateHub>();
+        var update = Window(start: T0.AddMinutes(30), version: 9, baseVolume: 0.000000012345m);
+        hub.Publish([Window(product: "ETH-USD", start: T0.AddMinutes(30)), update]);
+
+        var lines = new List<string>();
+        while (lines.Count < 3 || lines[^1].Length > 0)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token);
+            if (line is null || (lines.Count == 0 && line.Length == 0))
+            {
+                continue;
+            }
+
+            lines.Add(line);
+        }
+
+        Assert.Equal($"id: {update.Key}#9", lines[0]);
+        Assert.Equal("event: volume", lines[1]);
+        using var data = JsonDocument.Parse(lines[2]["data: ".Length..]);
+        Assert.Equal("BTC-USD", data.RootElement.GetProperty("product").GetString());
+        Assert.Equal("2026-08-09T21:34:00Z", data.RootElement.GetProperty("start").GetString());
+        Assert.Equal(0.000000012345m, data.RootElement.GetProperty("baseVolume").GetDecimal());
+        Assert.Equal(9, data.RootElement.GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Dashboard_api_reference_and_health_are_served()
+    {
+        var page = await _client.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("BitcoinVolume", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/app.js")).StatusCode);
+        var chartLibrary = await _client.GetAsync("/lib/lightweight-charts.standalone.production.js");
+        Assert.True(chartLibrary.StatusCode == HttpStatusCode.OK, "the build copies the npm chart bundle into wwwroot/lib");
+
+        var scalar = await _client.GetAsync("/scalar");
+        Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
+        Assert.Equal("text/html", scalar.Content.Headers.ContentType?.MediaType);
+
+        Assert.Equal("Healthy", await _client.GetStringAsync("/health"));
     }
 
     private static void AssertBar(JsonElement bar, WindowVolume expected, string start, string end, string side)

@@ -20,7 +20,7 @@ namespace BitcoinVolume.Aggregate.Processing;
 /// reported — never silently skipped.
 /// </para>
 /// </summary>
-public sealed class AggregateWorker(
+public sealed partial class AggregateWorker(
     IConfiguration configuration,
     IOptions<AggregateOptions> options,
     AggregateMetrics metrics,
@@ -28,7 +28,11 @@ public sealed class AggregateWorker(
     TimeProvider clock,
     ILogger<AggregateWorker> logger) : BackgroundService
 {
+    /// <summary>Spans of the aggregator: one per emitted window value, child of the last trade that changed it.</summary>
+    public static readonly ActivitySource ActivitySource = new("BitcoinVolume.Aggregate");
+
     private readonly Dictionary<int, OwnedPartition> owned = [];
+    private readonly Dictionary<string, ActivityContext> lastTradeContext = new(StringComparer.Ordinal);
     private readonly HashSet<int> blocked = [];
     private readonly HashSet<int> toPause = [];
     private readonly List<ConsumeResult<string, byte[]>> batch = [];
@@ -146,6 +150,8 @@ public sealed class AggregateWorker(
     private List<int> ProcessBatch(IProducer<string, byte[]> producer, PartitionStateStore store, AggregateOptions settings, CancellationToken stoppingToken)
     {
         var touched = new HashSet<int>();
+        var tracing = ActivitySource.HasListeners();
+        lastTradeContext.Clear();
         foreach (var record in batch)
         {
             var partition = record.Partition.Value;
@@ -169,6 +175,12 @@ public sealed class AggregateWorker(
 
             var outcome = state.Aggregator.Apply(trade);
             metrics.Outcome(outcome);
+            if (tracing && outcome is ApplyOutcome.Counted or ApplyOutcome.Correction && KafkaTracing.Extract(record.Message.Headers) is { } context)
+            {
+                var minute = new DateTimeOffset(trade.Time.UtcTicks - (trade.Time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
+                lastTradeContext[WindowVolume.KeyOf(trade.Product, trade.Side, minute)] = context;
+            }
+
             if (outcome == ApplyOutcome.TooLate)
             {
                 producer.Produce(Topics.TradesLate, new Message<string, byte[]> { Key = trade.Product, Value = record.Message.Value ?? [] });
@@ -196,10 +208,13 @@ public sealed class AggregateWorker(
 
             foreach (var window in changes.Windows)
             {
+                var key = window.Key;
+                using var activity = tracing ? StartEmitActivity(window, key, partition) : null;
                 producer.Produce(Topics.Volumes1m, new Message<string, byte[]>
                 {
-                    Key = window.Key,
+                    Key = key,
                     Value = ContractSerializers.WindowSerializer.Serialize(window, default),
+                    Headers = KafkaTracing.Inject(activity),
                 });
             }
 
@@ -340,6 +355,18 @@ public sealed class AggregateWorker(
         var raw = record.Message.Value is null ? string.Empty : Encoding.UTF8.GetString(record.Message.Value);
         var letter = new DeadLetter("unreadable_trade_record", reason, record.TopicPartitionOffset.ToString(), raw, clock.GetUtcNow());
         producer.Produce(Topics.TradesDeadLetter, new Message<string, byte[]> { Key = letter.Reason, Value = ContractSerializers.DeadLetterSerializer.Serialize(letter, default) });
+    }
+
+    private Activity? StartEmitActivity(WindowVolume window, string key, int partition)
+    {
+        var parent = lastTradeContext.TryGetValue(key, out var context) ? context : default;
+        var activity = ActivitySource.StartActivity($"{Topics.Volumes1m} publish", ActivityKind.Producer, parent);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", Topics.Volumes1m);
+        activity?.SetTag("bitcoinvolume.window", key);
+        activity?.SetTag("bitcoinvolume.version", window.Version);
+        activity?.SetTag("bitcoinvolume.input_partition", partition);
+        return activity;
     }
 
     private sealed class OwnedPartition(VolumeAggregator aggregator, long nextOffset)

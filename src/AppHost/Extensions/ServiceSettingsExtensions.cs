@@ -32,15 +32,30 @@ public static class ServiceSettingsExtensions
     }
 
     /// <summary>
-    /// Gives Sink.Service <c>ConnectionStrings:volumes</c>: the AppHost's own value if set, else a SQLite file
-    /// <c>data/volumes.db</c> at the repository root.
+    /// Gives Sink.Service its store: <c>Sink:Store</c> (sqlite, postgres or bigquery; default sqlite), every
+    /// <c>Sink:BigQuery:*</c> setting, and <c>ConnectionStrings:volumes</c> — the AppHost's own value if set, else (for
+    /// SQLite) a file <c>data/volumes.db</c> at the repository root.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithVolumesDatabase(this IResourceBuilder<ProjectResource> sink, IDistributedApplicationBuilder builder)
     {
-        var connection = builder.Configuration.GetConnectionString("volumes") is { Length: > 0 } configured
-            ? configured
-            : $"Data Source={Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db"))}";
-        return sink.WithEnvironment("ConnectionStrings__volumes", connection);
+        var store = builder.Configuration["Sink:Store"] is { Length: > 0 } chosen ? chosen : "sqlite";
+        sink.WithEnvironment("Sink__Store", store);
+        foreach (var setting in builder.Configuration.GetSection("Sink:BigQuery").AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
+        {
+            sink.WithEnvironment($"Sink__BigQuery__{setting.Key.Replace(":", "__", StringComparison.Ordinal)}", setting.Value);
+        }
+
+        if (builder.Configuration.GetConnectionString("volumes") is { Length: > 0 } configured)
+        {
+            return sink.WithEnvironment("ConnectionStrings__volumes", configured);
+        }
+
+        return store.ToUpperInvariant() switch
+        {
+            "SQLITE" => sink.WithEnvironment("ConnectionStrings__volumes", $"Data Source={Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db"))}"),
+            "POSTGRES" => throw new InvalidOperationException("Sink:Store is 'postgres': give the AppHost ConnectionStrings:volumes (e.g. --ConnectionStrings:volumes \"Host=...;Database=...;Username=...\")."),
+            _ => sink,
+        };
     }
 
     /// <summary>

@@ -7,5 +7,7 @@ namespace BitcoinVolume.Sink.Apis;
 /// <summary>Source-generated JSON metadata for the API's types (camelCase; decimals as JSON numbers, full precision).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(VolumeBar[]))]
+[JsonSerializable(typeof(VolumeUpdate))]
+[JsonSerializable(typeof(VolumeExtent))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

@@ -15,6 +15,12 @@ public sealed class SinkMetrics
     private readonly Counter<long> _upsertErrors;
     private readonly Counter<long> _commitErrors;
     private readonly Histogram<double> _upsertDuration;
+    private readonly Histogram<double> _lag;
+    private readonly Counter<long> _upsertRetries;
+    private readonly Counter<long> _storeRetries;
+    private readonly UpDownCounter<long> _paused;
+    private readonly UpDownCounter<long> _streamClients;
+    private readonly Counter<long> _streamResyncs;
 
     public SinkMetrics(IMeterFactory meterFactory)
     {
@@ -30,6 +36,15 @@ public sealed class SinkMetrics
         _upsertDuration = meter.CreateHistogram<double>(
             "sink.upsert.duration", "s", "Duration of one batch transaction.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _lag = meter.CreateHistogram<double>(
+            "sink.lag", "s",
+            "End-to-end lag of each committed row: from min(window end, Kafka record timestamp) to the database commit.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600] });
+        _upsertRetries = meter.CreateCounter<long>("sink.upsert.retries", "{retry}", "Retries of a failed batch write (tag: store).");
+        _storeRetries = meter.CreateCounter<long>("sink.store.retries", "{retry}", "Retries inside a store, e.g. BigQuery HTTP 5xx or transient insertErrors (tags: store, reason).");
+        _paused = meter.CreateUpDownCounter<long>("sink.consumer.paused", "{consumer}", "1 while consumption is paused because the database cannot be written.");
+        _streamClients = meter.CreateUpDownCounter<long>("sink.stream.clients", "{client}", "Connected /api/volumes/stream (SSE) clients.");
+        _streamResyncs = meter.CreateCounter<long>("sink.stream.resyncs", "{event}", "Updates dropped for a slow stream client (it was sent a resync event instead).");
     }
 
     public void RecordConsumed() => _recordsConsumed.Add(1);
@@ -46,6 +61,19 @@ public sealed class SinkMetrics
     public void RecordBatchCommitted() => _batches.Add(1);
 
     public void RecordUpsertError() => _upsertErrors.Add(1);
+
+    public void RecordLag(TimeSpan lag) => _lag.Record(Math.Max(0, lag.TotalSeconds));
+
+    public void RecordUpsertRetry(string store) => _upsertRetries.Add(1, new KeyValuePair<string, object?>("store", store));
+
+    public void RecordStoreRetry(string store, string reason) =>
+        _storeRetries.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordPaused(bool paused) => _paused.Add(paused ? 1 : -1);
+
+    public void RecordStreamClient(bool connected) => _streamClients.Add(connected ? 1 : -1);
+
+    public void RecordStreamResync() => _streamResyncs.Add(1);
 
     public void RecordCommitError() => _commitErrors.Add(1);
 }

@@ -8,8 +8,12 @@ public static class SinkResilience
 {
     public const string DatabasePipeline = "sink-database";
 
-    /// <summary>Bounded retries with exponential backoff and jitter; cancellation is never retried.</summary>
-    public static ResiliencePipelineBuilder AddDatabaseRetry(this ResiliencePipelineBuilder builder, SinkOptions options)
+    /// <summary>
+    /// Bounded retries with exponential backoff and jitter; cancellation is never retried. Each retry is counted in
+    /// <c>sink.upsert.retries</c> (when <paramref name="metrics"/> is given) and logged by Polly's telemetry (Warning).
+    /// </summary>
+    public static ResiliencePipelineBuilder AddDatabaseRetry(
+        this ResiliencePipelineBuilder builder, SinkOptions options, SinkMetrics? metrics = null, string store = "database")
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
@@ -26,6 +30,11 @@ public static class SinkResilience
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(options.DbRetryDelayMs),
             MaxDelay = TimeSpan.FromSeconds(30),
+            OnRetry = _ =>
+            {
+                metrics?.RecordUpsertRetry(store);
+                return ValueTask.CompletedTask;
+            },
         });
     }
 }

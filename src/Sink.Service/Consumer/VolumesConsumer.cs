@@ -1,5 +1,6 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Infrastructure;
+using BitcoinVolume.Sink.Live;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
 using Polly.Registry;
@@ -17,6 +18,8 @@ internal sealed partial class VolumesConsumer(
     ResiliencePipelineProvider<string> pipelines,
     IOptions<SinkOptions> options,
     SinkMetrics metrics,
+    SinkHealth health,
+    VolumeUpdateHub updates,
     TimeProvider timeProvider,
     ILogger<VolumesConsumer> logger) : BackgroundService
 {
@@ -39,7 +42,7 @@ internal sealed partial class VolumesConsumer(
     {
         var settings = options.Value;
         var writer = new VolumeBatchWriter(
-            store, pipelines.GetPipeline(SinkResilience.DatabasePipeline), settings, metrics, logger, timeProvider);
+            store, pipelines.GetPipeline(SinkResilience.DatabasePipeline), settings, metrics, logger, timeProvider, health, updates);
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -103,12 +106,12 @@ internal sealed partial class VolumesConsumer(
             .SetPartitionsRevokedHandler((c, partitions) =>
             {
                 LogRevoked(string.Join(", ", partitions));
-                writer.OnPartitionsRevoked(c);
+                writer.OnPartitionsRevoked(c, partitions.Select(p => p.TopicPartition).ToList());
             })
             .SetPartitionsLostHandler((c, partitions) =>
             {
                 LogLost(string.Join(", ", partitions));
-                writer.OnPartitionsLost(c);
+                writer.OnPartitionsLost(c, partitions.Select(p => p.TopicPartition).ToList());
             })
             .SetErrorHandler((_, error) => OnKafkaError(error))
             .SetLogHandler((_, message) => LogKafka(MapLevel(message.Level), message.Facility, message.Message))

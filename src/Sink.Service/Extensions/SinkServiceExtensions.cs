@@ -3,7 +3,11 @@ using BitcoinVolume.Sink;
 using BitcoinVolume.Sink.Apis;
 using BitcoinVolume.Sink.Consumer;
 using BitcoinVolume.Sink.Infrastructure;
+using BitcoinVolume.Sink.Infrastructure.BigQuery;
+using BitcoinVolume.Sink.Live;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using OpenTelemetry.Trace;
 using Polly;
 
 namespace Microsoft.Extensions.Hosting;
@@ -11,8 +15,9 @@ namespace Microsoft.Extensions.Hosting;
 public static class SinkServiceExtensions
 {
     /// <summary>
-    /// Registers the sink: options (<c>Sink</c> section), the SQLite volume store (<c>ConnectionStrings:volumes</c>), the
-    /// API's JSON metadata and OpenAPI document, and — unless <c>Sink:ConsumerEnabled</c> is false — the Kafka consumer.
+    /// Registers the sink: options (<c>Sink</c> section), the volume store chosen by <c>Sink:Store</c>, the health check,
+    /// the live-update hub, the API's JSON metadata and OpenAPI document, and — unless <c>Sink:ConsumerEnabled</c> is
+    /// false — the Kafka consumer.
     /// </summary>
     public static IHostApplicationBuilder AddSinkServices(this IHostApplicationBuilder builder)
     {
@@ -23,19 +28,23 @@ public static class SinkServiceExtensions
         services.AddSingleton<IValidateOptions<SinkOptions>, SinkOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton<IVolumeStore>(sp => new SqliteVolumeStore(
-            sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName) is { Length: > 0 } connectionString
-                ? connectionString
-                : SinkOptions.DefaultVolumesConnectionString,
-            sp.GetRequiredService<TimeProvider>()));
+        builder.AddVolumeStore();
+        services.AddSingleton<ProductCatalog>();
+        services.AddSingleton<SinkHealth>();
+        services.AddSingleton<VolumeUpdateHub>();
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, SinkJsonContext.Default));
 
         services.AddSingleton<SinkMetrics>();
         services.AddResiliencePipeline(SinkResilience.DatabasePipeline, (pipeline, context) =>
-            pipeline.AddDatabaseRetry(context.ServiceProvider.GetRequiredService<IOptions<SinkOptions>>().Value));
+            pipeline.AddDatabaseRetry(
+                context.ServiceProvider.GetRequiredService<IOptions<SinkOptions>>().Value,
+                context.ServiceProvider.GetRequiredService<SinkMetrics>(),
+                context.ServiceProvider.GetRequiredService<IVolumeStore>().Name));
 
         if (builder.Configuration.GetValue($"{SinkOptions.Section}:{nameof(SinkOptions.ConsumerEnabled)}", defaultValue: true))
         {
@@ -45,5 +54,65 @@ public static class SinkServiceExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// The <see cref="IVolumeStore"/> of <c>Sink:Store</c>: <c>sqlite</c> (default) and <c>postgres</c> use
+    /// <c>ConnectionStrings:volumes</c>; <c>bigquery</c> uses <c>Sink:BigQuery:*</c>.
+    /// </summary>
+    private static void AddVolumeStore(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var kind = builder.Configuration.GetValue($"{SinkOptions.Section}:{nameof(SinkOptions.Store)}", VolumeStoreKind.Sqlite);
+        string ConnectionString(IServiceProvider sp, string? fallback) =>
+            sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName) is { Length: > 0 } value
+                ? value
+                : fallback ?? throw new InvalidOperationException(
+                    $"Sink:Store={kind} needs ConnectionStrings:{SinkOptions.VolumesConnectionStringName} (e.g. Host=localhost;Username=sink;Password=...;Database=volumes).");
+
+        switch (kind)
+        {
+            case VolumeStoreKind.Sqlite:
+                services.AddSingleton<IVolumeStore>(sp => new SqliteVolumeStore(
+                    ConnectionString(sp, SinkOptions.DefaultVolumesConnectionString), sp.GetRequiredService<TimeProvider>()));
+                break;
+
+            case VolumeStoreKind.Postgres:
+                services.AddSingleton<IVolumeStore>(sp => new PostgresVolumeStore(ConnectionString(sp, fallback: null)));
+                services.AddOpenTelemetry().WithTracing(tracing => tracing.AddNpgsql()).WithMetrics(metrics => metrics.AddMeter("Npgsql"));
+                break;
+
+            case VolumeStoreKind.BigQuery:
+                services.AddOptions<BigQueryOptions>().BindConfiguration(BigQueryOptions.Section);
+                services.AddSingleton<IAccessTokenSource>(sp =>
+                {
+                    var options = sp.GetRequiredService<IOptions<BigQueryOptions>>().Value;
+                    if (options.Anonymous)
+                    {
+                        return new AnonymousTokenSource();
+                    }
+
+                    var path = options.CredentialsPath is { Length: > 0 } configured
+                        ? configured
+                        : Environment.GetEnvironmentVariable("GOOGLE_APPLICATION_CREDENTIALS") ?? string.Empty;
+                    return path.Length > 0
+                        ? new ServiceAccountTokenSource(path)
+                        : throw new InvalidOperationException(
+                            "Sink:Store=bigquery needs a service-account key: set Sink:BigQuery:CredentialsPath or GOOGLE_APPLICATION_CREDENTIALS (or Sink:BigQuery:Anonymous=true for an emulator).");
+                });
+                services.AddSingleton<IVolumeStore>(sp => new BigQueryVolumeStore(
+                    // Its own client: the store does its own bounded, logged retries (HTTP 429/5xx, transient insertErrors), so the
+                    // standard resilience handler that the service defaults put on IHttpClientFactory clients must not retry on top.
+                    new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+                    sp.GetRequiredService<IOptions<BigQueryOptions>>().Value,
+                    sp.GetRequiredService<IAccessTokenSource>(),
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<BigQueryVolumeStore>(),
+                    sp.GetRequiredService<SinkMetrics>()));
+                break;
+
+            default:
+                throw new InvalidOperationException($"Sink:Store must be sqlite, postgres or bigquery, not '{kind}'.");
+        }
     }
 }

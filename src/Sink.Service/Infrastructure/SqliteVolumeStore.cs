@@ -66,6 +66,14 @@ public sealed class SqliteVolumeStore : IVolumeStore
     // One index seek per product (a skip scan): cheap even with millions of rows.
     private const string NextProductSql = "SELECT MIN(product) FROM volumes_1m WHERE product > $after;";
 
+    // Per side, MIN/MAX of window_start is one seek on the primary key.
+    private const string ExtentSql = """
+        SELECT (SELECT MIN(window_start) FROM volumes_1m WHERE product = $product AND side = 'buy'),
+               (SELECT MIN(window_start) FROM volumes_1m WHERE product = $product AND side = 'sell'),
+               (SELECT MAX(window_start) FROM volumes_1m WHERE product = $product AND side = 'buy'),
+               (SELECT MAX(window_start) FROM volumes_1m WHERE product = $product AND side = 'sell');
+        """;
+
     private readonly string _connectionString;
     private readonly TimeProvider _timeProvider;
     private readonly Lock _initLock = new();
@@ -88,6 +96,10 @@ public sealed class SqliteVolumeStore : IVolumeStore
     /// <summary>Full path of the database file.</summary>
     public string DatabasePath { get; }
 
+    public string Name => "sqlite";
+
+    public bool SupportsQueries => true;
+
     public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(windows);
@@ -95,6 +107,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
         {
             return 0;
         }
+
+        var latest = WindowBatch.LatestPerKey(windows);
 
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -120,11 +134,11 @@ public sealed class SqliteVolumeStore : IVolumeStore
         command.Prepare();
 
         var changed = 0;
-        foreach (var w in windows)
+        foreach (var w in latest)
         {
             cancellationToken.ThrowIfCancellationRequested();
             product.Value = w.Product;
-            side.Value = SideToText(w.Side);
+            side.Value = WindowBatch.SideToText(w.Side);
             windowStart.Value = w.WindowStart.ToUnixTimeSeconds();
             trades.Value = w.Trades;
             baseVolume.Value = DecimalToText(w.BaseVolume);
@@ -162,7 +176,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         {
             rows.Add(new WindowVolume(
                 Product: reader.GetString(0),
-                Side: TextToSide(reader.GetString(1)),
+                Side: WindowBatch.TextToSide(reader.GetString(1)),
                 WindowStart: DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)),
                 Trades: reader.GetInt64(3),
                 BaseVolume: TextToDecimal(reader.GetString(4)),
@@ -197,6 +211,35 @@ public sealed class SqliteVolumeStore : IVolumeStore
         }
 
         return products;
+    }
+
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = ExtentSql;
+        command.Parameters.Add("$product", SqliteType.Text).Value = product;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        long? Read(int i) => reader.IsDBNull(i) ? null : reader.GetInt64(i);
+        var first = new[] { Read(0), Read(1) }.Where(v => v is not null).Min();
+        var last = new[] { Read(2), Read(3) }.Where(v => v is not null).Max();
+        return first is { } f && last is { } l
+            ? (DateTimeOffset.FromUnixTimeSeconds(f), DateTimeOffset.FromUnixTimeSeconds(l))
+            : null;
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM volumes_1m LIMIT 1;";
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
@@ -254,20 +297,6 @@ public sealed class SqliteVolumeStore : IVolumeStore
         var seconds = Math.DivRem(ticks, TimeSpan.TicksPerSecond, out var remainder);
         return remainder > 0 ? seconds + 1 : seconds;
     }
-
-    internal static string SideToText(TakerSide side) => side switch
-    {
-        TakerSide.Buy => "buy",
-        TakerSide.Sell => "sell",
-        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "Unknown taker side."),
-    };
-
-    private static TakerSide TextToSide(string text) => text switch
-    {
-        "buy" => TakerSide.Buy,
-        "sell" => TakerSide.Sell,
-        _ => throw new InvalidDataException($"Unknown side '{text}' in volumes_1m."),
-    };
 
     private static string DecimalToText(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 

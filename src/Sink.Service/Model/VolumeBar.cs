@@ -5,6 +5,9 @@ namespace BitcoinVolume.Sink.Model;
 /// <summary>
 /// One bar of the volume API: the taker <paramref name="Side"/>'s volume of <paramref name="Product"/> in
 /// [<paramref name="Start"/>, <paramref name="End"/>). Times are <see cref="DateTimeKind.Utc"/> so they serialize with <c>Z</c>.
+/// <paramref name="Net"/> and <paramref name="Imbalance"/> describe the whole bar (both sides) and are the same on its buy
+/// and sell rows: net = buy − sell base volume; imbalance = (buy − sell) / (buy + sell) base volume, in [-1, 1] (0 when
+/// both are zero).
 /// </summary>
 public sealed record VolumeBar(
     DateTime Start,
@@ -18,24 +21,10 @@ public sealed record VolumeBar(
     decimal Open,
     decimal High,
     decimal Low,
-    decimal Close)
+    decimal Close,
+    decimal Net,
+    decimal Imbalance)
 {
-    /// <summary>The bar of one stored 1-minute window.</summary>
-    public static VolumeBar FromWindow(WindowVolume window)
-    {
-        ArgumentNullException.ThrowIfNull(window);
-        return new VolumeBar(
-            window.WindowStart.UtcDateTime,
-            window.WindowEnd.UtcDateTime,
-            window.Product,
-            window.Side,
-            window.Trades,
-            window.BaseVolume,
-            window.QuoteVolume,
-            window.Vwap,
-            window.Open,
-            window.High,
-            window.Low,
-            window.Close);
-    }
+    /// <summary>The CSV header, in the order of the JSON properties.</summary>
+    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance";
 }

@@ -2,13 +2,14 @@ using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.Sink.Model;
 
-/// <summary>Builds bars of any <see cref="VolumeInterval"/> from 1-minute rows. Pure: no I/O, no clock.</summary>
+/// <summary>Builds bars of any <see cref="VolumeInterval"/> from 1-minute rows. Pure: no I/O, no clock; decimal only.</summary>
 public static class VolumeRollup
 {
     /// <summary>
     /// Rolls <paramref name="minuteRows"/> (one product) up into bars of <paramref name="interval"/>, one per (bar, side)
-    /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; open is the open of
-    /// the row with the lowest first trade id, close the close of the row with the highest last trade id.
+    /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; VWAP = quote / base;
+    /// open is the open of the row with the lowest first trade id, close the close of the row with the highest last trade
+    /// id (trade ids grow with time); high and low are the extremes. Net and imbalance compare the bar's two sides.
     /// </summary>
     public static VolumeBar[] Roll(IEnumerable<WindowVolume> minuteRows, VolumeInterval interval)
     {
@@ -18,31 +19,42 @@ public static class VolumeRollup
             throw new ArgumentOutOfRangeException(nameof(interval), interval, "An interval is a positive whole number of minutes.");
         }
 
-        if (interval.Length == WindowVolume.Length)
+        var bars = new List<VolumeBar>();
+        foreach (var bar in minuteRows.GroupBy(w => interval.BarStart(w.WindowStart)).OrderBy(g => g.Key))
         {
-            return minuteRows
-                .OrderBy(w => w.WindowStart)
-                .ThenBy(w => w.Side)
-                .Select(VolumeBar.FromWindow)
-                .ToArray();
+            var buy = Combine(bar.Key, interval, TakerSide.Buy, bar.Where(w => w.Side == TakerSide.Buy));
+            var sell = Combine(bar.Key, interval, TakerSide.Sell, bar.Where(w => w.Side == TakerSide.Sell));
+            var buyBase = buy?.BaseVolume ?? 0;
+            var sellBase = sell?.BaseVolume ?? 0;
+            var net = buyBase - sellBase;
+            var total = buyBase + sellBase;
+            var imbalance = total == 0 ? 0 : net / total;
+            if (buy is not null)
+            {
+                bars.Add(buy with { Net = net, Imbalance = imbalance });
+            }
+
+            if (sell is not null)
+            {
+                bars.Add(sell with { Net = net, Imbalance = imbalance });
+            }
         }
 
-        return minuteRows
-            .GroupBy(w => (Start: interval.BarStart(w.WindowStart), w.Side))
-            .OrderBy(g => g.Key.Start)
-            .ThenBy(g => g.Key.Side)
-            .Select(g => Combine(g.Key.Start, interval, g.Key.Side, g.ToList()))
-            .ToArray();
+        return [.. bars];
     }
 
-    private static VolumeBar Combine(DateTimeOffset start, VolumeInterval interval, TakerSide side, List<WindowVolume> rows)
+    private static VolumeBar? Combine(DateTimeOffset start, VolumeInterval interval, TakerSide side, IEnumerable<WindowVolume> rows)
     {
-        var first = rows[0];
-        var last = rows[0];
+        WindowVolume? first = null, last = null;
         long trades = 0;
-        decimal baseVolume = 0, quoteVolume = 0, high = first.High, low = first.Low;
+        decimal baseVolume = 0, quoteVolume = 0, high = 0, low = 0;
         foreach (var row in rows)
         {
+            if (first is null)
+            {
+                (first, last, high, low) = (row, row, row.High, row.Low);
+            }
+
             trades += row.Trades;
             baseVolume += row.BaseVolume;
             quoteVolume += row.QuoteVolume;
@@ -53,10 +65,15 @@ public static class VolumeRollup
                 first = row;
             }
 
-            if (row.LastTradeId > last.LastTradeId)
+            if (row.LastTradeId > last!.LastTradeId)
             {
                 last = row;
             }
+        }
+
+        if (first is null)
+        {
+            return null;
         }
 
         return new VolumeBar(
@@ -71,6 +88,8 @@ public static class VolumeRollup
             first.Open,
             high,
             low,
-            last.Close);
+            last!.Close,
+            Net: 0,
+            Imbalance: 0);
     }
 }

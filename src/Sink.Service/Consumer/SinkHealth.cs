@@ -1,0 +1,101 @@
+using BitcoinVolume.Sink.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace BitcoinVolume.Sink.Consumer;
+
+/// <summary>What the consumer last saw of the database: set when a batch cannot be written, cleared when one is. Thread-safe.</summary>
+public sealed class SinkHealth(TimeProvider timeProvider)
+{
+    private readonly Lock _lock = new();
+    private DateTimeOffset? _failingSince;
+    private string? _lastError;
+    private int _heldRecords;
+    private bool _paused;
+
+    /// <summary>True while the last write attempt failed.</summary>
+    public bool IsFailing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failingSince is not null;
+            }
+        }
+    }
+
+    /// <summary>True while consumption is paused.</summary>
+    public bool IsPaused
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _paused;
+            }
+        }
+    }
+
+    public void ReportWriteFailed(Exception error, int heldRecords, bool paused)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        lock (_lock)
+        {
+            _failingSince ??= timeProvider.GetUtcNow();
+            _lastError = $"{error.GetType().Name}: {error.Message}";
+            _heldRecords = heldRecords;
+            _paused = paused;
+        }
+    }
+
+    public void ReportWriteSucceeded()
+    {
+        lock (_lock)
+        {
+            _failingSince = null;
+            _lastError = null;
+            _heldRecords = 0;
+            _paused = false;
+        }
+    }
+
+    /// <summary>The consumer's view, or <see langword="null"/> when its last write succeeded.</summary>
+    public string? Describe()
+    {
+        lock (_lock)
+        {
+            return _failingSince is { } since
+                ? $"Writing to the database fails since {since:O} ({_lastError}); {_heldRecords} records held, consumption {(_paused ? "paused" : "running")}."
+                : null;
+        }
+    }
+}
+
+/// <summary>
+/// <c>/health</c>: Degraded while the consumer cannot write (its partitions are paused) or the store does not answer a
+/// ping within 2 s; Healthy otherwise. The service stays alive (<c>/alive</c>) and keeps serving what the database holds.
+/// </summary>
+internal sealed class DatabaseHealthCheck(IVolumeStore store, SinkHealth health) : IHealthCheck
+{
+    private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (health.Describe() is { } failing)
+        {
+            return HealthCheckResult.Degraded(failing);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(PingTimeout);
+        try
+        {
+            await store.PingAsync(timeout.Token);
+            return HealthCheckResult.Healthy($"{store.Name} reachable.");
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Degraded($"{store.Name} does not answer: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
+
+/// <summary>Body of <c>tabledata.insertAll</c>.</summary>
+internal sealed record InsertAllRequest(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("skipInvalidRows")] bool SkipInvalidRows,
+    [property: JsonPropertyName("ignoreUnknownValues")] bool IgnoreUnknownValues,
+    [property: JsonPropertyName("rows")] IReadOnlyList<InsertAllRow> Rows);
+
+/// <summary>One row: a deterministic <c>insertId</c> (best-effort de-duplication by BigQuery) and the column values.</summary>
+internal sealed record InsertAllRow(
+    [property: JsonPropertyName("insertId")] string InsertId,
+    [property: JsonPropertyName("json")] VolumeRow Json);
+
+/// <summary>
+/// The columns of the versions table. NUMERIC/BIGNUMERIC values travel as decimal strings (exact: a JSON number would be
+/// read as a double); TIMESTAMP as RFC 3339 UTC text.
+/// </summary>
+internal sealed record VolumeRow(
+    [property: JsonPropertyName("product")] string Product,
+    [property: JsonPropertyName("side")] string Side,
+    [property: JsonPropertyName("window_start")] string WindowStart,
+    [property: JsonPropertyName("trades")] long Trades,
+    [property: JsonPropertyName("base_volume")] string BaseVolume,
+    [property: JsonPropertyName("quote_volume")] string QuoteVolume,
+    [property: JsonPropertyName("open")] string Open,
+    [property: JsonPropertyName("high")] string High,
+    [property: JsonPropertyName("low")] string Low,
+    [property: JsonPropertyName("close")] string Close,
+    [property: JsonPropertyName("first_trade_id")] long FirstTradeId,
+    [property: JsonPropertyName("last_trade_id")] long LastTradeId,
+    [property: JsonPropertyName("version")] long Version,
+    [property: JsonPropertyName("final")] bool Final,
+    [property: JsonPropertyName("inserted_at")] string InsertedAt);
+
+/// <summary>Answer of <c>tabledata.insertAll</c>: empty <c>insertErrors</c> means every row was accepted.</summary>
+internal sealed record InsertAllResponse(
+    [property: JsonPropertyName("kind")] string? Kind,
+    [property: JsonPropertyName("insertErrors")] IReadOnlyList<InsertError>? InsertErrors);
+
+internal sealed record InsertError(
+    [property: JsonPropertyName("index")] int Index,
+    [property: JsonPropertyName("errors")] IReadOnlyList<ErrorProto>? Errors);
+
+internal sealed record ErrorProto(
+    [property: JsonPropertyName("reason")] string? Reason,
+    [property: JsonPropertyName("location")] string? Location,
+    [property: JsonPropertyName("message")] string? Message);
+
+/// <summary>The error body of a failed request (<c>{"error":{"code","message","errors":[...]}}</c>).</summary>
+internal sealed record ErrorResponse([property: JsonPropertyName("error")] ErrorBody? Error);
+
+internal sealed record ErrorBody(
+    [property: JsonPropertyName("code")] int Code,
+    [property: JsonPropertyName("message")] string? Message,
+    [property: JsonPropertyName("errors")] IReadOnlyList<ErrorProto>? Errors);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.General, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(InsertAllRequest))]
+[JsonSerializable(typeof(InsertAllResponse))]
+[JsonSerializable(typeof(ErrorResponse))]
+internal sealed partial class BigQueryJsonContext : JsonSerializerContext;

@@ -1,0 +1,69 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
+
+/// <summary>Settings of the BigQuery store (<c>Sink:BigQuery:*</c>), used when <c>Sink:Store</c> is <c>bigquery</c>.</summary>
+public sealed class BigQueryOptions
+{
+    public const string Section = "Sink:BigQuery";
+
+    /// <summary>The REST root; a test or an emulator points it elsewhere.</summary>
+    public const string DefaultBaseUrl = "https://bigquery.googleapis.com/bigquery/v2/";
+
+    /// <summary>The scope asked for: streaming inserts only.</summary>
+    public const string InsertScope = "https://www.googleapis.com/auth/bigquery.insertdata";
+
+    /// <summary>Google Cloud project that owns the dataset.</summary>
+    public string ProjectId { get; set; } = string.Empty;
+
+    /// <summary>Dataset of the table.</summary>
+    public string Dataset { get; set; } = string.Empty;
+
+    /// <summary>Table receiving every version of every window (see <c>docs/SINK.md</c> for its DDL and the latest-version view).</summary>
+    public string Table { get; set; } = "volumes_1m_versions";
+
+    /// <summary>REST root, ending in <c>/bigquery/v2/</c>.</summary>
+    public Uri BaseUrl { get; set; } = new(DefaultBaseUrl);
+
+    /// <summary>
+    /// Service-account JSON key file. Empty: the <c>GOOGLE_APPLICATION_CREDENTIALS</c> environment variable names it.
+    /// </summary>
+    public string CredentialsPath { get; set; } = string.Empty;
+
+    /// <summary>Send no Authorization header (local emulators only).</summary>
+    public bool Anonymous { get; set; }
+
+    /// <summary>Most rows in one <c>insertAll</c> request (Google recommends about 500; the hard limit is 50,000).</summary>
+    [Range(1, 50_000)]
+    public int MaxRowsPerRequest { get; set; } = 500;
+
+    /// <summary>Retries of a request that failed with HTTP 429/5xx, a transport error or a timeout, and of rows rejected with a transient reason.</summary>
+    [Range(0, 20)]
+    public int RetryAttempts { get; set; } = 4;
+
+    /// <summary>First retry delay in milliseconds (doubles each retry, with jitter).</summary>
+    [Range(0, 60_000)]
+    public int RetryDelayMs { get; set; } = 500;
+
+    /// <summary>Timeout of one HTTP request, in seconds.</summary>
+    [Range(1, 600)]
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The <c>insertAll</c> address of the table.</summary>
+    public Uri InsertAllUri =>
+        new(BaseUrl, $"projects/{Uri.EscapeDataString(ProjectId)}/datasets/{Uri.EscapeDataString(Dataset)}/tables/{Uri.EscapeDataString(Table)}/insertAll");
+
+    /// <summary>Throws naming the first missing setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ProjectId) || string.IsNullOrWhiteSpace(Dataset) || string.IsNullOrWhiteSpace(Table))
+        {
+            throw new InvalidOperationException("Sink:Store=bigquery needs Sink:BigQuery:ProjectId, Sink:BigQuery:Dataset and Sink:BigQuery:Table.");
+        }
+
+        if (!BaseUrl.IsAbsoluteUri || !BaseUrl.AbsolutePath.EndsWith('/'))
+        {
+            throw new InvalidOperationException($"Sink:BigQuery:BaseUrl must be an absolute URL ending in '/', not '{BaseUrl}'.");
+        }
+    }
+}

@@ -1,0 +1,43 @@
+namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
+
+/// <summary>
+/// The BigQuery DDL that goes with <see cref="BigQueryVolumeStore"/>: the versions table it appends to, and the view that
+/// returns the latest version of each window (what the other stores keep by upserting). Also in <c>docs/SINK.md</c>.
+/// </summary>
+public static class BigQuerySql
+{
+    /// <summary>The table (NUMERIC columns are BIGNUMERIC: scale 38, so every C# decimal fits exactly).</summary>
+    public static string CreateTable(string project, string dataset, string table) => $"""
+        CREATE TABLE IF NOT EXISTS `{project}.{dataset}.{table}` (
+          product        STRING     NOT NULL,
+          side           STRING     NOT NULL,   -- 'buy' | 'sell' (taker side)
+          window_start   TIMESTAMP  NOT NULL,   -- 1-minute window [window_start, window_start + 1 min)
+          trades         INT64      NOT NULL,
+          base_volume    BIGNUMERIC NOT NULL,
+          quote_volume   BIGNUMERIC NOT NULL,
+          open           BIGNUMERIC NOT NULL,
+          high           BIGNUMERIC NOT NULL,
+          low            BIGNUMERIC NOT NULL,
+          close          BIGNUMERIC NOT NULL,
+          first_trade_id INT64      NOT NULL,
+          last_trade_id  INT64      NOT NULL,
+          version        INT64      NOT NULL,   -- grows with every change of the window
+          final          BOOL       NOT NULL,
+          inserted_at    TIMESTAMP  NOT NULL    -- sink clock, informational
+        )
+        PARTITION BY DATE(window_start)
+        CLUSTER BY product, side;
+        """;
+
+    /// <summary>The latest version of each (product, side, window_start): one row per window, whatever was inserted twice.</summary>
+    public static string CreateLatestView(string project, string dataset, string table, string view = "volumes_1m") => $"""
+        CREATE OR REPLACE VIEW `{project}.{dataset}.{view}` AS
+        SELECT product, side, window_start, TIMESTAMP_ADD(window_start, INTERVAL 1 MINUTE) AS window_end,
+               trades, base_volume, quote_volume,
+               IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
+               open, high, low, close, first_trade_id, last_trade_id, version, final
+        FROM `{project}.{dataset}.{table}`
+        WHERE TRUE
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
+        """;
+}

@@ -1,0 +1,278 @@
+using BitcoinVolume.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BitcoinVolume.Sink.Infrastructure;
+
+/// <summary>
+/// <see cref="IVolumeStore"/> on PostgreSQL. A batch is ONE statement: the rows travel as arrays (one per column) that
+/// <c>unnest</c> turns back into rows, upserted with a version guard. Decimals are <c>NUMERIC</c> (exact, scale kept), times
+/// <c>timestamptz</c>. The table is created in the first schema of the connection's search path when it is missing.
+/// </summary>
+public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
+{
+    // Serializes concurrent schema creation by several sinks (CREATE TABLE IF NOT EXISTS can race on pg_type).
+    private const long SchemaLockKey = 0x42_56_5F_53_49_4E_4B; // "BV_SINK"
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS volumes_1m (
+            product        text        NOT NULL CHECK (length(product) > 0),
+            side           text        NOT NULL CHECK (side IN ('buy', 'sell')),
+            window_start   timestamptz NOT NULL,
+            trades         bigint      NOT NULL CHECK (trades >= 0),
+            base_volume    numeric     NOT NULL,
+            quote_volume   numeric     NOT NULL,
+            open           numeric     NOT NULL,
+            high           numeric     NOT NULL,
+            low            numeric     NOT NULL,
+            close          numeric     NOT NULL,
+            first_trade_id bigint      NOT NULL,
+            last_trade_id  bigint      NOT NULL,
+            version        bigint      NOT NULL,
+            final          boolean     NOT NULL,
+            updated_at     timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (product, side, window_start)
+        );
+        """;
+
+    private const string UpsertSql = """
+        INSERT INTO volumes_1m AS t (product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+                                     first_trade_id, last_trade_id, version, final, updated_at)
+        SELECT u.product, u.side, u.window_start, u.trades, u.base_volume, u.quote_volume, u.open, u.high, u.low, u.close,
+               u.first_trade_id, u.last_trade_id, u.version, u.final, now()
+        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::numeric[], $6::numeric[], $7::numeric[],
+                    $8::numeric[], $9::numeric[], $10::numeric[], $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[])
+             AS u(product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+                  first_trade_id, last_trade_id, version, final)
+        ON CONFLICT (product, side, window_start) DO UPDATE SET
+            trades = EXCLUDED.trades,
+            base_volume = EXCLUDED.base_volume,
+            quote_volume = EXCLUDED.quote_volume,
+            open = EXCLUDED.open,
+            high = EXCLUDED.high,
+            low = EXCLUDED.low,
+            close = EXCLUDED.close,
+            first_trade_id = EXCLUDED.first_trade_id,
+            last_trade_id = EXCLUDED.last_trade_id,
+            version = EXCLUDED.version,
+            final = EXCLUDED.final,
+            updated_at = EXCLUDED.updated_at
+        WHERE EXCLUDED.version > t.version;
+        """;
+
+    // `side = ANY(...)` lets the primary key (product, side, window_start) serve the range for both sides.
+    private const string RangeSql = """
+        SELECT product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+               first_trade_id, last_trade_id, version, final
+        FROM volumes_1m
+        WHERE product = $1 AND side = ANY('{buy,sell}'::text[]) AND window_start >= $2 AND window_start < $3
+        ORDER BY window_start, side;
+        """;
+
+    // A loose index scan: one primary-key seek per product, however many rows each has.
+    private const string ProductsSql = """
+        WITH RECURSIVE p(product) AS (
+            (SELECT product FROM volumes_1m ORDER BY product LIMIT 1)
+            UNION ALL
+            SELECT (SELECT v.product FROM volumes_1m v WHERE v.product > p.product ORDER BY v.product LIMIT 1)
+            FROM p WHERE p.product IS NOT NULL
+        )
+        SELECT product FROM p WHERE product IS NOT NULL;
+        """;
+
+    private const string ExtentSql = """
+        SELECT LEAST((SELECT MIN(window_start) FROM volumes_1m WHERE product = $1 AND side = 'buy'),
+                     (SELECT MIN(window_start) FROM volumes_1m WHERE product = $1 AND side = 'sell')),
+               GREATEST((SELECT MAX(window_start) FROM volumes_1m WHERE product = $1 AND side = 'buy'),
+                        (SELECT MAX(window_start) FROM volumes_1m WHERE product = $1 AND side = 'sell'));
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public PostgresVolumeStore(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.ConnectionStringBuilder.ApplicationName ??= "bitcoinvolume-sink";
+        _dataSource = builder.Build();
+    }
+
+    public string Name => "postgres";
+
+    public bool SupportsQueries => true;
+
+    public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        if (windows.Count == 0)
+        {
+            return 0;
+        }
+
+        var rows = WindowBatch.LatestPerKey(windows);
+        var n = rows.Count;
+        var product = new string[n];
+        var side = new string[n];
+        var windowStart = new DateTime[n];
+        var trades = new long[n];
+        var baseVolume = new decimal[n];
+        var quoteVolume = new decimal[n];
+        var open = new decimal[n];
+        var high = new decimal[n];
+        var low = new decimal[n];
+        var close = new decimal[n];
+        var firstTradeId = new long[n];
+        var lastTradeId = new long[n];
+        var version = new long[n];
+        var final = new bool[n];
+        for (var i = 0; i < n; i++)
+        {
+            var w = rows[i];
+            product[i] = w.Product;
+            side[i] = WindowBatch.SideToText(w.Side);
+            windowStart[i] = w.WindowStart.UtcDateTime;
+            trades[i] = w.Trades;
+            baseVolume[i] = w.BaseVolume;
+            quoteVolume[i] = w.QuoteVolume;
+            open[i] = w.Open;
+            high[i] = w.High;
+            low[i] = w.Low;
+            close[i] = w.Close;
+            firstTradeId[i] = w.FirstTradeId;
+            lastTradeId[i] = w.LastTradeId;
+            version[i] = w.Version;
+            final[i] = w.Final;
+        }
+
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(UpsertSql);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = product, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = side, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windowStart, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = trades, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        foreach (var column in (decimal[][])[baseVolume, quoteVolume, open, high, low, close])
+        {
+            command.Parameters.Add(new NpgsqlParameter<decimal[]> { TypedValue = column, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Numeric });
+        }
+
+        foreach (var column in (long[][])[firstTradeId, lastTradeId, version])
+        {
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = column, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        }
+
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = final, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
+
+        // One statement: atomic on its own (all rows or none).
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(RangeSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToMinute(fromInclusive).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToMinute(toExclusive).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+
+        var rows = new List<WindowVolume>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new WindowVolume(
+                Product: reader.GetString(0),
+                Side: WindowBatch.TextToSide(reader.GetString(1)),
+                WindowStart: new DateTimeOffset(reader.GetFieldValue<DateTime>(2), TimeSpan.Zero),
+                Trades: reader.GetInt64(3),
+                BaseVolume: reader.GetDecimal(4),
+                QuoteVolume: reader.GetDecimal(5),
+                Open: reader.GetDecimal(6),
+                High: reader.GetDecimal(7),
+                Low: reader.GetDecimal(8),
+                Close: reader.GetDecimal(9),
+                FirstTradeId: reader.GetInt64(10),
+                LastTradeId: reader.GetInt64(11),
+                Version: reader.GetInt64(12),
+                Final: reader.GetBoolean(13)));
+        }
+
+        return rows;
+    }
+
+    public async Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(ProductsSql);
+        var products = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            products.Add(reader.GetString(0));
+        }
+
+        products.Sort(StringComparer.Ordinal); // the database collation may not be ordinal
+        return products;
+    }
+
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(product);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand(ExtentSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0) || reader.IsDBNull(1))
+        {
+            return null;
+        }
+
+        return (new DateTimeOffset(reader.GetFieldValue<DateTime>(0), TimeSpan.Zero), new DateTimeOffset(reader.GetFieldValue<DateTime>(1), TimeSpan.Zero));
+    }
+
+    public async Task PingAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = _dataSource.CreateCommand("SELECT 1;");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _initLock.Dispose();
+    }
+
+    private async Task EnsureInitializedAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized)
+        {
+            return;
+        }
+
+        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_initialized)
+            {
+                return;
+            }
+
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLockKey}); {Schema}", connection, transaction))
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+}

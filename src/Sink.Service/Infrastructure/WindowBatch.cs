@@ -1,0 +1,63 @@
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.Sink.Infrastructure;
+
+/// <summary>Helpers shared by the stores.</summary>
+internal static class WindowBatch
+{
+    /// <summary>
+    /// The highest version of each (product, side, window start) in <paramref name="windows"/>, sorted by that key (the
+    /// inserts then walk the primary key in order). Equal versions carry equal values (the version is deterministic from
+    /// the content), so the first one is kept.
+    /// </summary>
+    public static List<WindowVolume> LatestPerKey(IReadOnlyList<WindowVolume> windows)
+    {
+        var latest = new Dictionary<(string Product, TakerSide Side, long Start), WindowVolume>(windows.Count);
+        foreach (var window in windows)
+        {
+            ArgumentNullException.ThrowIfNull(window);
+            var key = (window.Product, window.Side, window.WindowStart.UtcTicks);
+            if (!latest.TryGetValue(key, out var held) || held.Version < window.Version)
+            {
+                latest[key] = window;
+            }
+        }
+
+        return latest.Values
+            .OrderBy(w => w.Product, StringComparer.Ordinal)
+            .ThenBy(w => w.Side)
+            .ThenBy(w => w.WindowStart)
+            .ToList();
+    }
+
+    /// <summary>
+    /// The first whole minute at or after <paramref name="value"/> (UTC). Window starts are whole minutes, so
+    /// <c>start &gt;= t</c> ⇔ <c>start &gt;= CeilingToMinute(t)</c>: range bounds can be handed to any database
+    /// without sub-second precision issues.
+    /// </summary>
+    public static DateTimeOffset CeilingToMinute(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks;
+        var remainder = ticks % TimeSpan.TicksPerMinute;
+        if (remainder != 0)
+        {
+            ticks += TimeSpan.TicksPerMinute - remainder;
+        }
+
+        return new DateTimeOffset(Math.Min(ticks, DateTimeOffset.MaxValue.UtcTicks - (DateTimeOffset.MaxValue.UtcTicks % TimeSpan.TicksPerMinute)), TimeSpan.Zero);
+    }
+
+    public static string SideToText(TakerSide side) => side switch
+    {
+        TakerSide.Buy => "buy",
+        TakerSide.Sell => "sell",
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "Unknown taker side."),
+    };
+
+    public static TakerSide TextToSide(string text) => text switch
+    {
+        "buy" => TakerSide.Buy,
+        "sell" => TakerSide.Sell,
+        _ => throw new InvalidDataException($"Unknown side '{text}' in volumes_1m."),
+    };
+}

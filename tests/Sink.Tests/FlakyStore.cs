@@ -1,0 +1,58 @@
+using BitcoinVolume.Contracts;
+using BitcoinVolume.Sink.Infrastructure;
+
+namespace BitcoinVolume.Sink.Tests;
+
+/// <summary>
+/// Wraps a store: fails the first <see cref="FailuresLeft"/> writes, and every write while <see cref="Down"/> is set
+/// (before touching the database), logging each attempt.
+/// </summary>
+internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStore
+{
+    private volatile bool _down;
+
+    public int FailuresLeft { get; set; }
+
+    /// <summary>An outage: every write and ping fails until cleared.</summary>
+    public bool Down
+    {
+        get => _down;
+        set => _down = value;
+    }
+
+    public int Attempts { get; private set; }
+
+    public string Name => inner.Name;
+
+    public bool SupportsQueries => inner.SupportsQueries;
+
+    public Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
+    {
+        Attempts++;
+        if (_down || FailuresLeft > 0)
+        {
+            if (!_down)
+            {
+                FailuresLeft--;
+            }
+
+            log.Add("write failed");
+            throw new InvalidOperationException("database is down");
+        }
+
+        log.Add($"write {windows.Count} rows");
+        return inner.UpsertAsync(windows, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
+        inner.GetMinuteRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
+
+    public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) => inner.GetProductsAsync(cancellationToken);
+
+    public Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default) =>
+        inner.GetExtentAsync(product, cancellationToken);
+
+    public Task PingAsync(CancellationToken cancellationToken = default) =>
+        _down ? Task.FromException(new InvalidOperationException("database is down")) : inner.PingAsync(cancellationToken);
+}
