@@ -1,5 +1,6 @@
 using BitcoinVolume.Aggregate;
 using BitcoinVolume.Aggregate.Processing;
+using BitcoinVolume.Contracts;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -15,7 +16,7 @@ public static class AggregateServiceExtensions
         builder.Services.AddSingleton<AggregateMetrics>();
         builder.Services.AddSingleton<AggregateStatus>();
         builder.Services.AddHostedService<AggregateWorker>();
-        builder.Services.AddHealthChecks().AddCheck<AggregateStatus>("aggregate");
+        builder.Services.AddHealthChecks().AddCheck<AggregateStatus>("aggregate").AddKafkaCheck();
         return builder;
     }
 }

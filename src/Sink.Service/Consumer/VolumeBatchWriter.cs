@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Live;
@@ -21,6 +22,9 @@ namespace BitcoinVolume.Sink.Consumer;
 /// </summary>
 internal sealed partial class VolumeBatchWriter
 {
+    /// <summary>Spans of the sink (one per database batch).</summary>
+    public static readonly ActivitySource ActivitySource = new("BitcoinVolume.Sink");
+
     private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan FinalFlushBudget = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan PausedAttemptBudget = TimeSpan.FromSeconds(5);
@@ -227,7 +231,8 @@ internal sealed partial class VolumeBatchWriter
         if (!_windows.TryGetValue(key, out var held) || held.Window.Version < window.Version)
         {
             var timestamp = result.Message?.Timestamp is { Type: not TimestampType.NotAvailable } t ? t.UtcDateTime : (DateTime?)null;
-            _windows[key] = new Held(window, result.TopicPartition, timestamp);
+            var trace = ActivitySource.HasListeners() ? KafkaTracing.Extract(result.Message?.Headers) : null;
+            _windows[key] = new Held(window, result.TopicPartition, timestamp, trace);
         }
     }
 
@@ -315,6 +320,15 @@ internal sealed partial class VolumeBatchWriter
 
     private void Write(List<WindowVolume> rows, ResiliencePipeline pipeline, CancellationToken cancellationToken)
     {
+        // One span per database batch, linked to the aggregator span that emitted each window value (same trace as the trade).
+        using var activity = ActivitySource.HasListeners()
+            ? ActivitySource.StartActivity(
+                ActivityKind.Consumer,
+                default(ActivityContext),
+                [new("messaging.system", "kafka"), new("messaging.destination.name", Topics.Volumes1m), new("bitcoinvolume.rows", rows.Count)],
+                _windows.Values.Where(h => h.Trace.HasValue).Select(h => new ActivityLink(h.Trace!.Value)).ToList(),
+                name: $"{Topics.Volumes1m} upsert")
+            : null;
         var started = _timeProvider.GetTimestamp();
         var changed = pipeline.Execute(
             static (state, token) => state.Store.UpsertAsync(state.Rows, token).GetAwaiter().GetResult(),
@@ -473,5 +487,5 @@ internal sealed partial class VolumeBatchWriter
 
     private readonly record struct WindowKey(string Product, TakerSide Side, DateTimeOffset WindowStart);
 
-    private readonly record struct Held(WindowVolume Window, TopicPartition Partition, DateTime? Timestamp);
+    private readonly record struct Held(WindowVolume Window, TopicPartition Partition, DateTime? Timestamp, ActivityContext? Trace);
 }

@@ -48,7 +48,7 @@ internal sealed partial class VolumesConsumer(
         {
             try
             {
-                EnsureTopics(bootstrapServers, stoppingToken);
+                EnsureTopics(stoppingToken);
                 using var consumer = Build(bootstrapServers, settings, writer);
                 consumer.Subscribe(Topics.Volumes1m);
                 LogStarted(Topics.Volumes1m, settings.GroupId, bootstrapServers);
@@ -77,9 +77,9 @@ internal sealed partial class VolumesConsumer(
         LogStopped();
     }
 
-    private void EnsureTopics(string bootstrapServers, CancellationToken stoppingToken)
+    private void EnsureTopics(CancellationToken stoppingToken)
     {
-        var created = KafkaTopicProvisioner.EnsureTopicsAsync(bootstrapServers, Topics.All, cancellationToken: stoppingToken)
+        var created = KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, stoppingToken)
             .GetAwaiter().GetResult();
         if (created.Count > 0)
         {
@@ -89,7 +89,14 @@ internal sealed partial class VolumesConsumer(
 
     private IConsumer<Ignore, byte[]> Build(string bootstrapServers, SinkOptions settings, VolumeBatchWriter writer)
     {
-        var config = new ConsumerConfig(new Dictionary<string, string>(settings.Kafka, StringComparer.Ordinal))
+        // Shared Kafka:* client settings (e.g. SASL) first, then the sink's own Sink:Kafka:* on top.
+        var shared = KafkaSettings.Configure(new ClientConfig(), configuration);
+        foreach (var (key, value) in settings.Kafka)
+        {
+            shared.Set(key, value);
+        }
+
+        var config = new ConsumerConfig(shared)
         {
             BootstrapServers = bootstrapServers,
             GroupId = settings.GroupId,

@@ -51,6 +51,7 @@ public static class SinkServiceExtensions
             // Fails fast (non-zero exit) with a message naming the setting when ConnectionStrings:kafka is missing.
             _ = KafkaSettings.GetBootstrapServers(builder.Configuration);
             services.AddHostedService<VolumesConsumer>();
+            services.AddHealthChecks().AddKafkaCheck();
         }
 
         return builder;
