@@ -1,120 +1,101 @@
-using System.Text;
-using BitcoinVolume.Contracts;
+using BitcoinVolume.Ingest.Backfill;
+using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
+using BitcoinVolume.Ingest.Recording;
 using BitcoinVolume.Ingest.Sources;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest;
 
 /// <summary>
-/// Reads frames from the configured source, normalizes them to taker-side trades, and produces them to Kafka.
-/// Frames that are not trades are counted and skipped; frames that are bad are counted, logged once per reason and
-/// dead-lettered. Input never stops the service.
+/// Runs ingest: the configured source's frames (optionally recorded) go through the <see cref="FrameProcessor"/>
+/// (parse, dedup, gap detection, produce, dead-letter); for live sources a <see cref="Backfiller"/> fills gaps from REST
+/// alongside. A finite source (replay, synthetic with a count) ends with a flush and <c>finished</c> in the status.
+/// A source that fails for good (missing file, reconnects given up) makes <c>/health</c> unhealthy; input never does.
 /// </summary>
 public sealed class IngestWorker(
     IOptions<IngestOptions> options,
+    FrameSourceFactory sources,
     CoinbaseFrameParser parser,
     TradePublisher publisher,
+    GapReporter reporter,
     IngestStatus status,
     IngestMetrics metrics,
+    IServiceProvider services,
+    ILoggerFactory loggers,
     TimeProvider timeProvider,
     ILogger<IngestWorker> logger) : BackgroundService
 {
-    private const int MaxRawBytesInDeadLetter = 64 * 1024;
-    private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        var spec = SourceSpec.Parse(options.Value.Source);
-        IFrameSource? source = spec.Kind switch
+        var o = options.Value;
+        var spec = SourceSpec.Parse(o.Source);
+        var source = sources.Create(spec);
+        var mode = !spec.IsLive ? GapMode.Track : o.Backfill.Enabled ? GapMode.Backfill : GapMode.Report;
+        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider);
+        status.ObserveOpenGaps(() => gate.OpenGaps);
+        metrics.ObserveOpenGaps(() => gate.OpenGaps);
+        IReadOnlySet<string>? products = spec.IsLive
+            ? o.LiveProducts.ToHashSet(StringComparer.Ordinal)
+            : o.Products.Length == 0 ? null : o.Products.ToHashSet(StringComparer.Ordinal);
+        var processor = new FrameProcessor(parser, gate, publisher, reporter, metrics, status, logger, timeProvider, products);
+        FrameRecorder? recorder;
+        try
         {
-            SourceKind.Replay => new ReplayFileSource(spec.Path!),
-            _ => null,
-        };
-        if (source is null)
+            recorder = string.IsNullOrWhiteSpace(o.Record.Path) ? null : new FrameRecorder(o.Record, timeProvider, loggers.CreateLogger<FrameRecorder>());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            status.Report($"source {spec} is not available in this version");
-            logger.LogWarning(
-                "Ingest source '{Source}': the live Coinbase feed is not built yet (its issue adds it). No trades will be read. " +
-                "Replay a recording instead: --Ingest:Source replay:/absolute/path/to/frames.ndjson", spec);
+            status.Fail($"cannot record into {o.Record.Path}: {e.Message}");
+            logger.LogCritical(e, "Ingest:Record:Path {Path} is not usable", o.Record.Path);
             return;
         }
 
-        var products = options.Value.Products.Length == 0 ? null : options.Value.Products.ToHashSet(StringComparer.Ordinal);
-        logger.LogInformation("Ingest reading {Source}; products: {Products}", source.Description, products is null ? "all in the source" : string.Join(",", products));
+        using var recording = recorder;
+
+        logger.LogInformation("Ingest reading {Source}; products: {Products}; gaps: {Mode}; recording: {Record}",
+            source.Description, products is null ? "all in the source" : string.Join(",", products), mode, o.Record.Path ?? "off");
         status.Report($"reading {source.Description}");
-
-        var counts = new IngestCounts();
-        var trades = new List<Trade>(128);
         var started = timeProvider.GetTimestamp();
-        await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
+        using var stopBackfill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var backfill = mode == GapMode.Backfill
+            ? new Backfiller(gate, services.GetRequiredService<CoinbaseRestClient>(), publisher, reporter, o.Backfill, metrics, status,
+                loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
+            : Task.CompletedTask;
+        try
         {
-            trades.Clear();
-            var result = parser.Parse(frame.Data.Span, trades);
-            counts.Frames++;
-            metrics.Frame(result.Kind.ToString().ToLowerInvariant(), result.Label);
-            if (result.Kind == FrameKind.Ignored)
+            await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
             {
-                counts.Ignored++;
+                recorder?.Write(frame);
+                await processor.ProcessAsync(frame, stoppingToken).ConfigureAwait(false);
             }
-
-            foreach (var trade in trades)
-            {
-                if (products is not null && !products.Contains(trade.Product))
-                {
-                    counts.FilteredOut++;
-                    continue;
-                }
-
-                publisher.Publish(trade, stoppingToken);
-                counts.Trades++;
-            }
-
-            metrics.Trades(trades.Count);
-            if (result.Kind == FrameKind.Invalid)
-            {
-                counts.Invalid++;
-                DeadLetter(frame, result, stoppingToken);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception e)
+        {
+            status.Fail(e.Message);
+            logger.LogCritical(e, "Ingest source {Source} failed: {Error}", source.Description, e.Message);
+            return;
+        }
+        finally
+        {
+            await stopBackfill.CancelAsync().ConfigureAwait(false);
+            await backfill.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         publisher.Flush(stoppingToken);
         var elapsed = timeProvider.GetElapsedTime(started);
         status.Report($"finished {source.Description}", finished: true);
         logger.LogInformation(
-            "Replay of {Source} finished in {Elapsed:F1} s: {Frames} frames, {Trades} trades produced, {Ignored} non-trade frames skipped, " +
+            "{Source} finished in {Elapsed:F1} s: {Frames} frames, {Trades} trades produced, {Duplicates} duplicates dropped, {Ignored} non-trade frames skipped, " +
             "{Invalid} invalid frames dead-lettered, {Filtered} trades of other products left out; Kafka acknowledged {Delivered}, failed {Failed}",
-            source.Description, elapsed.TotalSeconds, counts.Frames, counts.Trades, counts.Ignored, counts.Invalid, counts.FilteredOut,
-            publisher.Delivered, publisher.DeliveryErrors);
-    }
-
-    private void DeadLetter(RawFrame frame, FrameResult result, CancellationToken cancellationToken)
-    {
-        var reason = result.Reason ?? DeadLetterReasons.MalformedJson;
-        metrics.DeadLettered(reason);
-        if (loggedReasons.Add(reason))
-        {
-            logger.LogWarning("Dead-lettering frame at {Origin}: {Reason} ({Detail}). Further frames with this reason are counted in ingest.frames.dead_lettered, not logged.", frame.Origin, reason, result.Detail);
-        }
-
-        var raw = frame.Data.Length <= MaxRawBytesInDeadLetter
-            ? Encoding.UTF8.GetString(frame.Data.Span)
-            : Encoding.UTF8.GetString(frame.Data.Span[..MaxRawBytesInDeadLetter]) + "…(truncated)";
-        publisher.DeadLetter(new DeadLetter(reason, result.Detail ?? reason, frame.Origin, raw, timeProvider.GetUtcNow()), cancellationToken);
-    }
-
-    private sealed class IngestCounts
-    {
-        public long Frames { get; set; }
-
-        public long Trades { get; set; }
-
-        public long Ignored { get; set; }
-
-        public long Invalid { get; set; }
-
-        public long FilteredOut { get; set; }
+            source.Description, elapsed.TotalSeconds, processor.Frames, processor.Trades, processor.Duplicates, processor.Ignored + processor.Heartbeats,
+            processor.Invalid, processor.FilteredOut, publisher.Delivered, publisher.DeliveryErrors);
     }
 }

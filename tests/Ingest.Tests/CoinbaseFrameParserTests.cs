@@ -99,14 +99,67 @@ public class CoinbaseFrameParserTests
     [InlineData("""{"type":"ticker","trade_id":1,"side":"buy"}""", "ticker")]
     [InlineData("""{"type":"l2update","product_id":"SKL-BTC","changes":[["sell","0.00001306","660.5"]]}""", "l2update")]
     [InlineData("""{"type":"subscriptions","channels":[]}""", "subscriptions")]
-    [InlineData("""{"type":"heartbeat","sequence":1,"last_trade_id":5,"product_id":"BTC-USD","time":"2021-04-17T16:43:37Z"}""", "heartbeat")]
-    [InlineData("""{"channel":"heartbeats","events":[{"current_time":"x","heartbeat_counter":3}]}""", "heartbeats")]
     [InlineData("""{"channel":"subscriptions","events":[{"subscriptions":{"market_trades":["BTC-USD"]}}]}""", "subscriptions")]
     public void Frames_of_other_channels_are_ignored(string frame, string label)
     {
         var trades = new List<Trade>();
         Assert.Equal(FrameResult.Ignored(label), parser.Parse(frame, trades));
         Assert.Empty(trades);
+    }
+
+    [Fact]
+    public void Exchange_heartbeat_reports_the_products_last_trade_id()
+    {
+        var trades = new List<Trade>();
+        var result = parser.Parse("""{"type":"heartbeat","sequence":1,"last_trade_id":5,"product_id":"BTC-USD","time":"2021-04-17T16:43:37Z"}""", trades);
+
+        Assert.Equal(FrameResult.Heartbeat("heartbeat", "BTC-USD", 5), result);
+        Assert.Equal(FrameKind.Heartbeat, result.Kind);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"heartbeat","sequence":1,"product_id":"BTC-USD"}""", "BTC-USD")]
+    [InlineData("""{"type":"heartbeat","last_trade_id":"x","product_id":"BTC-USD"}""", "BTC-USD")]
+    [InlineData("""{"type":"heartbeat","last_trade_id":7}""", null)]
+    public void Exchange_heartbeat_without_a_usable_last_trade_id_is_still_liveness(string frame, string? product)
+    {
+        var result = parser.Parse(frame, []);
+        Assert.Equal(FrameResult.Heartbeat("heartbeat", product, null), result);
+    }
+
+    [Fact]
+    public void Advanced_trade_heartbeats_are_liveness_without_a_trade_id()
+    {
+        var result = parser.Parse("""{"channel":"heartbeats","client_id":"","timestamp":"2023-06-23T20:31:26.122969572Z","sequence_num":0,"events":[{"current_time":"2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105","heartbeat_counter":3049}]}""", []);
+        Assert.Equal(FrameResult.Heartbeat("heartbeats", null, null), result);
+    }
+
+    [Fact]
+    public void Rest_trades_page_yields_taker_side_trades_of_the_requested_product()
+    {
+        const string page = """[{"time":"2021-04-17T16:43:37.089723Z","trade_id":74,"price":"10.00000000","size":"0.01000000","side":"buy"},{"time":"2021-04-17T16:43:36Z","trade_id":73,"price":"11","size":"2","side":"sell"}]""";
+        var trades = new List<Trade>();
+
+        var result = parser.ParseRestTrades(System.Text.Encoding.UTF8.GetBytes(page), "BTC-USD", trades);
+
+        Assert.Equal(new FrameResult(FrameKind.Trades, 2, "rest"), result);
+        Assert.Equal(
+            [("BTC-USD", 74L, TakerSide.Sell, 10m, 0.01m), ("BTC-USD", 73L, TakerSide.Buy, 11m, 2m)],
+            trades.Select(t => (t.Product, t.TradeId, t.Side, t.Price, t.Size)));
+    }
+
+    [Theory]
+    [InlineData("{}", 0)]
+    [InlineData("[{\"trade_id\":1}", 0)]
+    [InlineData("""[{"time":"2021-04-17T16:43:36Z","trade_id":73,"price":"11","size":"-2","side":"sell"},{"time":"2021-04-17T16:43:36Z","trade_id":74,"price":"11","size":"2","side":"sell"}]""", 1)]
+    public void Bad_rest_pages_are_invalid_and_keep_only_good_trades(string page, int good)
+    {
+        var trades = new List<Trade>();
+        var result = parser.ParseRestTrades(System.Text.Encoding.UTF8.GetBytes(page), "BTC-USD", trades);
+        Assert.Equal(FrameKind.Invalid, result.Kind);
+        Assert.Equal(good, trades.Count);
+        Assert.Equal(good, result.Trades);
     }
 
     [Theory]

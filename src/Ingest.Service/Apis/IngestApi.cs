@@ -1,18 +1,40 @@
 using BitcoinVolume.Ingest;
+using BitcoinVolume.Ingest.Producing;
 
 namespace Microsoft.AspNetCore.Builder;
 
 public static class IngestApi
 {
-    /// <summary><c>GET /api/ingest/status</c>: what the worker is doing, and whether a replay has finished.</summary>
+    /// <summary><c>GET /api/ingest/status</c>: what the worker is doing, its counters, and whether a finite source has finished.</summary>
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/ingest/status", (IngestStatus status) => TypedResults.Ok(new IngestStatusResponse(status.State, status.Finished)));
+        app.MapGet("/api/ingest/status", (IngestStatus status, TradePublisher publisher) => TypedResults.Ok(new IngestStatusResponse(
+            status.State, status.Finished, status.Failure, status.Connected, status.Reconnects, status.LastDisconnect, status.Frames, status.Trades,
+            status.Duplicates, status.DeadLettered, status.GapsDetected, status.OpenGaps, status.Backfilled, status.UnfilledGaps,
+            publisher.QueueDepth, publisher.Delivered, publisher.DeliveryErrors)));
         return app;
     }
 }
 
-public sealed record IngestStatusResponse(string State, bool Finished);
+/// <summary>The ingest status: state, source connection, cumulative counters and the producer's queue.</summary>
+public sealed record IngestStatusResponse(
+    string State,
+    bool Finished,
+    string? Failure,
+    bool Connected,
+    long Reconnects,
+    string? LastDisconnect,
+    long Frames,
+    long Trades,
+    long Duplicates,
+    long DeadLettered,
+    long GapsDetected,
+    int OpenGaps,
+    long Backfilled,
+    long UnfilledGaps,
+    long ProducerQueueDepth,
+    long Delivered,
+    long DeliveryErrors);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IngestStatusResponse))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

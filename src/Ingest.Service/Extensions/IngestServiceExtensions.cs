@@ -1,7 +1,11 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest;
+using BitcoinVolume.Ingest.Backfill;
+using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Producing;
+using BitcoinVolume.Ingest.Sources;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
@@ -10,36 +14,41 @@ public static class IngestServiceExtensions
 {
     public static IHostApplicationBuilder AddIngestServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section)
-            .Validate(o => TryParseSource(o.Source), BitcoinVolume.Ingest.Sources.SourceSpec.Help)
-            .ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IngestMetrics>();
-        builder.Services.AddSingleton<IngestStatus>();
-        builder.Services.AddSingleton(sp => new CoinbaseFrameParser(sp.GetRequiredService<IOptions<IngestOptions>>().Value.Parser, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddSingleton(sp => new TradePublisher(
+        var services = builder.Services;
+        services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton(sp => new IngestStatus { UnhealthyAfterFailures = Options(sp).Live.UnhealthyAfterFailures });
+        services.AddSingleton(sp => new CoinbaseFrameParser(Options(sp).Parser, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TradePublisher(
             KafkaSettings.GetBootstrapServers(builder.Configuration),
+            Options(sp).Kafka,
             sp.GetRequiredService<IngestMetrics>(),
-            sp.GetRequiredService<ILogger<TradePublisher>>()));
-        builder.Services.AddHostedService<TopicProvisioning>();
-        builder.Services.AddHostedService<IngestWorker>();
-        builder.Services.AddHealthChecks().AddCheck<IngestStatus>("ingest");
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestApiJsonContext.Default));
+            sp.GetRequiredService<ILogger<TradePublisher>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<GapReporter>();
+        services.AddSingleton<FrameSourceFactory>();
+
+        // REST backfill: the standard resilience handler (retries, timeouts, circuit breaker) comes from ServiceDefaults.
+        services.AddHttpClient<CoinbaseRestClient>((sp, http) =>
+        {
+            var url = Options(sp).Live.RestUrl.ToString();
+            http.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("BitcoinVolume-Ingest/1.0");
+            http.MaxResponseContentBufferSize = 16 * 1024 * 1024;
+        });
+
+        services.AddHostedService<TopicProvisioning>();
+        services.AddHostedService<IngestWorker>();
+        services.AddHealthChecks()
+            .AddCheck<IngestStatus>("ingest")
+            .AddCheck<TradePublisher>("kafka-producer");
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestApiJsonContext.Default));
         return builder;
     }
 
-    private static bool TryParseSource(string value)
-    {
-        try
-        {
-            BitcoinVolume.Ingest.Sources.SourceSpec.Parse(value);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    private static IngestOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<IngestOptions>>().Value;
 
     /// <summary>Creates missing topics on a real cluster before the worker produces (runs first: hosted services start in order).</summary>
     private sealed class TopicProvisioning(IConfiguration configuration, ILogger<TopicProvisioning> logger) : IHostedService
@@ -55,4 +64,58 @@ public static class IngestServiceExtensions
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+
+    /// <summary>Checks every setting of section <c>Ingest</c> at start and names each bad one.</summary>
+    private sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, IngestOptions options)
+        {
+            var errors = new List<string>();
+            try
+            {
+                SourceSpec.Parse(options.Source);
+            }
+            catch (ArgumentException e)
+            {
+                errors.Add(e.Message);
+            }
+
+            var live = options.Live;
+            Check(live.StallTimeout > TimeSpan.Zero, "Ingest:Live:StallTimeout must be positive");
+            Check(live.ConnectTimeout > TimeSpan.Zero, "Ingest:Live:ConnectTimeout must be positive");
+            Check(live.ReconnectDelay > TimeSpan.Zero && live.MaxReconnectDelay >= live.ReconnectDelay, "Ingest:Live:ReconnectDelay must be positive and at most Ingest:Live:MaxReconnectDelay");
+            Check(live.MaxReconnectAttempts >= 0, "Ingest:Live:MaxReconnectAttempts must be 0 (no limit) or more");
+            Check(live.FrameBuffer is > 0 and <= 1_000_000, "Ingest:Live:FrameBuffer must be between 1 and 1,000,000");
+            Check(live.UnhealthyAfterFailures > 0, "Ingest:Live:UnhealthyAfterFailures must be positive");
+            foreach (var url in new[] { live.ExchangeUrl, live.AdvancedTradeUrl })
+            {
+                Check(url.IsAbsoluteWebSocketUrl(), $"Ingest:Live websocket URL '{url}' must be an absolute ws:// or wss:// URL");
+            }
+
+            Check(live.RestUrl.IsAbsoluteUri && live.RestUrl.Scheme is "http" or "https", "Ingest:Live:RestUrl must be an absolute http(s) URL");
+            var backfill = options.Backfill;
+            Check(backfill.PageSize is > 0 and <= CoinbaseRestClient.MaxPageSize, "Ingest:Backfill:PageSize must be between 1 and 1000");
+            Check(backfill.RequestsPerSecond > 0, "Ingest:Backfill:RequestsPerSecond must be positive");
+            Check(backfill.MaxAttempts > 0, "Ingest:Backfill:MaxAttempts must be positive");
+            Check(backfill.MaxGapTrades > 0, "Ingest:Backfill:MaxGapTrades must be positive");
+            Check(backfill.Delay >= TimeSpan.Zero && backfill.RetryDelay >= TimeSpan.Zero && backfill.PollInterval > TimeSpan.Zero, "Ingest:Backfill delays must not be negative (PollInterval positive)");
+            Check(options.Gaps.MaxOpenGapsPerProduct > 0 && options.Gaps.MaxProducts > 0, "Ingest:Gaps limits must be positive");
+            Check(options.Record.MaxFileBytes > 0 && options.Record.MaxFileAge > TimeSpan.Zero && options.Record.MaxFiles >= 0 && options.Record.FlushInterval > TimeSpan.Zero,
+                "Ingest:Record:MaxFileBytes, MaxFileAge and FlushInterval must be positive, MaxFiles 0 or more");
+            Check(options.Replay.Speed > 0, "Ingest:Replay:Speed must be positive");
+            Check(options.Kafka.MaxBufferedMessages > 0 && options.Kafka.MaxBufferedKbytes > 0 && options.Kafka.UnhealthyAfter > TimeSpan.Zero, "Ingest:Kafka limits must be positive");
+            Check(options.Parser.MaxFrameBytes > 0, "Ingest:Parser:MaxFrameBytes must be positive");
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+            void Check(bool ok, string error)
+            {
+                if (!ok)
+                {
+                    errors.Add(error);
+                }
+            }
+        }
+    }
+
+    private static bool IsAbsoluteWebSocketUrl(this Uri url) => url.IsAbsoluteUri && url.Scheme is "ws" or "wss";
 }

@@ -34,13 +34,13 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
 
     private static readonly HashSet<string> IgnoredTypes = new(StringComparer.Ordinal)
     {
-        "subscriptions", "heartbeat", "ticker", "l2update", "snapshot", "received", "open", "done", "change",
+        "subscriptions", "ticker", "l2update", "snapshot", "received", "open", "done", "change",
         "activate", "status", "auction", "rfq_match", "full", "level2", "level3",
     };
 
     private static readonly HashSet<string> IgnoredChannels = new(StringComparer.Ordinal)
     {
-        "subscriptions", "heartbeats", "ticker", "ticker_batch", "l2_data", "level2", "status", "candles", "user",
+        "subscriptions", "ticker", "ticker_batch", "l2_data", "level2", "status", "candles", "user",
         "futures_balance_summary",
     };
 
@@ -82,6 +82,68 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         }
     }
 
+    /// <summary>
+    /// Parses a page of the REST endpoint <c>GET /products/{id}/trades</c>: a JSON array of
+    /// <c>{time, trade_id, price, size, side}</c> (no product; <c>side</c> is the maker's, flipped here too).
+    /// Good trades are appended even when another element is bad; the result names the first bad one.
+    /// </summary>
+    public FrameResult ParseRestTrades(ReadOnlySpan<byte> body, string product, List<Trade> trades)
+    {
+        ArgumentNullException.ThrowIfNull(trades);
+        ArgumentException.ThrowIfNullOrEmpty(product);
+        var start = trades.Count;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                return FrameResult.Invalid(DeadLetterReasons.MalformedJson, "the trades page is not a JSON array");
+            }
+
+            FrameResult? firstError = null;
+            var index = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var raw = default(RawTrade);
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (!raw.TryReadField(ref reader))
+                        {
+                            reader.Read();
+                            reader.Skip();
+                        }
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+
+                raw.DefaultProduct(product);
+                if (raw.TryBuild(options, timeProvider, out var trade, out var invalid))
+                {
+                    trades.Add(trade);
+                }
+                else
+                {
+                    firstError ??= invalid with { Detail = $"trade #{index}: {invalid.Detail}" };
+                }
+
+                index++;
+            }
+
+            var added = trades.Count - start;
+            return firstError is { } error ? error with { Trades = added } : new FrameResult(FrameKind.Trades, added, "rest");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            trades.RemoveRange(start, trades.Count - start);
+            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
+        }
+    }
+
     /// <summary>Parses a frame given as text.</summary>
     public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);
 
@@ -94,6 +156,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         }
 
         string? type = null, channel = null;
+        long? lastTradeId = null;
         var match = default(RawTrade);
         FrameResult? eventsError = null;
 
@@ -106,6 +169,12 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             else if (reader.ValueTextEquals("channel"u8))
             {
                 channel = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("last_trade_id"u8))
+            {
+                reader.Read();
+                lastTradeId = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var id) && id >= 0 ? id : null;
+                reader.Skip();
             }
             else if (reader.ValueTextEquals("events"u8))
             {
@@ -133,6 +202,12 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 return eventsError is { } error ? error with { Trades = added } : new FrameResult(FrameKind.Trades, added, AdvancedTradeFeed);
             }
 
+            if (channel == "heartbeats")
+            {
+                // Advanced Trade heartbeats carry a counter, not a trade id: liveness only.
+                return FrameResult.Heartbeat(channel, null, null);
+            }
+
             return IgnoredChannels.Contains(channel)
                 ? FrameResult.Ignored(channel)
                 : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown channel '{Truncate(channel)}'");
@@ -149,6 +224,9 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
 
                 trades.Add(trade);
                 return new FrameResult(FrameKind.Trades, 1, ExchangeFeed);
+            case "heartbeat":
+                // Exchange heartbeat: the product's last trade id reveals a gap even when no trade follows.
+                return FrameResult.Heartbeat(type, match.Product, match.Product is null ? null : lastTradeId);
             case "error":
                 return FrameResult.Invalid(DeadLetterReasons.CoinbaseError, "Coinbase sent an error frame");
             case null:
@@ -263,6 +341,12 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         private DateTimeOffset time;
         private bool hasTime;
         private bool timeInvalid;
+
+        /// <summary>The <c>product_id</c> read so far, if any.</summary>
+        public readonly string? Product => product;
+
+        /// <summary>Uses <paramref name="value"/> as the product when the JSON named none (REST pages do not).</summary>
+        public void DefaultProduct(string value) => product ??= value;
 
         /// <summary>Reads the property the reader is on if it is a trade field; false (reader unmoved) otherwise.</summary>
         public bool TryReadField(ref Utf8JsonReader reader)

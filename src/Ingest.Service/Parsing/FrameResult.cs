@@ -9,6 +9,12 @@ public enum FrameKind
     /// <summary>A frame of a channel that carries no trades (ticker, level2, subscriptions, heartbeats…): counted, skipped.</summary>
     Ignored,
 
+    /// <summary>
+    /// A liveness frame (Exchange <c>heartbeat</c>, Advanced Trade <c>heartbeats</c>): no trades; for the Exchange feed
+    /// <see cref="FrameResult.Product"/> and <see cref="FrameResult.LastTradeId"/> tell the product's latest trade id.
+    /// </summary>
+    Heartbeat,
+
     /// <summary>A frame that cannot be (fully) turned into trades: counted, logged and dead-lettered with <see cref="FrameResult.Reason"/>.</summary>
     Invalid,
 }
@@ -24,7 +30,16 @@ public enum FrameKind
 /// <param name="Detail">For invalid frames a human-readable detail.</param>
 public readonly record struct FrameResult(FrameKind Kind, int Trades, string Label, string? Reason = null, string? Detail = null)
 {
+    /// <summary>For an Exchange heartbeat: the product it is about.</summary>
+    public string? Product { get; init; }
+
+    /// <summary>For an Exchange heartbeat: the id of the product's latest trade (a gap shows even when no trade follows).</summary>
+    public long? LastTradeId { get; init; }
+
     public static FrameResult Ignored(string label) => new(FrameKind.Ignored, 0, label);
+
+    public static FrameResult Heartbeat(string label, string? product, long? lastTradeId) =>
+        new(FrameKind.Heartbeat, 0, label) { Product = product, LastTradeId = lastTradeId };
 
     public static FrameResult Invalid(string reason, string detail, int trades = 0) => new(FrameKind.Invalid, trades, reason, reason, detail);
 }
@@ -43,4 +58,7 @@ public static class DeadLetterReasons
     public const string InvalidSide = "invalid_side";
     public const string InvalidTime = "invalid_time";
     public const string AbsurdTime = "absurd_time";
+
+    /// <summary>Not a frame: a range of trade ids that was missed and could not be fetched from REST.</summary>
+    public const string UnfilledGap = "unfilled_gap";
 }

@@ -1,26 +1,53 @@
 using BitcoinVolume.Contracts;
 using Confluent.Kafka;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BitcoinVolume.Ingest.Producing;
 
+/// <summary>Where normalized trades and dead letters go (Kafka in the service; a list in unit tests).</summary>
+public interface ITradeOutput
+{
+    /// <summary>Produces a trade to <see cref="Topics.Trades"/>; waits (back-pressure) while the producer's buffer is full.</summary>
+    ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken);
+
+    /// <summary>Produces a record to <see cref="Topics.TradesDeadLetter"/>; waits while the producer's buffer is full.</summary>
+    ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// Produces trades to <see cref="Topics.Trades"/> (key = product id) and dead letters to
-/// <see cref="Topics.TradesDeadLetter"/> through one idempotent producer (acks=all, lz4). When librdkafka's local queue
-/// is full the caller is held back (back-pressure) instead of buffering without bound.
+/// <see cref="Topics.TradesDeadLetter"/> through one idempotent producer (acks=all, lz4). Nothing is given up while
+/// Kafka is down: messages never time out (<c>message.timeout.ms=0</c>) and librdkafka retries them; its buffer is
+/// bounded (<see cref="KafkaProducerOptions.MaxBufferedMessages"/>), and when it is full the caller waits — the
+/// back-pressure reaches the socket reader through the bounded frame channel. Also the producer's health check.
 /// </summary>
-public sealed class TradePublisher : IDisposable
+public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
 {
     private readonly IProducer<string, byte[]> producer;
     private readonly IngestMetrics metrics;
     private readonly ILogger<TradePublisher> logger;
+    private readonly TimeProvider timeProvider;
+    private readonly KafkaProducerOptions options;
     private readonly Action<DeliveryReport<string, byte[]>> onDelivery;
-    private long deliveryErrors;
+    private readonly HashSet<ErrorCode> loggedErrors = [];
+    private long produced;
     private long delivered;
+    private long deliveryErrors;
+    private long lastProgress;
+    private volatile bool brokersDown;
+    private volatile bool waitingForRoom;
+    private volatile string? fatalError;
+    private volatile string? lastDeliveryError;
 
-    public TradePublisher(string bootstrapServers, IngestMetrics metrics, ILogger<TradePublisher> logger)
+    public TradePublisher(string bootstrapServers, KafkaProducerOptions options, IngestMetrics metrics, ILogger<TradePublisher> logger, TimeProvider timeProvider)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(metrics);
         this.metrics = metrics;
         this.logger = logger;
+        this.timeProvider = timeProvider;
+        this.options = options;
+        lastProgress = timeProvider.GetTimestamp();
         producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -29,33 +56,81 @@ public sealed class TradePublisher : IDisposable
             CompressionType = CompressionType.Lz4,
             LingerMs = 5,
             ClientId = "ingest",
-            QueueBufferingMaxKbytes = 64 * 1024,
+            QueueBufferingMaxMessages = options.MaxBufferedMessages,
+            QueueBufferingMaxKbytes = options.MaxBufferedKbytes,
+            MessageTimeoutMs = 0,
         })
-        .SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error: {Reason} (fatal: {Fatal})", e.Reason, e.IsFatal))
+        .SetErrorHandler(OnError)
         .Build();
         onDelivery = OnDelivery;
+        metrics.ObserveProducerQueue(() => QueueDepth);
     }
 
     /// <summary>Messages Kafka has acknowledged.</summary>
     public long Delivered => Interlocked.Read(ref delivered);
 
-    /// <summary>Messages Kafka failed to deliver after librdkafka's own retries.</summary>
+    /// <summary>Messages Kafka failed to deliver (permanent errors only: transient ones are retried without end).</summary>
     public long DeliveryErrors => Interlocked.Read(ref deliveryErrors);
 
-    public void Publish(Trade trade, CancellationToken cancellationToken) =>
-        Produce(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default), cancellationToken);
+    /// <summary>Messages produced and not yet acknowledged or failed.</summary>
+    public long QueueDepth => Interlocked.Read(ref produced) - Delivered - DeliveryErrors;
 
-    public void DeadLetter(DeadLetter letter, CancellationToken cancellationToken) =>
-        Produce(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), cancellationToken);
+    public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken) =>
+        ProduceAsync(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default), cancellationToken);
+
+    public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>
+        ProduceAsync(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), cancellationToken);
 
     /// <summary>Waits until everything produced so far is acknowledged (or the token fires).</summary>
     public void Flush(CancellationToken cancellationToken) => producer.Flush(cancellationToken);
+
+    /// <summary>Unhealthy when Kafka is unreachable, messages wait without acknowledgement, or the producer failed fatally.</summary>
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["queueDepth"] = QueueDepth,
+            ["delivered"] = Delivered,
+            ["deliveryErrors"] = DeliveryErrors,
+            ["brokersDown"] = brokersDown,
+            ["backPressure"] = waitingForRoom,
+        };
+        var stalledFor = timeProvider.GetElapsedTime(Interlocked.Read(ref lastProgress));
+        HealthCheckResult result;
+        if (fatalError is { } fatal)
+        {
+            result = HealthCheckResult.Unhealthy($"Kafka producer failed fatally: {fatal}", data: data);
+        }
+        else if (brokersDown)
+        {
+            result = HealthCheckResult.Unhealthy($"Kafka brokers are down; {QueueDepth} messages buffered", data: data);
+        }
+        else if (QueueDepth > 0 && stalledFor > options.UnhealthyAfter)
+        {
+            result = HealthCheckResult.Unhealthy($"{QueueDepth} messages wait and Kafka acknowledged none for {stalledFor.TotalSeconds:F0} s", data: data);
+        }
+        else if (lastDeliveryError is { } error)
+        {
+            result = HealthCheckResult.Degraded($"Kafka rejected {DeliveryErrors} messages, last: {error}", data: data);
+        }
+        else
+        {
+            result = HealthCheckResult.Healthy($"{Delivered} messages acknowledged, {QueueDepth} waiting", data);
+        }
+
+        return Task.FromResult(result);
+    }
 
     public void Dispose()
     {
         try
         {
-            producer.Flush(TimeSpan.FromSeconds(10));
+            producer.Flush(options.FlushTimeout);
+            if (QueueDepth > 0)
+            {
+                logger.LogError("Kafka did not acknowledge {Count} messages within {Timeout} (Ingest:Kafka:FlushTimeout) at shutdown; they are lost with this process",
+                    QueueDepth, options.FlushTimeout);
+            }
         }
         finally
         {
@@ -63,36 +138,93 @@ public sealed class TradePublisher : IDisposable
         }
     }
 
-    private void Produce(string topic, string key, byte[] value, CancellationToken cancellationToken)
+    private ValueTask ProduceAsync(string topic, string key, byte[] value, CancellationToken cancellationToken)
     {
         var message = new Message<string, byte[]> { Key = key, Value = value };
-        while (true)
+        try
         {
-            try
+            Produce(topic, message);
+            return ValueTask.CompletedTask;
+        }
+        catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+        {
+            return WaitForRoomAsync(topic, message, cancellationToken);
+        }
+    }
+
+    private async ValueTask WaitForRoomAsync(string topic, Message<string, byte[]> message, CancellationToken cancellationToken)
+    {
+        // The bounded buffer is full: wait for acknowledgements to make room (back-pressure on the reader).
+        waitingForRoom = true;
+        try
+        {
+            while (true)
             {
-                producer.Produce(topic, message, onDelivery);
-                return;
+                await Task.Delay(TimeSpan.FromMilliseconds(20), timeProvider, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    Produce(topic, message);
+                    return;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                }
             }
-            catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                // Bounded buffer is full: serve delivery reports until there is room (back-pressure on the reader).
-                cancellationToken.ThrowIfCancellationRequested();
-                producer.Poll(TimeSpan.FromMilliseconds(50));
-            }
+        }
+        finally
+        {
+            waitingForRoom = false;
+        }
+    }
+
+    private void Produce(string topic, Message<string, byte[]> message)
+    {
+        producer.Produce(topic, message, onDelivery);
+        if (Interlocked.Increment(ref produced) - Delivered - DeliveryErrors == 1)
+        {
+            // The queue was empty: the wait for an acknowledgement starts now, not at the last one.
+            Interlocked.Exchange(ref lastProgress, timeProvider.GetTimestamp());
         }
     }
 
     private void OnDelivery(DeliveryReport<string, byte[]> report)
     {
+        Interlocked.Exchange(ref lastProgress, timeProvider.GetTimestamp());
         if (report.Error.IsError)
         {
             Interlocked.Increment(ref deliveryErrors);
+            lastDeliveryError = report.Error.Reason;
             metrics.DeliveryError(report.Topic);
             logger.LogError("Kafka did not accept a message for {Topic} (key {Key}): {Reason}", report.Topic, report.Message.Key, report.Error.Reason);
         }
         else
         {
             Interlocked.Increment(ref delivered);
+            brokersDown = false;
         }
+    }
+
+    private void OnError(IProducer<string, byte[]> sender, Error error)
+    {
+        if (error.IsFatal)
+        {
+            fatalError = error.Reason;
+            logger.LogCritical("Kafka producer fatal error: {Reason}", error.Reason);
+            return;
+        }
+
+        if (error.Code == ErrorCode.Local_AllBrokersDown)
+        {
+            brokersDown = true;
+        }
+
+        bool first;
+        lock (loggedErrors)
+        {
+            first = loggedErrors.Add(error.Code);
+        }
+
+        // librdkafka repeats connection errors on every retry: the first of each kind is a warning, the rest debug.
+        logger.Log(first ? LogLevel.Warning : LogLevel.Debug, "Kafka producer error: {Reason} ({Code}); messages stay buffered and are retried", error.Reason, error.Code);
     }
 }

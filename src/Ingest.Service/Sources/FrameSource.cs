@@ -1,7 +1,10 @@
 namespace BitcoinVolume.Ingest.Sources;
 
-/// <summary>One raw websocket text frame (UTF-8) and where it came from (for dead-letter records and logs).</summary>
-public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin);
+/// <summary>
+/// One raw websocket text frame (UTF-8), where it came from (for dead-letter records and logs), and when it was
+/// received (live: the socket read; replay: the recorded receive time when the recording has one; else default).
+/// </summary>
+public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin, DateTimeOffset ReceivedAt = default);
 
 /// <summary>A stream of raw frames: a replay file, a live Coinbase socket, or a synthetic generator.</summary>
 public interface IFrameSource

@@ -1,41 +1,263 @@
+using System.Buffers;
+using System.Globalization;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Text;
+using BitcoinVolume.Ingest.Recording;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Sources;
 
 /// <summary>
-/// Reads a recording: one raw websocket text frame per line, exactly as received (NDJSON). Blank lines carry no frame
-/// and are skipped. Frames are handed out as UTF-8 bytes; nothing is parsed here.
+/// Reads recordings: one raw websocket text frame per line, exactly as received (NDJSON). <c>PATH</c> is a file, a
+/// folder (its <c>*.ndjson</c> files in name order — the recorder's names sort by time) or a glob in the file name
+/// (<c>/data/frames-2026*.ndjson</c>). Blank lines carry no frame and are skipped. Lines are read as bytes (no
+/// string per line); a line longer than <c>maxFrameBytes</c> is cut to <c>maxFrameBytes + 1</c> bytes, which the parser
+/// dead-letters as oversized, and the rest of it is skipped, so memory stays bounded.
+/// Frames carry their receive time when the recording has the recorder's sidecar. With
+/// <see cref="ReplayPace.Recorded"/> frames are released at the recorded pace, read from the recorder's sidecar
+/// <c>FILE.times</c> (one receive time per frame line, Unix microseconds); a file without one replays at full speed.
 /// </summary>
-public sealed class ReplayFileSource(string path) : IFrameSource
+public sealed class ReplayFileSource(string path, ReplayOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null,
+    int maxFrameBytes = 4 * 1024 * 1024) : IFrameSource
 {
+    private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
+    private readonly ReplayOptions options = options ?? new ReplayOptions();
+    private readonly TimeProvider timeProvider = timeProvider ?? TimeProvider.System;
+    private readonly ILogger logger = logger ?? NullLogger.Instance;
+
     public string Description => $"replay:{path}";
+
+    /// <summary>The files <paramref name="path"/> names, in replay order; throws <see cref="FileNotFoundException"/> when none.</summary>
+    public static IReadOnlyList<string> ResolveFiles(string path)
+    {
+        if (File.Exists(path))
+        {
+            return [path];
+        }
+
+        if (Directory.Exists(path))
+        {
+            var inFolder = Directory.EnumerateFiles(path, "*.ndjson").Order(StringComparer.Ordinal).ToList();
+            return inFolder.Count > 0
+                ? inFolder
+                : throw new FileNotFoundException($"Replay folder '{path}' holds no *.ndjson file.", path);
+        }
+
+        var folder = Path.GetDirectoryName(path);
+        var pattern = Path.GetFileName(path);
+        if (folder is not null && Directory.Exists(folder) && pattern.AsSpan().IndexOfAny('*', '?') >= 0)
+        {
+            var matched = Directory.EnumerateFiles(folder, pattern)
+                .Where(f => !f.EndsWith(FrameRecorder.TimesExtension, StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal).ToList();
+            return matched.Count > 0
+                ? matched
+                : throw new FileNotFoundException($"No replay file matches '{path}'.", path);
+        }
+
+        throw new FileNotFoundException($"Replay file '{path}' does not exist (Ingest:Source=replay:PATH wants a file, a folder or a glob).", path);
+    }
+
+    /// <summary>Counts the frames (non-blank lines) of the files, for progress and ETA.</summary>
+    public static async Task<long> CountFramesAsync(IEnumerable<string> files, CancellationToken cancellationToken)
+    {
+        var count = 0L;
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            foreach (var file in files)
+            {
+                await using var stream = OpenRead(file);
+                var lineHasContent = false;
+                int read;
+                while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    foreach (var b in buffer.AsSpan(0, read))
+                    {
+                        if (b == (byte)'\n')
+                        {
+                            count += lineHasContent ? 1 : 0;
+                            lineHasContent = false;
+                        }
+                        else if (b is not ((byte)' ' or (byte)'\r' or (byte)'\t'))
+                        {
+                            lineHasContent = true;
+                        }
+                    }
+                }
+
+                count += lineHasContent ? 1 : 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return count;
+    }
 
     public async IAsyncEnumerable<RawFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (!File.Exists(path))
+        var files = ResolveFiles(path);
+        var pacer = options.Pace == ReplayPace.Recorded ? new Pacer(timeProvider, options.Speed) : null;
+        foreach (var file in files)
         {
-            throw new FileNotFoundException($"Replay file '{path}' does not exist (Ingest:Source=replay:PATH wants an existing file).", path);
-        }
-
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite,
-            Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
-            BufferSize = 1 << 16,
-        });
-        var line = 0L;
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } text)
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
+            using var times = OpenTimes(file, warnWhenMissing: pacer is not null);
+            await using var stream = OpenRead(file);
+            var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
+            var line = 0L;
+            var skipping = false;
+            var firstLine = true;
+            while (true)
             {
-                continue;
+                var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (true)
+                {
+                    byte[]? frame;
+                    if (buffer.PositionOf((byte)'\n') is { } newline)
+                    {
+                        var content = buffer.Slice(0, newline);
+                        buffer = buffer.Slice(buffer.GetPosition(1, newline));
+                        frame = skipping ? null
+                            : content.Length > maxFrameBytes + 1L ? content.Slice(0, maxFrameBytes + 1L).ToArray()
+                            : ToFrame(content, ref firstLine);
+                        skipping = false;
+                        line++;
+                    }
+                    else if (result.IsCompleted && !buffer.IsEmpty)
+                    {
+                        frame = skipping ? null
+                            : buffer.Length > maxFrameBytes + 1L ? buffer.Slice(0, maxFrameBytes + 1L).ToArray()
+                            : ToFrame(buffer, ref firstLine);
+                        buffer = buffer.Slice(buffer.End);
+                        line++;
+                    }
+                    else if (!skipping && buffer.Length > maxFrameBytes + 1L)
+                    {
+                        // An oversized line: hand out its head (the parser dead-letters it) and drop the rest unread.
+                        frame = buffer.Slice(0, maxFrameBytes + 1L).ToArray();
+                        buffer = buffer.Slice(buffer.End);
+                        skipping = true;
+                        line++;
+                    }
+                    else
+                    {
+                        if (skipping)
+                        {
+                            buffer = buffer.Slice(buffer.End);
+                        }
+
+                        break;
+                    }
+
+                    if (frame is null)
+                    {
+                        continue;
+                    }
+
+                    var receivedAt = times?.Next() ?? default;
+                    if (pacer is not null && receivedAt != default)
+                    {
+                        await pacer.WaitAsync(receivedAt, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    yield return new RawFrame(frame, $"replay:{file}:{line}", receivedAt);
+                }
+
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
             }
 
-            yield return new RawFrame(Encoding.UTF8.GetBytes(text), $"{Description}:{line}");
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static FileStream OpenRead(string file) => new(file, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        Options = FileOptions.SequentialScan | FileOptions.Asynchronous,
+        BufferSize = 0,
+    });
+
+    /// <summary>The frame of one line, or null when the line is blank. Strips a BOM on the first line and a trailing CR.</summary>
+    private static byte[]? ToFrame(ReadOnlySequence<byte> line, ref bool firstLine)
+    {
+        var bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+        if (firstLine)
+        {
+            firstLine = false;
+            if (bytes.StartsWith(Bom))
+            {
+                bytes = bytes[Bom.Length..];
+            }
+        }
+
+        if (!bytes.IsEmpty && bytes[^1] == (byte)'\r')
+        {
+            bytes = bytes[..^1];
+        }
+
+        return bytes.Trim(" \t\r"u8).IsEmpty ? null : bytes.ToArray();
+    }
+
+    private TimesReader? OpenTimes(string file, bool warnWhenMissing)
+    {
+        var sidecar = file + FrameRecorder.TimesExtension;
+        if (File.Exists(sidecar))
+        {
+            return new TimesReader(sidecar);
+        }
+
+        if (!warnWhenMissing)
+        {
+            return null;
+        }
+
+        logger.LogWarning("Replay of {File} at the recorded pace: it has no receive times ({Sidecar} is missing), so it replays at full speed", file, sidecar);
+        return null;
+    }
+
+    /// <summary>Reads the sidecar in step with the frame lines.</summary>
+    private sealed class TimesReader(string file) : IDisposable
+    {
+        private readonly StreamReader reader = new(file);
+
+        public DateTimeOffset Next()
+        {
+            var text = reader.ReadLine();
+            return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var micros)
+                ? DateTimeOffset.UnixEpoch.AddTicks(micros * 10)
+                : default;
+        }
+
+        public void Dispose() => reader.Dispose();
+    }
+
+    /// <summary>Releases frames at their recorded offsets from the first one, divided by the speed.</summary>
+    private sealed class Pacer(TimeProvider timeProvider, double speed)
+    {
+        private DateTimeOffset first;
+        private long startedAt;
+
+        public Task WaitAsync(DateTimeOffset receivedAt, CancellationToken cancellationToken)
+        {
+            if (first == default)
+            {
+                first = receivedAt;
+                startedAt = timeProvider.GetTimestamp();
+                return Task.CompletedTask;
+            }
+
+            var due = (receivedAt - first) / (speed > 0 ? speed : 1);
+            var wait = due - timeProvider.GetElapsedTime(startedAt);
+            return wait >= TimeSpan.FromMilliseconds(1) ? Task.Delay(wait, timeProvider, cancellationToken) : Task.CompletedTask;
         }
     }
 }

@@ -1,0 +1,336 @@
+namespace BitcoinVolume.Ingest.Gaps;
+
+/// <summary>An inclusive range of trade ids of one product.</summary>
+public readonly record struct TradeIdRange(long First, long Last)
+{
+    public long Count => Last - First + 1;
+
+    public bool Contains(long id) => id >= First && id <= Last;
+
+    public override string ToString() => First == Last ? $"{First}" : $"{First}..{Last}";
+}
+
+/// <summary>What <see cref="TradeGate.Admit"/> decided about one trade.</summary>
+public enum Admission
+{
+    /// <summary>Never seen: produce it (it may have opened a gap below itself).</summary>
+    New,
+
+    /// <summary>Never seen and inside a known gap: produce it (the gap shrinks).</summary>
+    FillsGap,
+
+    /// <summary>Already produced (last_match, snapshot, reconnect or backfill overlap): drop it.</summary>
+    Duplicate,
+
+    /// <summary>Older than everything tracked for its product (before ingest started, or a long-reported gap): drop it.</summary>
+    Stale,
+}
+
+/// <summary>What the gate does with a gap.</summary>
+public enum GapMode
+{
+    /// <summary>Replay and synthetic sources: gaps are detected, logged and counted; a later frame may fill them; never reported unfilled.</summary>
+    Track,
+
+    /// <summary>Live with backfill: gaps are handed to the backfiller; those it cannot fill are reported unfilled.</summary>
+    Backfill,
+
+    /// <summary>Live without backfill: every gap is reported unfilled as soon as it is detected.</summary>
+    Report,
+}
+
+/// <summary>A gap handed to the backfiller: an id range of a product, and how many fetches it has had.</summary>
+public readonly record struct GapWork(string Product, TradeIdRange Range, int Attempts);
+
+/// <summary>Receives gap events from a <see cref="TradeGate"/> (called under the gate's lock: keep it short).</summary>
+public interface IGapObserver
+{
+    /// <summary>Trades <paramref name="range"/> of <paramref name="product"/> were skipped; <paramref name="cause"/> is <c>trade</c> or <c>heartbeat</c>.</summary>
+    void GapDetected(string product, TradeIdRange range, string cause);
+
+    /// <summary>Trades <paramref name="range"/> of <paramref name="product"/> will not be produced; <paramref name="reason"/> says why.</summary>
+    void GapUnfilled(string product, TradeIdRange range, int attempts, string reason);
+}
+
+/// <summary>Limits of the gate (section <c>Ingest:Gaps</c>).</summary>
+public sealed class GapOptions
+{
+    /// <summary>Open gaps kept per product; when exceeded the oldest is given up (and reported, when backfilling).</summary>
+    public int MaxOpenGapsPerProduct { get; set; } = 1000;
+
+    /// <summary>Products tracked; trades of further products are produced without dedup or gap detection (logged).</summary>
+    public int MaxProducts { get; set; } = 10_000;
+}
+
+/// <summary>
+/// Ingest's dedup and gap detector. Coinbase trade ids are contiguous per product, so the set of ids produced so far is
+/// kept as one interval per product (<c>[floor, high]</c>) minus a bounded list of holes — the gaps. Memory is
+/// O(products × open gaps), whatever the volume.
+/// <list type="bullet">
+/// <item>An id above <c>high + 1</c> opens a gap <c>[high + 1, id - 1]</c>; so does an Exchange heartbeat whose
+/// <c>last_trade_id</c> is above <c>high</c>. Reconnects need nothing special: the first trade after one shows the jump.</item>
+/// <item>An id inside a gap fills it (late frame, backfill); any other id at or below <c>high</c> is a duplicate
+/// (<c>last_match</c>, Advanced Trade snapshot, reconnect or backfill overlap) and is dropped.</item>
+/// <item>With <see cref="GapMode.Backfill"/>, gaps are handed out by <see cref="TakeDueGaps"/> after a grace delay (an in-flight frame may
+/// still fill them); a gap still open after the allowed attempts, too large to fetch, or evicted by the cap is
+/// reported through <see cref="IGapObserver.GapUnfilled"/> — never dropped silently.</item>
+/// </list>
+/// Thread-safe: the reader loop and the backfiller share one instance.
+/// </summary>
+public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrades, IGapObserver observer, TimeProvider timeProvider)
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
+    private bool productCapReached;
+
+    /// <summary>Gaps currently open (not yet filled, fetched or given up), over all products.</summary>
+    public int OpenGaps
+    {
+        get
+        {
+            lock (gate)
+            {
+                return products.Values.Sum(p => p.Holes.Count(h => !h.Unfilled));
+            }
+        }
+    }
+
+    /// <summary>True once a product was left untracked because of <see cref="GapOptions.MaxProducts"/>.</summary>
+    public bool ProductCapReached => productCapReached;
+
+    /// <summary>Decides whether a trade is new; detects a gap below it.</summary>
+    public Admission Admit(string product, long tradeId)
+    {
+        lock (gate)
+        {
+            if (!products.TryGetValue(product, out var state))
+            {
+                if (products.Count >= options.MaxProducts)
+                {
+                    productCapReached = true;
+                    return Admission.New;
+                }
+
+                products.Add(product, new ProductState(tradeId));
+                return Admission.New;
+            }
+
+            if (tradeId > state.High)
+            {
+                if (tradeId > state.High + 1)
+                {
+                    OpenGap(product, state, new TradeIdRange(state.High + 1, tradeId - 1), "trade");
+                }
+
+                state.High = tradeId;
+                return Admission.New;
+            }
+
+            if (tradeId < state.Floor)
+            {
+                return Admission.Stale;
+            }
+
+            return state.Fill(tradeId) ? Admission.FillsGap : Admission.Duplicate;
+        }
+    }
+
+    /// <summary>An Exchange heartbeat: the product's latest trade id. Opens a gap when trades up to it were not seen.</summary>
+    public void Heartbeat(string product, long lastTradeId)
+    {
+        lock (gate)
+        {
+            // Without a trade seen yet there is no baseline: the heartbeat says nothing about what ingest missed.
+            if (products.TryGetValue(product, out var state) && lastTradeId > state.High)
+            {
+                OpenGap(product, state, new TradeIdRange(state.High + 1, lastTradeId), "heartbeat");
+                state.High = lastTradeId;
+            }
+        }
+    }
+
+    /// <summary>Open gaps due for a fetch (detected at least <paramref name="grace"/> ago, retry time reached); marks them in flight.</summary>
+    public IReadOnlyList<GapWork> TakeDueGaps(TimeSpan grace, int max)
+    {
+        var now = timeProvider.GetUtcNow();
+        var due = new List<GapWork>();
+        lock (gate)
+        {
+            foreach (var (product, state) in products)
+            {
+                foreach (var hole in state.Holes)
+                {
+                    if (due.Count >= max)
+                    {
+                        return due;
+                    }
+
+                    if (!hole.Unfilled && !hole.InFlight && hole.DetectedAt + grace <= now && hole.NextAttemptAt <= now)
+                    {
+                        hole.InFlight = true;
+                        due.Add(new GapWork(product, hole.Range, hole.Attempts));
+                    }
+                }
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>
+    /// Ends a fetch of <paramref name="range"/>: what is still missing in it counts one more attempt and is retried after
+    /// <paramref name="retryAfter"/>, or — after <paramref name="maxAttempts"/> — reported unfilled with <paramref name="reason"/>.
+    /// </summary>
+    public void CompleteFetch(string product, TradeIdRange range, int maxAttempts, TimeSpan retryAfter, string reason)
+    {
+        var now = timeProvider.GetUtcNow();
+        lock (gate)
+        {
+            if (!products.TryGetValue(product, out var state))
+            {
+                return;
+            }
+
+            foreach (var hole in state.Holes)
+            {
+                if (hole.Range.Last < range.First || hole.Range.First > range.Last || !hole.InFlight)
+                {
+                    continue;
+                }
+
+                hole.InFlight = false;
+                hole.Attempts++;
+                hole.NextAttemptAt = now + retryAfter;
+                if (hole.Attempts >= maxAttempts)
+                {
+                    hole.Unfilled = true;
+                    observer.GapUnfilled(product, hole.Range, hole.Attempts, reason);
+                }
+            }
+        }
+    }
+
+    /// <summary>The open gaps of a product (for tests and diagnostics).</summary>
+    public IReadOnlyList<TradeIdRange> GapsOf(string product)
+    {
+        lock (gate)
+        {
+            return products.TryGetValue(product, out var state) ? state.Holes.Where(h => !h.Unfilled).Select(h => h.Range).ToList() : [];
+        }
+    }
+
+    /// <summary>The highest trade id seen (or implied by a heartbeat) for a product.</summary>
+    public long? HighWaterMark(string product)
+    {
+        lock (gate)
+        {
+            return products.TryGetValue(product, out var state) ? state.High : null;
+        }
+    }
+
+    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause)
+    {
+        observer.GapDetected(product, range, cause);
+        var hole = new Hole(range, timeProvider.GetUtcNow());
+        state.Holes.Add(hole);
+        if (mode == GapMode.Report)
+        {
+            hole.Unfilled = true;
+            observer.GapUnfilled(product, range, 0, "backfill is off (Ingest:Backfill:Enabled=false)");
+        }
+        else if (mode == GapMode.Backfill && range.Count > maxGapTrades)
+        {
+            hole.Unfilled = true;
+            observer.GapUnfilled(product, range, 0, $"gap of {range.Count} trades exceeds Ingest:Backfill:MaxGapTrades ({maxGapTrades})");
+        }
+
+        while (state.Holes.Count > options.MaxOpenGapsPerProduct)
+        {
+            // Give up the oldest gap: reported ones go silently (already reported), open ones are reported now.
+            var index = state.Holes.FindIndex(h => h.Unfilled);
+            var evicted = state.Holes[index < 0 ? 0 : index];
+            // Its ids now count as done: a trade that still arrives in it is dropped as a duplicate.
+            state.Holes.Remove(evicted);
+            if (!evicted.Unfilled && mode != GapMode.Track)
+            {
+                observer.GapUnfilled(product, evicted.Range, evicted.Attempts, $"more than {options.MaxOpenGapsPerProduct} open gaps for the product (Ingest:Gaps:MaxOpenGapsPerProduct)");
+            }
+        }
+    }
+
+    private sealed class Hole(TradeIdRange range, DateTimeOffset detectedAt)
+    {
+        public TradeIdRange Range { get; set; } = range;
+
+        public DateTimeOffset DetectedAt { get; } = detectedAt;
+
+        public DateTimeOffset NextAttemptAt { get; set; } = DateTimeOffset.MinValue;
+
+        public int Attempts { get; set; }
+
+        public bool InFlight { get; set; }
+
+        /// <summary>Reported as unfilled: not fetched any more, but a trade that still arrives in it is produced.</summary>
+        public bool Unfilled { get; set; }
+    }
+
+    private sealed class ProductState(long first)
+    {
+        public long Floor { get; set; } = first;
+
+        public long High { get; set; } = first;
+
+        /// <summary>Sorted by range, disjoint, all inside <c>(Floor, High)</c>.</summary>
+        public List<Hole> Holes { get; } = [];
+
+        /// <summary>Marks <paramref name="id"/> produced if it is in a hole; false when it is not (a duplicate).</summary>
+        public bool Fill(long id)
+        {
+            var (lo, hi) = (0, Holes.Count - 1);
+            while (lo <= hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                var range = Holes[mid].Range;
+                if (id < range.First)
+                {
+                    hi = mid - 1;
+                }
+                else if (id > range.Last)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    var hole = Holes[mid];
+                    if (range.First == range.Last)
+                    {
+                        Holes.RemoveAt(mid);
+                    }
+                    else if (id == range.First)
+                    {
+                        hole.Range = range with { First = id + 1 };
+                    }
+                    else if (id == range.Last)
+                    {
+                        hole.Range = range with { Last = id - 1 };
+                    }
+                    else
+                    {
+                        hole.Range = range with { Last = id - 1 };
+                        Holes.Insert(mid + 1, new Hole(new TradeIdRange(id + 1, range.Last), hole.DetectedAt)
+                        {
+                            NextAttemptAt = hole.NextAttemptAt,
+                            Attempts = hole.Attempts,
+                            InFlight = hole.InFlight,
+                            Unfilled = hole.Unfilled,
+                        });
+                    }
+
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,290 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using BitcoinVolume.Ingest.Sources;
+using Polly;
+using Polly.Retry;
+
+namespace BitcoinVolume.Ingest.Live;
+
+/// <summary>The two Coinbase websocket feeds.</summary>
+public enum CoinbaseFeed
+{
+    /// <summary>Exchange feed: channels <c>matches</c> and <c>heartbeat</c> in one subscribe message.</summary>
+    Exchange,
+
+    /// <summary>Advanced Trade: channels <c>market_trades</c> and <c>heartbeats</c>, one subscribe message per channel.</summary>
+    AdvancedTrade,
+}
+
+/// <summary>
+/// A live Coinbase websocket feed as a stream of raw frames. The socket is read on its own task and frames are handed
+/// to the parser through a bounded channel (<see cref="LiveOptions.FrameBuffer"/>): a slow consumer holds the reader
+/// back instead of growing memory. A watchdog drops the connection when no frame at all (trade, heartbeat, anything)
+/// arrives within <see cref="LiveOptions.StallTimeout"/>; every session end is logged with its cause, counted
+/// (<c>ingest.reconnects</c>) and followed by a new connection through <see cref="ReconnectPolicy"/>. Missed trades are
+/// not this class's business: the gate sees the trade id jump and the backfiller fetches them.
+/// </summary>
+public sealed class CoinbaseWebSocketSource(
+    CoinbaseFeed feed,
+    IReadOnlyList<string> products,
+    LiveOptions options,
+    int maxFrameBytes,
+    IngestStatus status,
+    IngestMetrics metrics,
+    ILogger logger,
+    TimeProvider timeProvider) : IFrameSource
+{
+    private const int ReceiveBufferBytes = 64 * 1024;
+    private long connections;
+
+    private Uri Url => feed == CoinbaseFeed.Exchange ? options.ExchangeUrl : options.AdvancedTradeUrl;
+
+    private string FeedName => feed == CoinbaseFeed.Exchange ? "coinbase-exchange" : "coinbase-advanced";
+
+    public string Description => $"{FeedName} {Url} [{string.Join(",", products)}]";
+
+    public async IAsyncEnumerable<RawFrame> ReadFramesAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<RawFrame>(new BoundedChannelOptions(Math.Max(1, options.FrameBuffer))
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        metrics.ObserveFrameBuffer(() => channel.Reader.Count);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reader = Task.Run(() => ReadLoopAsync(channel.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            await foreach (var frame in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return frame;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Sessions, one after the other, until cancelled or the policy gives up.</summary>
+    private async Task ReadLoopAsync(ChannelWriter<RawFrame> writer, CancellationToken cancellationToken)
+    {
+        status.LiveSource();
+        var pipeline = ReconnectPolicy.Create(options, OnRetryAsync, timeProvider);
+        Exception? error = null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var outcome = await pipeline.ExecuteAsync(
+                    static (state, token) => new ValueTask<SessionOutcome>(state.Self.RunSessionAsync(state.Writer, token)),
+                    (Self: this, Writer: writer),
+                    cancellationToken).ConfigureAwait(false);
+                if (!outcome.Healthy)
+                {
+                    error = new InvalidOperationException(
+                        $"{FeedName}: gave up after {options.MaxReconnectAttempts} failed connections in a row (Ingest:Live:MaxReconnectAttempts); last: {outcome.Cause}: {outcome.Detail}");
+                    break;
+                }
+
+                // A healthy session ended (dropped, stalled, closed): reconnect at once; the backoff starts over.
+                status.SourceDisconnected(outcome.Cause, failed: false);
+                metrics.Reconnect(outcome.Cause);
+                logger.LogWarning("{Feed}: connection ended ({Cause}: {Detail}) after {Frames} frames; reconnecting now", FeedName, outcome.Cause, outcome.Detail, outcome.Frames);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+
+        writer.TryComplete(error);
+    }
+
+    private ValueTask OnRetryAsync(OnRetryArguments<SessionOutcome> args)
+    {
+        var cause = args.Outcome.Result?.Cause ?? ReconnectCauses.Error;
+        var detail = args.Outcome.Result?.Detail ?? args.Outcome.Exception?.Message ?? "unknown";
+        status.SourceDisconnected(cause, failed: true);
+        metrics.Reconnect(cause);
+        logger.LogWarning("{Feed}: connection failed ({Cause}: {Detail}); reconnect attempt {Attempt} in {Delay:F2} s", FeedName, cause, detail, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>One connection: connect, subscribe, read until it ends. Never throws except for cancellation.</summary>
+    private async Task<SessionOutcome> RunSessionAsync(ChannelWriter<RawFrame> writer, CancellationToken cancellationToken)
+    {
+        var connection = Interlocked.Increment(ref connections);
+        var origin = $"{FeedName}#{connection}";
+        var started = timeProvider.GetTimestamp();
+        var frames = 0L;
+        using var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+        socket.Options.SetRequestHeader("User-Agent", "BitcoinVolume-Ingest/1.0");
+        try
+        {
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connectTimeout.CancelAfter(options.ConnectTimeout);
+                try
+                {
+                    await socket.ConnectAsync(Url, connectTimeout.Token).ConfigureAwait(false);
+                    foreach (var message in SubscribeMessages())
+                    {
+                        await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, connectTimeout.Token).ConfigureAwait(false);
+                    }
+                }
+                catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException
+                    || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    return new SessionOutcome(false, ReconnectCauses.ConnectFailed, e is OperationCanceledException ? $"no handshake within {options.ConnectTimeout}" : e.Message, 0);
+                }
+            }
+
+            status.SourceConnected();
+            logger.LogInformation("{Origin}: connected to {Url}, subscribed to {Products}", origin, Url, string.Join(",", products));
+            var (cause, detail) = await ReceiveAsync(socket, writer, origin, () => frames++, cancellationToken).ConfigureAwait(false);
+            var healthy = frames > 0 && timeProvider.GetElapsedTime(started) >= options.StallTimeout;
+            return new SessionOutcome(healthy, cause, detail, frames);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CloseQuietlyAsync(socket).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "{Origin}: unexpected error", origin);
+            return new SessionOutcome(false, ReconnectCauses.Error, e.Message, frames);
+        }
+    }
+
+    /// <summary>Reads messages until the connection ends; returns why it ended.</summary>
+    private async Task<(string Cause, string Detail)> ReceiveAsync(ClientWebSocket socket, ChannelWriter<RawFrame> writer, string origin, Action counted, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+        var message = new ArrayBufferWriter<byte>(ReceiveBufferBytes);
+        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                message.ResetWrittenCount();
+                var cut = false;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    // The watchdog runs only while waiting for the socket, not while the channel holds us back.
+                    watchdog.CancelAfter(options.StallTimeout);
+                    try
+                    {
+                        result = await socket.ReceiveAsync(buffer.AsMemory(), watchdog.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        return (ReconnectCauses.Stalled, $"no frame for {options.StallTimeout.TotalSeconds:0.###} s (Ingest:Live:StallTimeout)");
+                    }
+                    catch (WebSocketException e)
+                    {
+                        return (ReconnectCauses.ConnectionLost, e.Message);
+                    }
+
+                    watchdog.CancelAfter(Timeout.InfiniteTimeSpan);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        await CloseQuietlyAsync(socket).ConfigureAwait(false);
+                        return (ReconnectCauses.ClosedByServer, $"{socket.CloseStatus} {socket.CloseStatusDescription}".Trim());
+                    }
+
+                    // Keep at most maxFrameBytes + 1 bytes: enough for the parser to dead-letter it as oversized.
+                    var room = maxFrameBytes + 1 - message.WrittenCount;
+                    var take = Math.Min(room, result.Count);
+                    if (take > 0)
+                    {
+                        buffer.AsSpan(0, take).CopyTo(message.GetSpan(take));
+                        message.Advance(take);
+                    }
+
+                    cut |= take < result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (cut)
+                {
+                    logger.LogWarning("{Origin}: a frame exceeded {Max} bytes; its first {Max} bytes are dead-lettered", origin, maxFrameBytes, maxFrameBytes);
+                }
+
+                counted();
+                await writer.WriteAsync(new RawFrame(message.WrittenSpan.ToArray(), origin, timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task CloseQuietlyAsync(ClientWebSocket socket)
+    {
+        if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>The subscribe messages of the feed (Advanced Trade takes one channel per message).</summary>
+    private IEnumerable<ReadOnlyMemory<byte>> SubscribeMessages() => feed == CoinbaseFeed.Exchange
+        ? [Subscribe(channels: ["matches", "heartbeat"], channel: null)]
+        : [Subscribe(null, "market_trades"), Subscribe(null, "heartbeats")];
+
+    private ReadOnlyMemory<byte> Subscribe(string[]? channels, string? channel)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type"u8, "subscribe"u8);
+            json.WriteStartArray("product_ids"u8);
+            foreach (var product in products)
+            {
+                json.WriteStringValue(product);
+            }
+
+            json.WriteEndArray();
+            if (channels is not null)
+            {
+                json.WriteStartArray("channels"u8);
+                foreach (var name in channels)
+                {
+                    json.WriteStringValue(name);
+                }
+
+                json.WriteEndArray();
+            }
+
+            if (channel is not null)
+            {
+                json.WriteString("channel"u8, channel);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return buffer.WrittenMemory;
+    }
+}

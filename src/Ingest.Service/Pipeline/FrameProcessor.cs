@@ -1,0 +1,144 @@
+using System.Text;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.Ingest.Gaps;
+using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Producing;
+using BitcoinVolume.Ingest.Sources;
+
+namespace BitcoinVolume.Ingest.Pipeline;
+
+/// <summary>
+/// One frame through ingest: parse (taker side) → heartbeats and trades through the <see cref="TradeGate"/> (dedup and
+/// gap detection) → new trades produced, key = product → bad frames dead-lettered with their reason (logged once per
+/// reason, every one counted). Used by the service's worker and by the command-line replay. Not thread-safe: one
+/// reader loop owns it (the gate it shares with the backfiller is).
+/// </summary>
+public sealed class FrameProcessor(
+    CoinbaseFrameParser parser,
+    TradeGate gate,
+    ITradeOutput output,
+    GapReporter reporter,
+    IngestMetrics metrics,
+    IngestStatus status,
+    ILogger logger,
+    TimeProvider timeProvider,
+    IReadOnlySet<string>? products)
+{
+    private const int MaxRawBytesInDeadLetter = 64 * 1024;
+    private static readonly Comparison<Trade> ByProductThenId = static (a, b) =>
+        string.CompareOrdinal(a.Product, b.Product) is var c and not 0 ? c : a.TradeId.CompareTo(b.TradeId);
+
+    private readonly List<Trade> trades = new(128);
+    private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
+    private bool productCapLogged;
+
+    public long Frames { get; private set; }
+
+    public long Trades { get; private set; }
+
+    public long Duplicates { get; private set; }
+
+    public long Ignored { get; private set; }
+
+    public long Heartbeats { get; private set; }
+
+    public long Invalid { get; private set; }
+
+    public long FilteredOut { get; private set; }
+
+    public async ValueTask ProcessAsync(RawFrame frame, CancellationToken cancellationToken)
+    {
+        trades.Clear();
+        var result = parser.Parse(frame.Data.Span, trades);
+        Frames++;
+        status.CountFrame();
+        metrics.Frame(KindName(result.Kind), result.Label);
+        switch (result.Kind)
+        {
+            case FrameKind.Ignored:
+                Ignored++;
+                break;
+            case FrameKind.Heartbeat:
+                Heartbeats++;
+                if (result is { Product: { } product, LastTradeId: { } last } && Wanted(product))
+                {
+                    gate.Heartbeat(product, last);
+                }
+
+                break;
+        }
+
+        if (trades.Count > 1)
+        {
+            // Advanced Trade lists trades newest first: gate them in id order, so a frame never looks like a gap.
+            trades.Sort(ByProductThenId);
+        }
+
+        var produced = 0;
+        foreach (var trade in trades)
+        {
+            if (!Wanted(trade.Product))
+            {
+                FilteredOut++;
+                continue;
+            }
+
+            var admission = gate.Admit(trade.Product, trade.TradeId);
+            if (admission is Admission.New or Admission.FillsGap)
+            {
+                await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
+                produced++;
+            }
+            else
+            {
+                Duplicates++;
+                status.CountDuplicate();
+                metrics.Duplicate(admission == Admission.Stale ? "stale" : "duplicate");
+            }
+        }
+
+        if (!productCapLogged && gate.ProductCapReached)
+        {
+            productCapLogged = true;
+            logger.LogWarning("More products than Ingest:Gaps:MaxProducts: trades of further products are produced without dedup or gap detection");
+        }
+
+        Trades += produced;
+        status.CountTrades(produced);
+        metrics.Trades(produced);
+        if (result.Kind == FrameKind.Invalid)
+        {
+            Invalid++;
+            await DeadLetterAsync(frame, result, cancellationToken).ConfigureAwait(false);
+        }
+
+        await reporter.FlushAsync(output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool Wanted(string product) => products is null || products.Contains(product);
+
+    private static string KindName(FrameKind kind) => kind switch
+    {
+        FrameKind.Trades => "trades",
+        FrameKind.Heartbeat => "heartbeat",
+        FrameKind.Ignored => "ignored",
+        _ => "invalid",
+    };
+
+    private async ValueTask DeadLetterAsync(RawFrame frame, FrameResult result, CancellationToken cancellationToken)
+    {
+        var reason = result.Reason ?? DeadLetterReasons.MalformedJson;
+        metrics.DeadLettered(reason);
+        status.CountDeadLetter();
+        if (loggedReasons.Add(reason))
+        {
+            logger.LogWarning("Dead-lettering frame at {Origin}: {Reason} ({Detail}). Further frames with this reason are counted in ingest.frames.dead_lettered, not logged.", frame.Origin, reason, result.Detail);
+        }
+
+        var raw = frame.Data.Length <= MaxRawBytesInDeadLetter
+            ? Encoding.UTF8.GetString(frame.Data.Span)
+            : Encoding.UTF8.GetString(frame.Data.Span[..MaxRawBytesInDeadLetter]) + "…(truncated)";
+        var receivedAt = frame.ReceivedAt == default ? timeProvider.GetUtcNow() : frame.ReceivedAt;
+        await output.DeadLetterAsync(new DeadLetter(reason, result.Detail ?? reason, frame.Origin, raw, receivedAt), cancellationToken).ConfigureAwait(false);
+    }
+}
