@@ -5,8 +5,9 @@ namespace Aspire.Hosting;
 public static class ServiceSettingsExtensions
 {
     /// <summary>
-    /// Passes <c>Ingest:Source</c> (e.g. <c>replay:PATH</c>; a relative path is taken from the current folder) and
-    /// <c>Ingest:Products</c> (comma-separated) given to the AppHost on to Ingest.Service.
+    /// Passes every <c>Ingest:*</c> setting given to the AppHost on to Ingest.Service: <c>Ingest:Source</c> (e.g.
+    /// <c>replay:PATH</c>; a relative path is taken from the current folder), <c>Ingest:Products</c> (comma-separated or
+    /// an array) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, …).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IConfiguration configuration)
     {
@@ -26,6 +27,14 @@ public static class ServiceSettingsExtensions
         for (var i = 0; i < products.Length; i++)
         {
             ingest.WithEnvironment($"Ingest__Products__{i}", products[i]);
+        }
+
+        foreach (var (key, value) in configuration.GetSection("Ingest").AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null && !key.StartsWith("Source", StringComparison.Ordinal) && !key.StartsWith("Products", StringComparison.Ordinal))
+            {
+                ingest.WithEnvironment($"Ingest__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
+            }
         }
 
         return ingest;

@@ -22,7 +22,7 @@ public static class IngestServiceExtensions
         services.AddSingleton(sp => new IngestStatus { UnhealthyAfterFailures = Options(sp).Live.UnhealthyAfterFailures });
         services.AddSingleton(sp => new CoinbaseFrameParser(Options(sp).Parser, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TradePublisher(
-            KafkaSettings.GetBootstrapServers(builder.Configuration),
+            KafkaSettings.Configure(new Confluent.Kafka.ClientConfig(), builder.Configuration),
             Options(sp).Kafka,
             sp.GetRequiredService<IngestMetrics>(),
             sp.GetRequiredService<ILogger<TradePublisher>>(),
@@ -55,7 +55,7 @@ public static class IngestServiceExtensions
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            var created = await KafkaTopicProvisioner.EnsureTopicsAsync(KafkaSettings.GetBootstrapServers(configuration), Topics.All, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var created = await KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, cancellationToken).ConfigureAwait(false);
             if (created.Count > 0)
             {
                 logger.LogInformation("Created Kafka topics: {Topics}", string.Join(", ", created));

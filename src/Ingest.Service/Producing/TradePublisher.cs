@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BitcoinVolume.Contracts;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -39,7 +40,16 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
     private volatile string? fatalError;
     private volatile string? lastDeliveryError;
 
+    /// <summary>Spans of ingest: one per trade produced, the root of that trade's trace (its context travels in the message headers).</summary>
+    public static readonly ActivitySource ActivitySource = new("BitcoinVolume.Ingest");
+
     public TradePublisher(string bootstrapServers, KafkaProducerOptions options, IngestMetrics metrics, ILogger<TradePublisher> logger, TimeProvider timeProvider)
+        : this(new ClientConfig { BootstrapServers = bootstrapServers }, options, metrics, logger, timeProvider)
+    {
+    }
+
+    /// <summary>Creates the producer on top of <paramref name="client"/> (bootstrap servers and shared <c>Kafka:*</c> settings).</summary>
+    public TradePublisher(ClientConfig client, KafkaProducerOptions options, IngestMetrics metrics, ILogger<TradePublisher> logger, TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -48,9 +58,8 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         this.timeProvider = timeProvider;
         this.options = options;
         lastProgress = timeProvider.GetTimestamp();
-        producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        producer = new ProducerBuilder<string, byte[]>(new ProducerConfig(client)
         {
-            BootstrapServers = bootstrapServers,
             EnableIdempotence = true,
             Acks = Acks.All,
             CompressionType = CompressionType.Lz4,
@@ -75,11 +84,15 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
     /// <summary>Messages produced and not yet acknowledged or failed.</summary>
     public long QueueDepth => Interlocked.Read(ref produced) - Delivered - DeliveryErrors;
 
-    public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken) =>
-        ProduceAsync(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default), cancellationToken);
+    public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(trade);
+        using var activity = ActivitySource.HasListeners() ? StartPublishActivity(trade) : null;
+        return ProduceAsync(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), cancellationToken);
+    }
 
     public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>
-        ProduceAsync(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), cancellationToken);
+        ProduceAsync(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), null, cancellationToken);
 
     /// <summary>Waits until everything produced so far is acknowledged (or the token fires).</summary>
     public void Flush(CancellationToken cancellationToken) => producer.Flush(cancellationToken);
@@ -138,9 +151,20 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         }
     }
 
-    private ValueTask ProduceAsync(string topic, string key, byte[] value, CancellationToken cancellationToken)
+    private static Activity? StartPublishActivity(Trade trade)
     {
-        var message = new Message<string, byte[]> { Key = key, Value = value };
+        var activity = ActivitySource.StartActivity($"{Topics.Trades} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", Topics.Trades);
+        activity?.SetTag("bitcoinvolume.product", trade.Product);
+        activity?.SetTag("bitcoinvolume.trade_id", trade.TradeId);
+        activity?.SetTag("bitcoinvolume.side", trade.Side == TakerSide.Buy ? "buy" : "sell");
+        return activity;
+    }
+
+    private ValueTask ProduceAsync(string topic, string key, byte[] value, Headers? headers, CancellationToken cancellationToken)
+    {
+        var message = new Message<string, byte[]> { Key = key, Value = value, Headers = headers };
         try
         {
             Produce(topic, message);
