@@ -19,7 +19,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-dotnet test BitcoinVolume.sln --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
+# One test assembly at a time (-m:1): several suites measure timing (watchdogs, backoff, pacing) and 2 cores are few.
+dotnet test BitcoinVolume.sln -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
 # One plain closing line for the whole run, summed over the test assemblies.
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
