@@ -9,7 +9,11 @@ public static class ContractSerializers
 {
     public static ISerializer<Trade> TradeSerializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
     public static IDeserializer<Trade> TradeDeserializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
-    public static ISerializer<WindowVolume> WindowSerializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
+    /// <summary>The hand-written writer (hot path); <see cref="ReferenceWindowSerializer"/> is the generated equivalent.</summary>
+    public static ISerializer<WindowVolume> WindowSerializer { get; } = new WindowVolumeWriter();
+
+    /// <summary>The source-generated <see cref="WindowVolume"/> serializer, kept as the reference for <see cref="WindowVolumeWriter"/>.</summary>
+    public static ISerializer<WindowVolume> ReferenceWindowSerializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
     public static IDeserializer<WindowVolume> WindowDeserializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
     public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
     public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);

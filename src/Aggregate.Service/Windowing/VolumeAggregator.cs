@@ -18,8 +18,8 @@ namespace BitcoinVolume.Aggregate.Windowing;
 public sealed class VolumeAggregator(WindowingOptions options)
 {
     private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
-    private readonly PriorityQueue<WindowState, long> open = new();
-    private readonly PriorityQueue<WindowState, long> retained = new();
+    private readonly TimeOrderedQueue<WindowState> open = new();
+    private readonly TimeOrderedQueue<WindowState> retained = new();
     private readonly List<WindowState> changed = [];
     private readonly List<ProductState> changedProducts = [];
     private readonly List<WindowVolume> pruned = [];
