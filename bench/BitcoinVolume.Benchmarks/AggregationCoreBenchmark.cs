@@ -17,6 +17,13 @@ public class AggregationCoreBenchmark
     private const int BatchSize = 5_000;
     private byte[][] records = [];
 
+    /// <summary>
+    /// Hours of event time the 1M trades span over 100 products: 24 h = a day of trading (≈3.5 trades per window, the
+    /// hard case: most trades open a new window); 1 h = a busy hour (≈83 trades per window).
+    /// </summary>
+    [Params(24, 1)]
+    public int SpanHours { get; set; } = 24;
+
     [GlobalSetup]
     public void Setup()
     {
@@ -26,9 +33,9 @@ public class AggregationCoreBenchmark
         records = new byte[Trades][];
         for (var i = 0; i < Trades; i++)
         {
-            // 100 products, a day of trades (~3M/day in reality; here 1M over 24 h), realistic prices and sizes.
+            // 100 products, trades evenly over SpanHours, realistic prices and sizes.
             var p = random.Next(100);
-            var trade = new Trade($"P{p:D3}-USD", ++ids[p], start.AddMilliseconds(i * 86.4), 20_000m + (random.Next(-100_000, 100_000) / 100m), random.Next(1, 100_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
+            var trade = new Trade($"P{p:D3}-USD", ++ids[p], start.AddMilliseconds(i * 3.6 * SpanHours), 20_000m + (random.Next(-100_000, 100_000) / 100m), random.Next(1, 100_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
             records[i] = ContractSerializers.TradeSerializer.Serialize(trade, default);
         }
     }
@@ -66,5 +73,38 @@ public class AggregationCoreBenchmark
         }
 
         return bytes;
+    }
+
+    [Benchmark(OperationsPerInvoke = Trades, Description = "  part: deserialize + apply")]
+    [BenchmarkCategory("breakdown")]
+    public long ApplyOnly()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        var deserializer = ContractSerializers.TradeDeserializer;
+        for (var i = 0; i < records.Length; i++)
+        {
+            aggregator.Apply(deserializer.Deserialize(records[i], false, default));
+        }
+
+        return aggregator.WindowCount;
+    }
+
+    [Benchmark(OperationsPerInvoke = Trades, Description = "  part: deserialize + apply + take changes")]
+    [BenchmarkCategory("breakdown")]
+    public long ApplyAndTake()
+    {
+        var aggregator = new VolumeAggregator(new WindowingOptions());
+        var deserializer = ContractSerializers.TradeDeserializer;
+        long windows = 0;
+        for (var i = 0; i < records.Length; i++)
+        {
+            aggregator.Apply(deserializer.Deserialize(records[i], false, default));
+            if (i % BatchSize == BatchSize - 1)
+            {
+                windows += aggregator.TakeChanges().Windows.Count;
+            }
+        }
+
+        return windows;
     }
 }

@@ -38,10 +38,12 @@ public sealed record WindowVolume(
     /// <summary>Window length.</summary>
     public static readonly TimeSpan Length = TimeSpan.FromMinutes(1);
 
-    /// <summary>Exclusive end of the window.</summary>
+    /// <summary>Exclusive end of the window (derived: not on the wire).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public DateTimeOffset WindowEnd => WindowStart + Length;
 
-    /// <summary>Volume-weighted average price, quote / base.</summary>
+    /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
 
     /// <summary>The Kafka key: <c>product|side|window start (ISO-8601 UTC)</c>.</summary>

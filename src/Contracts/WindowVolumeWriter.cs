@@ -25,8 +25,6 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
     private static readonly JsonEncodedText LastTradeId = JsonEncodedText.Encode("lastTradeId");
     private static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText Final = JsonEncodedText.Encode("final");
-    private static readonly JsonEncodedText WindowEnd = JsonEncodedText.Encode("windowEnd");
-    private static readonly JsonEncodedText Vwap = JsonEncodedText.Encode("vwap");
     private static readonly JsonEncodedText Buy = JsonEncodedText.Encode("buy");
     private static readonly JsonEncodedText Sell = JsonEncodedText.Encode("sell");
 
@@ -67,8 +65,6 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
         json.WriteNumber(LastTradeId, w.LastTradeId);
         json.WriteNumber(Version, w.Version);
         json.WriteBoolean(Final, w.Final);
-        json.WriteString(WindowEnd, w.WindowEnd);
-        json.WriteNumber(Vwap, w.Vwap);
         json.WriteEndObject();
     }
 }

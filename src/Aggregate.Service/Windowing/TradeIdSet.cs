@@ -12,6 +12,9 @@ public sealed class TradeIdSet
 
     public IReadOnlyList<(long Start, long End)> Ranges => ranges;
 
+    /// <summary>True when <paramref name="id"/> is the one right after the newest range (so certainly not present).</summary>
+    public bool IsNext(long id) => ranges.Count > 0 && ranges[^1].End == id - 1;
+
     public bool Contains(long id)
     {
         var i = IndexOfRangeAtOrBefore(id);

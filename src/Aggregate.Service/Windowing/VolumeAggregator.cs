@@ -43,7 +43,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     {
         ArgumentNullException.ThrowIfNull(trade);
         var product = ProductOf(trade.Product);
-        if (product.Ids.Contains(trade.TradeId))
+        if (!product.Ids.IsNext(trade.TradeId) && product.Ids.Contains(trade.TradeId))
         {
             return ApplyOutcome.Duplicate;
         }
@@ -61,8 +61,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
             changedProducts.Add(product);
         }
 
-        var start = ticks - (ticks % TimeSpan.TicksPerMinute);
-        var slot = ((start / TimeSpan.TicksPerMinute) << 1) | (long)trade.Side;
+        var minute = ticks / TimeSpan.TicksPerMinute;
+        var start = minute * TimeSpan.TicksPerMinute;
+        var slot = (minute << 1) | (long)trade.Side;
         if (product.Windows.TryGetValue(slot, out var window))
         {
             window.Add(trade);
