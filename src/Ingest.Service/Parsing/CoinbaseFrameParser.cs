@@ -104,22 +104,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             var index = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
-                var raw = default(RawTrade);
-                if (reader.TokenType == JsonTokenType.StartObject)
-                {
-                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                    {
-                        if (!raw.TryReadField(ref reader))
-                        {
-                            reader.Read();
-                            reader.Skip();
-                        }
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
+                var raw = ReadTradeObject(ref reader);
 
                 raw.DefaultProduct(product);
                 if (raw.TryBuild(options, timeProvider, out var trade, out var invalid))
@@ -277,22 +262,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
 
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                 {
-                    var raw = default(RawTrade);
-                    if (reader.TokenType == JsonTokenType.StartObject)
-                    {
-                        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                        {
-                            if (!raw.TryReadField(ref reader))
-                            {
-                                reader.Read();
-                                reader.Skip();
-                            }
-                        }
-                    }
-                    else
-                    {
-                        reader.Skip();
-                    }
+                    var raw = ReadTradeObject(ref reader);
 
                     if (raw.TryBuild(options, timeProvider, out var trade, out var invalid))
                     {
@@ -311,6 +281,28 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         return firstError;
     }
 
+    /// <summary>Reads one trade object (the reader is on its start); anything else is skipped and yields an empty trade.</summary>
+    private static RawTrade ReadTradeObject(ref Utf8JsonReader reader)
+    {
+        var raw = default(RawTrade);
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return raw;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!raw.TryReadField(ref reader))
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return raw;
+    }
+
     private static string? ReadString(ref Utf8JsonReader reader)
     {
         reader.Read();
@@ -326,7 +318,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     /// <summary>The trade fields shared by both feeds, as raw UTF-8 slices until validated.</summary>
-    private ref struct RawTrade
+    private struct RawTrade
     {
         private long tradeId;
         private bool hasTradeId;
