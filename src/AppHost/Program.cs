@@ -5,19 +5,21 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Kafka: the cluster named by ConnectionStrings:kafka, or else a development broker (librdkafka mock, in memory).
 var kafka = builder.AddKafkaOrDevelopmentBroker();
 
-var ingest = builder.AddProject<Projects.Ingest_Service>("ingest")
+// Each service needs only Kafka to start; /health (Kafka, websocket, state, database) shows in the dashboard.
+builder.AddProject<Projects.Ingest_Service>("ingest")
     .WithKafka(kafka)
-    .WithIngestSettings(builder.Configuration);
+    .WithIngestSettings(builder.Configuration)
+    .WithHttpHealthCheck("/health");
 
-var aggregate = builder.AddProject<Projects.Aggregate_Service>("aggregate")
+builder.AddProject<Projects.Aggregate_Service>("aggregate")
     .WithKafka(kafka)
     .WithAggregatorState(builder, kafka)
-    .WaitFor(ingest);
+    .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Sink_Service>("sink")
     .WithKafka(kafka)
     .WithVolumesDatabase(builder)
     .WithExternalHttpEndpoints()
-    .WaitFor(aggregate);
+    .WithHttpHealthCheck("/health");
 
 builder.Build().Run();
