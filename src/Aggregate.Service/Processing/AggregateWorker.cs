@@ -98,6 +98,8 @@ public sealed partial class AggregateWorker(
                     toPause.Clear();
                 }
 
+                // Structured logs of this batch carry the input partitions and offset ranges it covers.
+                using var scope = batch.Count == 0 ? null : logger.BeginScope(BatchScope());
                 var committed = ProcessBatch(producer, store, settings, stoppingToken);
                 Volatile.Write(ref watermarkLagSeconds, WatermarkLagSeconds());
                 if (committed.Count > 0)
@@ -356,6 +358,13 @@ public sealed partial class AggregateWorker(
         var letter = new DeadLetter("unreadable_trade_record", reason, record.TopicPartitionOffset.ToString(), raw, clock.GetUtcNow());
         producer.Produce(Topics.TradesDeadLetter, new Message<string, byte[]> { Key = letter.Reason, Value = ContractSerializers.DeadLetterSerializer.Serialize(letter, default) });
     }
+
+    private Dictionary<string, object> BatchScope() => new(StringComparer.Ordinal)
+    {
+        ["topic"] = Topics.Trades,
+        ["partitions"] = string.Join(",", batch.GroupBy(r => r.Partition.Value).Select(g => $"{g.Key}@{g.Min(r => r.Offset.Value)}-{g.Max(r => r.Offset.Value)}")),
+        ["records"] = batch.Count,
+    };
 
     private Activity? StartEmitActivity(WindowVolume window, string key, int partition)
     {
