@@ -1,5 +1,6 @@
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Recovery;
 
 namespace BitcoinVolume.Ingest;
 
@@ -37,6 +38,9 @@ public sealed class IngestOptions
 
     /// <summary>Replay pacing.</summary>
     public ReplayOptions Replay { get; set; } = new();
+
+    /// <summary>Restart recovery of dedup and gap state from the tail of `trades` (live sources).</summary>
+    public RecoveryOptions Recovery { get; set; } = new();
 
     /// <summary>Producer buffering and health.</summary>
     public KafkaProducerOptions Kafka { get; set; } = new();

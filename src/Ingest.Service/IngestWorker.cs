@@ -1,9 +1,11 @@
+using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Recording;
+using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +26,7 @@ public sealed class IngestWorker(
     IngestStatus status,
     IngestMetrics metrics,
     IServiceProvider services,
+    IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider timeProvider,
     ILogger<IngestWorker> logger) : BackgroundService
@@ -41,6 +44,11 @@ public sealed class IngestWorker(
         IReadOnlySet<string>? products = spec.IsLive
             ? o.LiveProducts.ToHashSet(StringComparer.Ordinal)
             : o.Products.Length == 0 ? null : o.Products.ToHashSet(StringComparer.Ordinal);
+        if (spec.IsLive && o.Recovery.Enabled && products is not null)
+        {
+            await RecoverAsync(gate, products, o.Recovery, stoppingToken).ConfigureAwait(false);
+        }
+
         var processor = new FrameProcessor(parser, gate, publisher, reporter, metrics, status, logger, timeProvider, products);
         FrameRecorder? recorder;
         try
@@ -97,5 +105,39 @@ public sealed class IngestWorker(
             "{Invalid} invalid frames dead-lettered, {Filtered} trades of other products left out; Kafka acknowledged {Delivered}, failed {Failed}",
             source.Description, elapsed.TotalSeconds, processor.Frames, processor.Trades, processor.Duplicates, processor.Ignored + processor.Heartbeats,
             processor.Invalid, processor.FilteredOut, publisher.Delivered, publisher.DeliveryErrors);
+    }
+
+    /// <summary>
+    /// Restart recovery: seeds the gate with what earlier runs produced (the tail of `trades`), so the first live trade
+    /// after a restart opens a gap from the stored high-water mark that the backfiller fills, and gaps still open when
+    /// the previous run stopped are fetched again. Kafka trouble here is logged and ingest starts without it.
+    /// </summary>
+    private async Task RecoverAsync(TradeGate gate, IReadOnlySet<string> products, RecoveryOptions recovery, CancellationToken stoppingToken)
+    {
+        status.Report("recovering high-water marks from trades");
+        try
+        {
+            var client = KafkaSettings.Configure(new Confluent.Kafka.ClientConfig(), configuration);
+            var tail = await Task.Run(() => TradeTailReader.Read(client, recovery, logger, stoppingToken), stoppingToken).ConfigureAwait(false);
+            var restored = 0;
+            var holes = 0;
+            foreach (var (product, ids) in tail.IdsByProduct)
+            {
+                if (products.Contains(product))
+                {
+                    holes += gate.Restore(product, ids);
+                    restored++;
+                }
+            }
+
+            logger.LogInformation(
+                "Recovered high-water marks for {Products} products from trades ({Records} records of {Partitions} partitions in {Elapsed:F0} ms{Incomplete}); {Holes} gaps reopened; {Marks}",
+                restored, tail.Records, tail.Partitions, tail.Elapsed.TotalMilliseconds, tail.Complete ? "" : ", INCOMPLETE: time limit Ingest:Recovery:Timeout reached", holes,
+                string.Join(", ", products.Select(p => $"{p}={gate.HighWaterMark(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
+        }
+        catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
+        {
+            logger.LogWarning(e, "Recovery of high-water marks from trades failed ({Error}); trades missed while ingest was down will not be backfilled", e.Message);
+        }
     }
 }

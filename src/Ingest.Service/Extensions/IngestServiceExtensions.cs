@@ -104,6 +104,7 @@ public static class IngestServiceExtensions
                 "Ingest:Record:MaxFileBytes, MaxFileAge and FlushInterval must be positive, MaxFiles 0 or more");
             Check(options.Replay.Speed > 0, "Ingest:Replay:Speed must be positive");
             Check(options.Kafka.MaxBufferedMessages > 0 && options.Kafka.MaxBufferedKbytes > 0 && options.Kafka.UnhealthyAfter > TimeSpan.Zero, "Ingest:Kafka limits must be positive");
+            Check(options.Recovery.MaxRecordsPerPartition > 0 && options.Recovery.Timeout > TimeSpan.Zero, "Ingest:Recovery:MaxRecordsPerPartition and Timeout must be positive");
             Check(options.Parser.MaxFrameBytes > 0, "Ingest:Parser:MaxFrameBytes must be positive");
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 

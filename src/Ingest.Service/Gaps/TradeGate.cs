@@ -135,6 +135,53 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         }
     }
 
+    /// <summary>
+    /// Restart recovery: rebuilds a product's state from the trade ids ingest produced before (read back from the tail of
+    /// `trades`, in offset order). The first id is the floor; ids are replayed as <see cref="Admit"/> would take them, and
+    /// the holes still open at the end — gaps that were open when the previous run stopped — are opened again (cause
+    /// <c>recovery</c>), so the backfiller fetches them. Does nothing for a product already tracked. Returns the holes opened.
+    /// </summary>
+    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder)
+    {
+        ArgumentNullException.ThrowIfNull(idsInOffsetOrder);
+        lock (gate)
+        {
+            if (idsInOffsetOrder.Count == 0 || products.ContainsKey(product) || products.Count >= options.MaxProducts)
+            {
+                return 0;
+            }
+
+            var replay = new ProductState(idsInOffsetOrder[0]);
+            var now = timeProvider.GetUtcNow();
+            for (var i = 1; i < idsInOffsetOrder.Count; i++)
+            {
+                var id = idsInOffsetOrder[i];
+                if (id > replay.High)
+                {
+                    if (id > replay.High + 1)
+                    {
+                        replay.Holes.Add(new Hole(new TradeIdRange(replay.High + 1, id - 1), now));
+                    }
+
+                    replay.High = id;
+                }
+                else if (id >= replay.Floor)
+                {
+                    replay.Fill(id);
+                }
+            }
+
+            var state = new ProductState(replay.Floor) { High = replay.High };
+            products.Add(product, state);
+            foreach (var hole in replay.Holes)
+            {
+                OpenGap(product, state, hole.Range, "recovery");
+            }
+
+            return replay.Holes.Count;
+        }
+    }
+
     /// <summary>An Exchange heartbeat: the product's latest trade id. Opens a gap when trades up to it were not seen.</summary>
     public void Heartbeat(string product, long lastTradeId)
     {

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using BitcoinVolume.Contracts;
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Ingest.Recovery;
+
+/// <summary>Section <c>Ingest:Recovery</c>: restart recovery of the per-product high-water marks from `trades`.</summary>
+public sealed class RecoveryOptions
+{
+    /// <summary>Read the tail of `trades` at start (live sources) and seed dedup and gap tracking from it.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Records read at most from the end of each `trades` partition.</summary>
+    public int MaxRecordsPerPartition { get; set; } = 10_000;
+
+    /// <summary>Time allowed for the whole read; what was read by then is used (logged as a warning).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>What <see cref="TradeTailReader.Read"/> found: per product, the trade ids in offset order.</summary>
+public sealed record TradeTail(IReadOnlyDictionary<string, List<long>> IdsByProduct, long Records, int Partitions, bool Complete, TimeSpan Elapsed);
+
+/// <summary>
+/// Reads the last <see cref="RecoveryOptions.MaxRecordsPerPartition"/> records of every `trades` partition (Assign +
+/// QueryWatermarkOffsets, no consumer group), bounded in records and time. Records that are not trades are skipped.
+/// </summary>
+public static class TradeTailReader
+{
+    public static TradeTail Read(ClientConfig client, RecoveryOptions options, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var watch = Stopwatch.StartNew();
+        var deadline = DateTime.UtcNow + options.Timeout;
+        var ids = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        var partitions = Topics.All.Single(t => t.Name == Topics.Trades).Partitions;
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(client)
+        {
+            GroupId = $"ingest-recovery-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            ClientId = "ingest-recovery",
+        }).SetErrorHandler((_, e) => logger.LogDebug("Recovery consumer: {Error}", e.Reason)).Build();
+
+        // Per partition: the offset the read must reach (the high watermark at start).
+        var ends = new Dictionary<int, long>();
+        var assignment = new List<TopicPartitionOffset>();
+        var queried = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var tp = new TopicPartition(Topics.Trades, p);
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var marks = consumer.QueryWatermarkOffsets(tp, remaining);
+            queried++;
+            if (marks.High.Value <= marks.Low.Value)
+            {
+                continue;
+            }
+
+            ends[p] = marks.High.Value;
+            assignment.Add(new TopicPartitionOffset(tp, Math.Max(marks.Low.Value, marks.High.Value - options.MaxRecordsPerPartition)));
+        }
+
+        long records = 0;
+        var pending = new HashSet<int>(ends.Keys);
+        if (assignment.Count > 0)
+        {
+            consumer.Assign(assignment);
+            while (pending.Count > 0 && DateTime.UtcNow < deadline)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                if (record is null || record.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                var partition = record.Partition.Value;
+                if (record.Offset.Value >= ends[partition] - 1)
+                {
+                    pending.Remove(partition);
+                }
+
+                if (record.Offset.Value >= ends[partition])
+                {
+                    continue;
+                }
+
+                records++;
+                Trade? trade = null;
+                try
+                {
+                    trade = ContractSerializers.TradeDeserializer.Deserialize(record.Message.Value, record.Message.Value is null, SerializationContext.Empty);
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
+                {
+                    logger.LogDebug("Recovery skipped a record of {Partition}@{Offset} that is not a trade", partition, record.Offset.Value);
+                }
+
+                if (trade is not null)
+                {
+                    if (!ids.TryGetValue(trade.Product, out var list))
+                    {
+                        ids.Add(trade.Product, list = []);
+                    }
+
+                    list.Add(trade.TradeId);
+                }
+            }
+
+            consumer.Close();
+        }
+
+        return new TradeTail(ids, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed);
+    }
+}
