@@ -6,6 +6,7 @@ using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Tests.Fakes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;
@@ -16,12 +17,16 @@ public sealed class FrameProcessorTests : IDisposable
     private readonly ConcurrentDictionary<string, long> measurements = new();
     private readonly MeterListener listener = new();
     private readonly ListOutput output = new();
-    private readonly IngestMetrics metrics = TestServices.Metrics();
+    // A meter factory of this test alone: other tests' IngestMetrics (same meter name, gauges reading 0) must not be heard.
+    private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly IngestMetrics metrics;
     private readonly FrameProcessor processor;
     private readonly TradeGate gate;
 
     public FrameProcessorTests()
     {
+        var factory = services.GetRequiredService<IMeterFactory>();
+        metrics = new IngestMetrics(factory);
         var status = new IngestStatus();
         var reporter = new GapReporter(metrics, status, NullLogger<GapReporter>.Instance, TimeProvider.System);
         gate = new TradeGate(new GapOptions(), GapMode.Report, 100_000, reporter, TimeProvider.System);
@@ -29,7 +34,7 @@ public sealed class FrameProcessorTests : IDisposable
             new HashSet<string>(["BTC-USD", "ETH-USD"]));
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == IngestMetrics.MeterName)
+            if (instrument.Meter.Name == IngestMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory))
             {
                 l.EnableMeasurementEvents(instrument);
             }
@@ -42,7 +47,11 @@ public sealed class FrameProcessorTests : IDisposable
         listener.Start();
     }
 
-    public void Dispose() => listener.Dispose();
+    public void Dispose()
+    {
+        listener.Dispose();
+        services.Dispose();
+    }
 
     [Fact]
     public async Task Snapshots_overlap_and_gaps_produce_each_trade_once_and_are_counted()
