@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -227,8 +228,8 @@ public sealed class StreamingCoinbase : IAsyncDisposable
         Interlocked.Increment(ref connections);
         try
         {
-            await ReceiveTextAsync(socket, token); // the subscribe message
-            var clientGone = DrainAsync(socket, closed);
+            await WebSocketText.ReceiveTextAsync(socket, token); // the subscribe message
+            var clientGone = WebSocketText.DrainAsync(socket, closed);
             try
             {
                 await StreamAsync(context, socket, token);
@@ -361,35 +362,5 @@ public sealed class StreamingCoinbase : IAsyncDisposable
     {
         await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, token);
         Interlocked.Increment(ref framesSent);
-    }
-
-    private static async Task<string> ReceiveTextAsync(WebSocket socket, CancellationToken token)
-    {
-        var buffer = new byte[4096];
-        using var text = new MemoryStream();
-        ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer.AsMemory(), token);
-            text.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return Encoding.UTF8.GetString(text.ToArray());
-    }
-
-    private static async Task DrainAsync(WebSocket socket, CancellationTokenSource closed)
-    {
-        var buffer = new byte[1024];
-        try
-        {
-            while ((await socket.ReceiveAsync(buffer.AsMemory(), closed.Token)).MessageType != WebSocketMessageType.Close)
-            {
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
-
-        await closed.CancelAsync();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -132,11 +133,11 @@ public sealed class FakeCoinbase : IAsyncDisposable
         var connection = Interlocked.Increment(ref connections);
         for (var i = 0; i < (protocol == FakeProtocol.Exchange ? 1 : 2); i++)
         {
-            Subscriptions.Enqueue(await ReceiveTextAsync(socket, token));
+            Subscriptions.Enqueue(await WebSocketText.ReceiveTextAsync(socket, token));
         }
 
         // From here on, notice the client going away (close or abort) while we send or wait.
-        var clientGone = DrainAsync(socket, closed);
+        var clientGone = WebSocketText.DrainAsync(socket, closed);
         var script = protocol == FakeProtocol.Exchange ? new ExchangeScript(this) : (Script)new AdvancedTradeScript(this);
         try
         {
@@ -176,36 +177,6 @@ public sealed class FakeCoinbase : IAsyncDisposable
         {
             await clientGone.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
-    }
-
-    private static async Task<string> ReceiveTextAsync(WebSocket socket, CancellationToken token)
-    {
-        var buffer = new byte[4096];
-        using var text = new MemoryStream();
-        ValueWebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(buffer.AsMemory(), token);
-            text.Write(buffer, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return Encoding.UTF8.GetString(text.ToArray());
-    }
-
-    private static async Task DrainAsync(WebSocket socket, CancellationTokenSource closed)
-    {
-        var buffer = new byte[1024];
-        try
-        {
-            while ((await socket.ReceiveAsync(buffer.AsMemory(), closed.Token)).MessageType != WebSocketMessageType.Close)
-            {
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
-
-        await closed.CancelAsync();
     }
 
     private long NextSequence() => Interlocked.Increment(ref sequence);
