@@ -136,16 +136,6 @@ public sealed class PartitionStateStore : IDisposable
     /// <summary>Writes the batch atomically (and durably when sync writes are on).</summary>
     public void Commit(WriteBatch batch) => db.Write(batch, writeOptions);
 
-    /// <summary>Forgets everything stored for a partition (e.g. state that belongs to another cluster).</summary>
-    public void Clear(int partition)
-    {
-        var prefix = Prefix(partition);
-        var end = Prefix(partition + 1);
-        using var batch = new WriteBatch();
-        batch.DeleteRange(prefix, (ulong)prefix.Length, end, (ulong)end.Length);
-        db.Write(batch, writeOptions);
-    }
-
     public void Dispose() => db.Dispose();
 
     private static byte[] Prefix(int partition)
