@@ -81,9 +81,48 @@ public class SyntheticSourceTests
     [InlineData("rate=-1")]
     [InlineData("seed=x")]
     [InlineData("colour=blue")]
+    [InlineData("span=0s,count=10")]
+    [InlineData("span=forever,count=10")]
+    [InlineData("span=24h")]
     public void Bad_parameters_are_rejected_by_name(string text)
     {
         var e = Assert.Throws<ArgumentException>(() => SourceSpec.Parse($"synthetic:{text}"));
         Assert.Contains(text.Split('=')[0], e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_span_spreads_the_count_over_that_much_event_time()
+    {
+        var options = SyntheticOptions.Parse("products=50,rate=0,count=10000,span=24h,heartbeats=false");
+        var parser = new CoinbaseFrameParser();
+        var trades = new List<Trade>();
+        foreach (var frame in new SyntheticSource(options).Generate())
+        {
+            parser.Parse(frame, trades);
+        }
+
+        var times = trades.ConvertAll(t => t.Time);
+
+        Assert.Equal(10_000, times.Count);
+        Assert.Equal(SyntheticOptions.DefaultStart, times[0]);
+        Assert.Equal(SyntheticOptions.DefaultStart + (TimeSpan.FromHours(24) / 10_000 * 9_999), times[^1]);
+    }
+
+    [Fact]
+    public async Task Start_now_stamps_the_first_trade_with_the_wall_clock()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+        var source = new SyntheticSource(SyntheticOptions.Parse("products=3,rate=0,count=5,start=now,heartbeats=false"), clock);
+        var parser = new CoinbaseFrameParser();
+        var trades = new List<Trade>();
+        await foreach (var frame in source.ReadFramesAsync(CancellationToken.None))
+        {
+            parser.Parse(frame.Data.Span, trades);
+        }
+
+        var times = trades.ConvertAll(t => t.Time);
+        Assert.Equal(clock.GetUtcNow(), times[0]);
+        Assert.Equal(clock.GetUtcNow().AddMilliseconds(4), times[^1]);
+        Assert.Contains("start=now", source.Description, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace BitcoinVolume.Ingest.Sources;
 
 /// <summary>
-/// Parameters of <c>synthetic:products=N,rate=R,seed=S,count=C,start=ISO,heartbeats=true</c> (any subset, any order).
+/// Parameters of <c>synthetic:products=N,rate=R,seed=S,count=C,start=ISO|now,span=DURATION,heartbeats=true</c> (any subset, any order).
 /// </summary>
 /// <param name="Products">Number of products (the first are real names: BTC-USD, ETH-USD, …; then SYN0011-USD, …).</param>
 /// <param name="Rate">Trades per second of wall-clock time (0 = as fast as the pipeline takes them); also the spacing of the trades' event times.</param>
@@ -14,11 +14,20 @@ namespace BitcoinVolume.Ingest.Sources;
 /// <param name="Count">Trades to generate (0 = endless).</param>
 /// <param name="Start">Event time of the first trade (default 2024-01-01T00:00:00Z: output does not depend on the wall clock).</param>
 /// <param name="Heartbeats">Also send an Exchange heartbeat per product per second of event time.</param>
-public sealed record SyntheticOptions(int Products = 10, int Rate = 1000, int Seed = 42, long Count = 0, DateTimeOffset Start = default, bool Heartbeats = true)
+/// <param name="StartNow"><c>start=now</c>: the first trade's event time is the wall clock when the source starts, so paced
+/// trades carry live event times (latency measurements).</param>
+/// <param name="Span">Event time the <see cref="Count"/> trades cover (e.g. <c>24h</c> for a day of trading replayed as fast as
+/// the pipeline takes it); replaces <see cref="Rate"/> as the event-time spacing. Needs a count.</param>
+public sealed record SyntheticOptions(int Products = 10, int Rate = 1000, int Seed = 42, long Count = 0, DateTimeOffset Start = default, bool Heartbeats = true, bool StartNow = false, TimeSpan Span = default)
 {
     public static readonly DateTimeOffset DefaultStart = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public DateTimeOffset EffectiveStart => Start == default ? DefaultStart : Start;
+
+    /// <summary>Event time between two consecutive trades.</summary>
+    public long StepTicks => Span > TimeSpan.Zero && Count > 0
+        ? Math.Max(1, Span.Ticks / Count)
+        : TimeSpan.TicksPerSecond / Math.Max(1, Rate == 0 ? 1000 : Rate);
 
     /// <summary>Parses <c>k=v</c> pairs separated by commas; throws <see cref="ArgumentException"/> naming a bad one.</summary>
     public static SyntheticOptions Parse(string text)
@@ -34,9 +43,11 @@ public sealed record SyntheticOptions(int Products = 10, int Rate = 1000, int Se
                 "rate" => (ok = int.TryParse(value, CultureInfo.InvariantCulture, out var r) && r >= 0) ? result with { Rate = r } : result,
                 "seed" => (ok = int.TryParse(value, CultureInfo.InvariantCulture, out var s)) ? result with { Seed = s } : result,
                 "count" => (ok = long.TryParse(value, CultureInfo.InvariantCulture, out var c) && c >= 0) ? result with { Count = c } : result,
-                "start" => (ok = DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) ? result with { Start = t.ToUniversalTime() } : result,
+                "start" when value.Equals("now", StringComparison.OrdinalIgnoreCase) => result with { StartNow = true },
+                "start" => (ok = DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) ? result with { Start = t.ToUniversalTime(), StartNow = false } : result,
+                "span" => (ok = TryParseDuration(value, out var span)) ? result with { Span = span } : result,
                 "heartbeats" => (ok = bool.TryParse(value, out var h)) ? result with { Heartbeats = h } : result,
-                _ => throw new ArgumentException($"synthetic: unknown parameter '{key}' (products, rate, seed, count, start, heartbeats)", nameof(text)),
+                _ => throw new ArgumentException($"synthetic: unknown parameter '{key}' (products, rate, seed, count, start, span, heartbeats)", nameof(text)),
             };
             if (!ok)
             {
@@ -44,11 +55,38 @@ public sealed record SyntheticOptions(int Products = 10, int Rate = 1000, int Se
             }
         }
 
+        if (result.Span > TimeSpan.Zero && result.Count == 0)
+        {
+            throw new ArgumentException("synthetic: span needs a count (the trades spread over the span)", nameof(text));
+        }
+
         return result;
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"products={Products},rate={Rate},seed={Seed},count={Count},start={EffectiveStart:yyyy-MM-ddTHH:mm:ssZ},heartbeats={Heartbeats}");
+        $"products={Products},rate={Rate},seed={Seed},count={Count},start={(StartNow ? "now" : EffectiveStart.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))},{(Span > TimeSpan.Zero ? $"span={Span},"  : string.Empty)}heartbeats={Heartbeats}");
+
+    /// <summary>A positive duration: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>2d</c> or a TimeSpan (<c>01:30:00</c>).</summary>
+    private static bool TryParseDuration(string value, out TimeSpan span)
+    {
+        span = default;
+        if (value.Length > 1 && "smhd".Contains(value[^1], StringComparison.Ordinal) && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount))
+        {
+            span = value[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+        }
+        else if (!TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out span))
+        {
+            return false;
+        }
+
+        return span > TimeSpan.Zero;
+    }
 }
 
 /// <summary>
@@ -76,8 +114,8 @@ public sealed class SyntheticSource(SyntheticOptions options, TimeProvider? time
     public static string ProductName(int index) =>
         index < RealProducts.Length ? RealProducts[index] : string.Create(CultureInfo.InvariantCulture, $"SYN{index:D4}-USD");
 
-    /// <summary>The frames, unpaced (a pure function of the options).</summary>
-    public IEnumerable<byte[]> Generate()
+    /// <summary>The frames, unpaced (a pure function of the options; <paramref name="start"/> replaces their start time).</summary>
+    public IEnumerable<byte[]> Generate(DateTimeOffset? start = null)
     {
         var random = new Random(options.Seed);
         var count = options.Products;
@@ -93,15 +131,15 @@ public sealed class SyntheticSource(SyntheticOptions options, TimeProvider? time
             products[i] = new ProductState(ProductName(i), 1_000_000L * (i + 1) + random.Next(1000), ticks);
         }
 
-        var stepTicks = TimeSpan.TicksPerSecond / Math.Max(1, options.Rate == 0 ? 1000 : options.Rate);
-        var start = options.EffectiveStart;
+        var stepTicks = options.StepTicks;
+        var first = start ?? options.EffectiveStart;
         var buffer = new ArrayBufferWriter<byte>(512);
         var guid = new byte[16];
         var sequence = 1L;
-        var nextHeartbeat = start.AddSeconds(1);
+        var nextHeartbeat = first.AddSeconds(1);
         for (var n = 0L; options.Count == 0 || n < options.Count; n++)
         {
-            var time = start.AddTicks(n * stepTicks);
+            var time = first.AddTicks(n * stepTicks);
             if (options.Heartbeats && time >= nextHeartbeat)
             {
                 foreach (var state in products)
@@ -138,7 +176,7 @@ public sealed class SyntheticSource(SyntheticOptions options, TimeProvider? time
         var started = timeProvider.GetTimestamp();
         var trades = 0L;
         var index = 0L;
-        foreach (var frame in Generate())
+        foreach (var frame in Generate(options.StartNow ? timeProvider.GetUtcNow() : null))
         {
             cancellationToken.ThrowIfCancellationRequested();
             index++;
