@@ -64,7 +64,7 @@ public sealed record SyntheticOptions(int Products = 10, int Rate = 1000, int Se
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"products={Products},rate={Rate},seed={Seed},count={Count},start={(StartNow ? "now" : EffectiveStart.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))},{(Span > TimeSpan.Zero ? $"span={Span},"  : string.Empty)}heartbeats={Heartbeats}");
+        $"products={Products},rate={Rate},seed={Seed},count={Count},start={(StartNow ? "now" : EffectiveStart.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture))},{(Span > TimeSpan.Zero ? $"span={Span}," : string.Empty)}heartbeats={Heartbeats}");
 
     /// <summary>A positive duration: <c>90s</c>, <c>30m</c>, <c>24h</c>, <c>2d</c> or a TimeSpan (<c>01:30:00</c>).</summary>
     private static bool TryParseDuration(string value, out TimeSpan span)
