@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -49,19 +50,24 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(TelemetryPrefix + "*"))
-            .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName)
-                .AddSource(TelemetryPrefix + "*")
-                .AddAspNetCoreInstrumentation(t =>
-                    t.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                .AddMeter(TelemetryPrefix + "*"));
 
+        // Traces only when they go somewhere: a listener makes every trade start a span and carry a traceparent header
+        // through Kafka, which costs ingest and the aggregator about half their throughput (docs/BENCHMARKS.md).
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+            var ratio = builder.Configuration.GetValue("Telemetry:TraceSampleRatio", 1.0);
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing
+                    .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(Math.Clamp(ratio, 0, 1))))
+                    .AddSource(builder.Environment.ApplicationName)
+                    .AddSource(TelemetryPrefix + "*")
+                    .AddAspNetCoreInstrumentation(t =>
+                        t.Filter = context =>
+                            !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+                            && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                    .AddHttpClientInstrumentation())
+                .UseOtlpExporter();
         }
 
         return builder;

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.DevBroker;
 using Confluent.Kafka;
@@ -89,7 +87,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         List<string> differences = [];
         while (DateTime.UtcNow < deadline)
         {
-            differences = await DifferencesAsync(oracle);
+            differences = await SinkOracle.DifferencesAsync(http, oracle);
             if (differences.Count == 0)
             {
                 output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} all {oracle.Count} windows equal the oracle");
@@ -112,49 +110,6 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         http.Dispose();
         await Broker.DisposeAsync();
-    }
-
-    private async Task<List<string>> DifferencesAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle)
-    {
-        var differences = new List<string>();
-        var from = oracle.Keys.Min(k => k.Item3);
-        var to = oracle.Keys.Max(k => k.Item3).AddMinutes(1);
-        foreach (var product in oracle.Keys.Select(k => k.Item1).Distinct().Order(StringComparer.Ordinal))
-        {
-            JsonElement rows;
-            try
-            {
-                rows = await http.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval=1m&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}");
-            }
-            catch (HttpRequestException e)
-            {
-                return [$"API not answering: {e.Message}"];
-            }
-
-            var seen = new HashSet<(string, TakerSide, DateTime)>();
-            foreach (var row in rows.EnumerateArray())
-            {
-                var side = row.GetProperty("side").GetString() == "buy" ? TakerSide.Buy : TakerSide.Sell;
-                var key = (product, side, row.GetProperty("start").GetDateTime().ToUniversalTime());
-                seen.Add(key);
-                if (!oracle.TryGetValue(key, out var want))
-                {
-                    differences.Add($"{key}: not in the oracle");
-                    continue;
-                }
-
-                var got = new OracleWindow(product, side, key.Item3, row.GetProperty("trades").GetInt64(), row.GetProperty("baseVolume").GetDecimal(), row.GetProperty("quoteVolume").GetDecimal(),
-                    row.GetProperty("open").GetDecimal(), row.GetProperty("high").GetDecimal(), row.GetProperty("low").GetDecimal(), row.GetProperty("close").GetDecimal());
-                if (got != want)
-                {
-                    differences.Add($"{key}: got {got}, want {want}");
-                }
-            }
-
-            differences.AddRange(oracle.Keys.Where(k => k.Item1 == product && !seen.Contains(k)).Select(k => $"{k}: missing"));
-        }
-
-        return differences;
     }
 
     private ServiceProcess Add(ServiceProcess process)

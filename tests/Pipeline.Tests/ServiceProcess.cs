@@ -36,6 +36,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool IsRunning => process is { HasExited: false };
 
+    /// <summary>The operating-system process id of the current run (null before the first start).</summary>
+    public int? ProcessId => process?.Id;
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     private static string BuildConfiguration => AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";

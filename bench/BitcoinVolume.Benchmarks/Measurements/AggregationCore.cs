@@ -1,0 +1,58 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Filters;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BitcoinVolume.Benchmarks.Harness;
+using BitcoinVolume.Benchmarks.Report;
+
+namespace BitcoinVolume.Benchmarks.Measurements;
+
+/// <summary>
+/// (0) The aggregation core on one thread, no I/O (<see cref="AggregationCoreBenchmark"/> via BenchmarkDotNet, short
+/// job, in-process): the floor under every whole-pipeline figure.
+/// </summary>
+public static class AggregationCore
+{
+    public static MeasurementResult Run(BenchSettings settings)
+    {
+        var result = new MeasurementResult("core", "0. Aggregation core (one thread, no I/O)",
+            "BenchmarkDotNet 0.15.8 (short job, in-process) over 1,000,000 serialized trade records exactly as on `trades` (100 products): " +
+            "**baseline** = deserialize only (bare loop); **aggregation core** = deserialize → dedup → 1-minute window state → every 5,000 records " +
+            "the full value of every changed window built and serialized, as the aggregator does per batch. Event time spread over 24 h " +
+            "(≈3.5 trades per window: most trades open a window, the hard case) or 1 h (≈83 trades per window).");
+        var job = (settings.Quick ? Job.Dry : Job.ShortRun).WithToolchain(InProcessEmitToolchain.Instance);
+        var config = ManualConfig.CreateEmpty()
+            .AddJob(job)
+            .AddLogger(NullLogger.Instance)
+            .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
+            .AddFilter(new SimpleFilter(b => !b.Descriptor.Categories.Contains("breakdown")))
+            .WithOptions(ConfigOptions.DisableLogFile | ConfigOptions.JoinSummary);
+        Log.Info("BenchmarkDotNet: aggregation core vs deserialize-only, 24 h and 1 h of event time (about a minute)");
+        var summary = BenchmarkRunner.Run<AggregationCoreBenchmark>(config);
+        result.Details.Add("| span | baseline: deserialize only | aggregation core | core / baseline |");
+        result.Details.Add("|---|---|---|---|");
+        foreach (var span in new[] { 24, 1 })
+        {
+            double Mean(string method) => summary.Reports
+                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
+                .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
+                .DefaultIfEmpty(double.NaN)
+                .First();
+            var bare = 1e9 / Mean(nameof(AggregationCoreBenchmark.DeserializeOnly));
+            var core = 1e9 / Mean(nameof(AggregationCoreBenchmark.Aggregate));
+            var label = span == 24 ? "24 h (≈3.5 trades/window)" : "1 h (≈83 trades/window)";
+            result.Details.Add($"| {label} | {Format.Rate(bare)} trades/s | {Format.Rate(core)} trades/s | {Format.Percent(core / bare)} |");
+            result.Figures.Add(new Figure($"{label}, trades/s on one core", Format.Rate(core), $"deserialize only {Format.Rate(bare)}", Format.Percent(core / bare), "≥ 1,000,000/s and ≥ 50 %", core >= 1_000_000 && core / bare >= 0.5));
+            Log.Info($"core {label}: {Format.Rate(core)} trades/s = {Format.Percent(core / bare)} of bare deserialization");
+        }
+
+        if (summary.HasCriticalValidationErrors || summary.Reports.Any(r => r.ResultStatistics is null))
+        {
+            result.Error = "BenchmarkDotNet could not measure every case: " + string.Join("; ", summary.ValidationErrors.Select(e => e.Message));
+        }
+
+        return result;
+    }
+}

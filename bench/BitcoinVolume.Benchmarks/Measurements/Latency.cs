@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BitcoinVolume.Benchmarks.Harness;
+using BitcoinVolume.Benchmarks.Report;
+using BitcoinVolume.Contracts;
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Benchmarks.Measurements;
+
+/// <summary>
+/// (4) Latency at a paced, live-like 1,000 trades/s: from a trade's event time to the moment its window row, counting
+/// that trade, is readable through the sink's API.
+/// </summary>
+public static class Latency
+{
+    private const int Products = 100;
+
+    public static async Task<MeasurementResult> RunAsync(BenchSettings settings, int partitions)
+    {
+        var source = $"synthetic:products={Products},rate=1000,start=now,seed=3";
+        var result = new MeasurementResult("latency", "4. Latency",
+            $"`{source}`: ingest stamps each trade with the wall clock as its event time and releases it on time (10 ms pacing steps), like a live feed. " +
+            "The harness reads `trades` to learn every trade's window and its position in it, and follows the sink's Server-Sent Events stream " +
+            $"(`/api/volumes/stream`, pushed right after each database commit, so a GET at that instant returns the row) for all {Products} products. " +
+            "A trade's latency = the first push of its window with a trade count that includes it − the trade's event time. Default settings " +
+            "everywhere (aggregator batches close after ≤100 ms, sink batches after ≤200 ms). The first seconds (start-up, JIT) are not measured.");
+        await using var run = new PipelineRun("latency", partitions);
+        await run.StartConsumersAsync();
+        run.StartIngest(source);
+
+        // Trades as the aggregator sees them: per (product, side, minute) in partition order.
+        using var stop = new CancellationTokenSource();
+        var windows = new ConcurrentDictionary<(string, TakerSide, DateTime), List<DateTimeOffset>>();
+        var reader = Task.Factory.StartNew(() => ReadTrades(run, windows, stop.Token), TaskCreationOptions.LongRunning);
+
+        Log.Info($"waiting until the sink knows all {Products} products");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await run.SinkApi.GetFromJsonAsync<JsonElement>("/api/products")).GetArrayLength() < Products)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                result.Error = $"the sink did not list {Products} products within 60 s; logs in {run.WorkDirectory}";
+                return result;
+            }
+
+            await Task.Delay(250);
+        }
+
+        var pushes = new ConcurrentQueue<((string, TakerSide, DateTime) Key, long Trades, DateTimeOffset At)>();
+        var products = (await run.SinkApi.GetFromJsonAsync<JsonElement>("/api/products")).EnumerateArray().Select(p => p.GetString()!).ToList();
+        using var sse = new HttpClient { BaseAddress = run.SinkApi.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        var followers = products.Select(p => Task.Run(() => FollowAsync(sse, p, pushes, stop.Token))).ToList();
+        await Task.Delay(2000);
+        var from = DateTimeOffset.UtcNow;
+        Log.Info($"measuring for {settings.LatencyDuration.TotalSeconds:0} s");
+        var cpu = run.CpuMeter().Start();
+        await Task.Delay(settings.LatencyDuration);
+        var to = DateTimeOffset.UtcNow;
+        result.Cpu.Add(("measured interval", cpu.Stop()));
+        await Task.Delay(3000); // the last trades' rows arrive
+        await stop.CancelAsync();
+        await reader;
+        await Task.WhenAll(followers);
+
+        var byWindow = pushes.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.OrderBy(p => p.At).ToList());
+        var latencies = new List<double>();
+        var unseen = 0;
+        foreach (var (key, times) in windows)
+        {
+            for (var i = 0; i < times.Count; i++)
+            {
+                if (times[i] < from || times[i] > to)
+                {
+                    continue;
+                }
+
+                var seen = byWindow.TryGetValue(key, out var list) ? list.FirstOrDefault(p => p.Trades > i) : default;
+                if (seen.Key == default)
+                {
+                    unseen++;
+                    continue;
+                }
+
+                latencies.Add((seen.At - times[i]).TotalMilliseconds);
+            }
+        }
+
+        latencies.Sort();
+        var p50 = Percentiles.Of(latencies, 50);
+        var p99 = Percentiles.Of(latencies, 99);
+        var max = latencies.Count > 0 ? latencies[^1] : double.NaN;
+        result.Figures.Add(new Figure("p99 trade → API, ms", $"{p99:0}", $"p50 {p50:0} ms, max {max:0} ms", "—", "p99 ≤ 250 ms", p99 <= 250));
+        result.Details.Add($"- {latencies.Count:N0} trades measured over {(to - from).TotalSeconds:0} s ({latencies.Count / (to - from).TotalSeconds:0} trades/s); " +
+            $"p50 {p50:0} ms, p90 {Percentiles.Of(latencies, 90):0} ms, p99 {p99:0} ms, p99.9 {Percentiles.Of(latencies, 99.9):0} ms, max {max:0} ms; " +
+            $"min {(latencies.Count > 0 ? latencies[0] : double.NaN):0} ms; {pushes.Count:N0} window pushes received");
+        if (unseen > 0 || latencies.Count == 0)
+        {
+            result.Error = $"{unseen} trades in the measured interval never showed up in a pushed row (of {latencies.Count + unseen}); logs in {run.WorkDirectory}";
+        }
+
+        Log.Info($"latency p50 {p50:0} ms, p99 {p99:0} ms, max {max:0} ms over {latencies.Count:N0} trades");
+        return result;
+    }
+
+    private static void ReadTrades(PipelineRun run, ConcurrentDictionary<(string, TakerSide, DateTime), List<DateTimeOffset>> windows, CancellationToken stop)
+    {
+        using var consumer = new ConsumerBuilder<string, Trade>(new ConsumerConfig { BootstrapServers = run.Broker.BootstrapServers, GroupId = "bench-latency", EnableAutoCommit = false })
+            .SetValueDeserializer(ContractSerializers.TradeDeserializer)
+            .Build();
+        consumer.Assign(Enumerable.Range(0, run.Partitions).Select(p => new TopicPartitionOffset(Topics.Trades, p, Offset.Beginning)));
+        while (!stop.IsCancellationRequested)
+        {
+            if (consumer.Consume(100) is { } record)
+            {
+                var t = record.Message.Value;
+                var start = new DateTime(t.Time.UtcTicks - (t.Time.UtcTicks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
+                windows.GetOrAdd((t.Product, t.Side, start), _ => []).Add(t.Time);
+            }
+        }
+    }
+
+    private static async Task FollowAsync(HttpClient http, string product, ConcurrentQueue<((string, TakerSide, DateTime), long, DateTimeOffset)> pushes, CancellationToken stop)
+    {
+        try
+        {
+            using var response = await http.GetAsync($"/api/volumes/stream?product={Uri.EscapeDataString(product)}", HttpCompletionOption.ResponseHeadersRead, stop);
+            response.EnsureSuccessStatusCode();
+            using var lines = new StreamReader(await response.Content.ReadAsStreamAsync(stop));
+            while (await lines.ReadLineAsync(stop) is { } line)
+            {
+                if (line.StartsWith("data: {", StringComparison.Ordinal))
+                {
+                    var at = DateTimeOffset.UtcNow;
+                    using var json = JsonDocument.Parse(line.AsMemory(6));
+                    var row = json.RootElement;
+                    if (row.TryGetProperty("trades", out var trades))
+                    {
+                        var side = row.GetProperty("side").GetString() == "buy" ? TakerSide.Buy : TakerSide.Sell;
+                        pushes.Enqueue(((row.GetProperty("product").GetString()!, side, row.GetProperty("start").GetDateTime().ToUniversalTime()), trades.GetInt64(), at));
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

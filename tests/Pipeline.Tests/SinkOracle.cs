@@ -1,0 +1,59 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.Pipeline.Tests;
+
+/// <summary>Compares what the sink's HTTP API serves with oracle windows (shared by the pipeline tests and the benchmarks).</summary>
+public static class SinkOracle
+{
+    /// <summary>
+    /// Every difference between the API's 1-minute rows and the oracle, product by product over the oracle's time range:
+    /// a wrong value, a row the oracle does not have, a missing row. Empty when the sink holds exactly the oracle.
+    /// </summary>
+    public static async Task<List<string>> DifferencesAsync(HttpClient http, IReadOnlyDictionary<(string, TakerSide, DateTime), OracleWindow> oracle, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(oracle);
+        var differences = new List<string>();
+        var from = oracle.Keys.Min(k => k.Item3);
+        var to = oracle.Keys.Max(k => k.Item3).AddMinutes(1);
+        var byProduct = oracle.Keys.ToLookup(k => k.Item1);
+        foreach (var product in byProduct.Select(g => g.Key).Order(StringComparer.Ordinal))
+        {
+            JsonElement rows;
+            try
+            {
+                rows = await http.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval=1m&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}", cancellationToken);
+            }
+            catch (HttpRequestException e)
+            {
+                return [$"API not answering: {e.Message}"];
+            }
+
+            var seen = new HashSet<(string, TakerSide, DateTime)>();
+            foreach (var row in rows.EnumerateArray())
+            {
+                var side = row.GetProperty("side").GetString() == "buy" ? TakerSide.Buy : TakerSide.Sell;
+                var key = (product, side, row.GetProperty("start").GetDateTime().ToUniversalTime());
+                seen.Add(key);
+                if (!oracle.TryGetValue(key, out var want))
+                {
+                    differences.Add($"{key}: not in the oracle");
+                    continue;
+                }
+
+                var got = new OracleWindow(product, side, key.Item3, row.GetProperty("trades").GetInt64(), row.GetProperty("baseVolume").GetDecimal(), row.GetProperty("quoteVolume").GetDecimal(),
+                    row.GetProperty("open").GetDecimal(), row.GetProperty("high").GetDecimal(), row.GetProperty("low").GetDecimal(), row.GetProperty("close").GetDecimal());
+                if (got != want)
+                {
+                    differences.Add($"{key}: got {got}, want {want}");
+                }
+            }
+
+            differences.AddRange(byProduct[product].Where(k => !seen.Contains(k)).Select(k => $"{k}: missing"));
+        }
+
+        return differences;
+    }
+}
