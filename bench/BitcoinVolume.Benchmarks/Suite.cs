@@ -77,10 +77,11 @@ public static class Suite
             return result;
         });
         await Measure("throughput", () => PipelineThroughput.RunAsync(settings, Partitions, transportRate));
-        // PEER
+        await Measure("peer", () => PeerComparison.RunAsync(settings, Partitions));
         await Measure("latency", () => Latency.RunAsync(settings, Partitions));
         await Measure("backfill", () => Backfill.RunAsync(settings, Partitions));
         await Measure("footprint", () => Footprint.RunAsync(settings, Partitions));
+        await Measure("profile", () => Profile.RunAsync(settings, Partitions));
 
         var report = MarkdownReport.Write(settings, machine, results, total.Elapsed);
         Directory.CreateDirectory(Path.GetDirectoryName(settings.OutputPath)!);

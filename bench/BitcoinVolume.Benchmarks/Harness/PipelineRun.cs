@@ -107,8 +107,12 @@ public sealed class PipelineRun : IAsyncDisposable
 
     public long EndOffsets(string topic) => Watermarks(topic).Sum(w => w.High);
 
-    /// <summary>Records no longer on the broker (its ~5 MiB-per-partition memory cap dropped them): must be zero.</summary>
-    public long FellOff(string topic) => Watermarks(topic).Sum(w => w.Low);
+    /// <summary>
+    /// Records the broker has dropped from the start of the log (the development broker keeps ~5 MiB per partition).
+    /// Harmless once consumed; a record dropped before the aggregator read it blocks its partition (the run never drains)
+    /// and one the sink never saw leaves a window wrong (the exactness check fails).
+    /// </summary>
+    public long Trimmed(string topic) => Watermarks(topic).Sum(w => w.Low);
 
     /// <summary>Sum of the offsets <paramref name="group"/> has committed on <paramref name="topic"/> (what it has durably processed).</summary>
     public long Committed(string group, string topic)
