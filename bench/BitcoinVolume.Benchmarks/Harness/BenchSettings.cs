@@ -13,10 +13,10 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
     public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "latency", "backfill", "footprint", "profile"];
 
     /// <summary>Trades of the transport ceiling and the pipeline throughput run.</summary>
-    public int ThroughputTrades => Quick ? 200_000 : 1_000_000;
+    public int ThroughputTrades => Quick ? 200_000 : 2_000_000;
 
     /// <summary>Trades pre-filled for the peer comparison.</summary>
-    public int PeerTrades => Quick ? 100_000 : 300_000;
+    public int PeerTrades => Quick ? 100_000 : 450_000;
 
     public TimeSpan LatencyDuration => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 

@@ -18,10 +18,11 @@ public static class PipelineThroughput
         var result = new MeasurementResult("throughput", "2. Pipeline throughput",
             $"`{source}` (event times 1 ms apart, ≈{count / 60_000} minutes of trading) through ingest → `trades` ({partitions} partitions) → aggregate → " +
             "`volumes.1m` → sink (SQLite), each service a separate process with default settings (aggregator fsyncs every state commit). " +
-            "End-to-end rate = trades / (first trade on `trades` → the sink has committed every window record they produced), " +
-            "read from topic end offsets and the consumer groups' committed offsets every 100 ms. Then every window is compared with an " +
+            "Sustained end-to-end rate = the 90 % of trades produced after the first 10 % / (time from that point until the sink has committed every " +
+            "window record of every trade) — the services' first seconds (start-up, JIT) are left out, the drain at the end is in; the whole-run rate " +
+            "including start-up is shown too. Progress is read from topic end offsets and the consumer groups' committed offsets every 100 ms. Then every window is compared with an " +
             "oracle computed here from the same generator (count, base, quote, open, high, low, close per product, side and minute).");
-        var (rate, samples, profile, run) = await PipelineDrain.RunAsync("throughput", partitions, source, count, result);
+        var (_, samples, profile, run) = await PipelineDrain.RunAsync("throughput", partitions, source, count, result);
         await using (run)
         {
             if (result.Error is not null)
@@ -29,8 +30,9 @@ public static class PipelineThroughput
                 return result;
             }
 
+            var rate = PipelineDrain.SustainedRate(samples, count);
             var ratio = rate / transportRate;
-            result.Figures.Add(new Figure("end-to-end trades/s", Format.Rate(rate), $"transport ceiling {Format.Rate(transportRate)}", Format.Percent(ratio), "≥ 80 %", ratio >= 0.8));
+            result.Figures.Add(new Figure("sustained end-to-end trades/s", Format.Rate(rate), $"transport ceiling {Format.Rate(transportRate)}", Format.Percent(ratio), "≥ 80 %", ratio >= 0.8));
             result.Details.Add($"- steady rates (10 % → 90 % of the run): ingest produced {Format.Rate(Percentiles.SteadyRate(samples, s => s.Produced))} trades/s, " +
                 $"aggregator committed {Format.Rate(Percentiles.SteadyRate(samples, s => s.Aggregated))} trades/s, sink committed {Format.Rate(Percentiles.SteadyRate(samples, s => s.Sunk))} window records/s");
             result.Cpu.Add(("whole run", profile));
@@ -70,9 +72,17 @@ public static class PipelineDrain
         var last = samples[^1];
         var rate = count / (last.At - first).TotalSeconds;
         result.Details.Add($"- {count:N0} trades → {last.Windows:N0} window records; first trade on the topic {first.TotalSeconds:0.0} s after ingest started; " +
-            $"drained {(last.At - first).TotalSeconds:0.0} s later ({sinceStart.TotalSeconds:0.0} s from ingest start, process start-up included)");
-        Log.Info($"{name}: {count:N0} trades in {(last.At - first).TotalSeconds:0.0} s = {Format.Rate(rate)} trades/s end to end ({profile})");
+            $"drained {(last.At - first).TotalSeconds:0.0} s later ({sinceStart.TotalSeconds:0.0} s from ingest start, process start-up included): whole-run rate {Format.Rate(rate)} trades/s; " +
+            $"sustained (after the first 10 %) {Format.Rate(SustainedRate(samples, count))} trades/s");
+        Log.Info($"{name}: {count:N0} trades in {(last.At - first).TotalSeconds:0.0} s = {Format.Rate(rate)} trades/s end to end, sustained {Format.Rate(SustainedRate(samples, count))} ({profile})");
         return (rate, samples, profile, run);
+    }
+
+    /// <summary>The trades produced after the first 10 % / the time from then until everything was in the database.</summary>
+    public static double SustainedRate(IReadOnlyList<Progress> samples, long count)
+    {
+        var from = samples.First(s => s.Produced >= count / 10);
+        return (count - from.Produced) / (samples[^1].At - from.At).TotalSeconds;
     }
 
     /// <summary>Compares every window the sink serves with the oracle: the proof that nothing was lost or doubled.</summary>
