@@ -26,7 +26,7 @@ public sealed class SinkOptions
 
     /// <summary>Most records written in one database transaction.</summary>
     [Range(1, 100_000)]
-    public int BatchSize { get; set; } = 1000;
+    public int BatchSize { get; set; } = 5000;
 
     /// <summary>Longest time a batch waits for more records after its first one, in milliseconds.</summary>
     [Range(1, 60_000)]

@@ -8,19 +8,19 @@ namespace BitcoinVolume.Benchmarks.Harness;
 /// figures not comparable to the targets), <c>--only a,b</c> picks measurements, <c>--kafka</c> points the transport
 /// ceiling at another broker, <c>--output</c> names the report file.
 /// </summary>
-public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string OutputPath, string? ExternalKafka, string CommandLine)
+public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string OutputPath, string? ExternalKafka, string CommandLine, int[]? BackfillSizes = null)
 {
     public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "latency", "backfill", "footprint", "profile"];
 
     /// <summary>Trades of the transport ceiling and the pipeline throughput run.</summary>
-    public int ThroughputTrades => Quick ? 200_000 : 2_000_000;
+    public int ThroughputTrades => Quick ? 200_000 : 1_000_000;
 
     /// <summary>Trades pre-filled for the peer comparison.</summary>
     public int PeerTrades => Quick ? 100_000 : 450_000;
 
     public TimeSpan LatencyDuration => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 
-    public int[] BackfillTrades => Quick ? [100_000, 200_000, 300_000] : [1_000_000, 2_000_000, 3_000_000];
+    public int[] BackfillTrades => BackfillSizes ?? (Quick ? [100_000, 200_000, 300_000] : [1_000_000, 2_000_000, 3_000_000]);
 
     public TimeSpan FootprintDuration => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 
@@ -33,6 +33,7 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
         var only = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         string? output = null;
         string? kafka = null;
+        int[]? sizes = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -50,6 +51,9 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
                 case "--output" when i + 1 < args.Length:
                     output = Path.GetFullPath(args[++i]);
                     break;
+                case "--backfill-sizes" when i + 1 < args.Length:
+                    sizes = [.. args[++i].Split(',').Select(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"bad backfill size '{v}'"))];
+                    break;
                 case "--kafka" when i + 1 < args.Length:
                     kafka = args[++i];
                     break;
@@ -59,11 +63,11 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
         }
 
         // A partial or quick run never overwrites the committed report unless asked to.
-        output ??= only.Count == 0 && !quick
+        output ??= only.Count == 0 && !quick && sizes is null
             ? Path.Combine(repositoryRoot, "docs", "BENCHMARKS.md")
             : Path.Combine(Path.GetTempPath(), "bv-bench", "BENCHMARKS.partial.md");
         var command = "dotnet run -c Release --project bench/BitcoinVolume.Benchmarks" + (args.Length > 0 ? " -- " + string.Join(' ', args) : string.Empty);
-        return new BenchSettings(quick, only, output, kafka, command);
+        return new BenchSettings(quick, only, output, kafka, command, sizes);
     }
 
     public const string Usage = """
@@ -73,6 +77,7 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
           --only a,b        only these: core, transport, throughput, peer, latency, backfill, footprint, profile
           --output FILE     where the report goes (default: docs/BENCHMARKS.md for a full run, else a temp file)
           --kafka HOST:PORT transport ceiling against this broker instead of the development broker
+          --backfill-sizes N,N,...  trades of each backfill run (default 1000000,2000000,3000000)
           --filter PATTERN  (instead of the above) BenchmarkDotNet micro-benchmarks, e.g. --filter '*AggregationCore*' --inProcess
         """;
 }

@@ -115,7 +115,10 @@ public sealed class PipelineRun : IAsyncDisposable
     public long Trimmed(string topic) => Watermarks(topic).Sum(w => w.Low);
 
     /// <summary>Sum of the offsets <paramref name="group"/> has committed on <paramref name="topic"/> (what it has durably processed).</summary>
-    public long Committed(string group, string topic)
+    public long Committed(string group, string topic) => CommittedByPartition(group, topic).Sum();
+
+    /// <summary>The offset <paramref name="group"/> has committed on each partition of <paramref name="topic"/> (0 when none).</summary>
+    public long[] CommittedByPartition(string group, string topic)
     {
         if (!groupProbes.TryGetValue(group, out var probe))
         {
@@ -124,7 +127,7 @@ public sealed class PipelineRun : IAsyncDisposable
         }
 
         var partitions = Enumerable.Range(0, PartitionsOf(topic)).Select(p => new TopicPartition(topic, p));
-        return probe.Committed(partitions, TimeSpan.FromSeconds(10)).Sum(o => Math.Max(0, o.Offset.Value));
+        return [.. probe.Committed(partitions, TimeSpan.FromSeconds(10)).OrderBy(o => o.Partition.Value).Select(o => Math.Max(0, o.Offset.Value))];
     }
 
     public async Task<JsonElement> IngestStatusAsync() =>
@@ -135,42 +138,92 @@ public sealed class PipelineRun : IAsyncDisposable
     /// and the sink has committed every window record they produced (i.e. written them to the database). Returns the
     /// progress samples; throws with the last sample on timeout.
     /// </summary>
+    /// <remarks>
+    /// Back-pressure: the development broker keeps only ~5 MiB per partition, so a reader more than that behind would
+    /// lose records a real broker keeps on disk. While any partition of <c>trades</c> is more than
+    /// <see cref="MaxTradeLag"/> records ahead of the aggregator, or of <c>volumes.1m</c> more than
+    /// <see cref="MaxWindowLag"/> ahead of the sink, the ingest process is paused (SIGSTOP) and resumed (SIGCONT) at half
+    /// that: the run goes at the pace of its slowest stage, as it would with unbounded topics. Paused time is reported.
+    /// </remarks>
     public async Task<List<Progress>> WaitUntilDrainedAsync(long expectedTrades, TimeSpan timeout)
     {
         var samples = new List<Progress>();
         var watch = Stopwatch.StartNew();
         var nextLog = TimeSpan.FromSeconds(5);
-        while (true)
+        var paused = false;
+        var pausedSince = TimeSpan.Zero;
+        try
         {
-            var aggregated = Committed("aggregate", Topics.Trades);
-            var produced = EndOffsets(Topics.Trades);
-            var windows = EndOffsets(Topics.Volumes1m);
-            var sunk = Committed("sink", Topics.Volumes1m);
-            var sample = new Progress(watch.Elapsed, produced, aggregated, windows, sunk);
-            samples.Add(sample);
-            if (aggregated >= expectedTrades && produced == aggregated && windows > 0 && sunk == windows)
+            while (true)
             {
-                return samples;
-            }
+                var aggregatedBy = CommittedByPartition("aggregate", Topics.Trades);
+                var producedBy = Watermarks(Topics.Trades).Select(w => w.High).ToArray();
+                var windowsBy = Watermarks(Topics.Volumes1m).Select(w => w.High).ToArray();
+                var sunkBy = CommittedByPartition("sink", Topics.Volumes1m);
+                var (aggregated, produced, windows, sunk) = (aggregatedBy.Sum(), producedBy.Sum(), windowsBy.Sum(), sunkBy.Sum());
+                var tradeLag = producedBy.Zip(aggregatedBy, (p, a) => p - a).Max();
+                var windowLag = windowsBy.Zip(sunkBy, (w, c) => w - c).Max();
+                if (!paused && Ingest is { ProcessId: int pid } && (tradeLag > MaxTradeLag || windowLag > MaxWindowLag))
+                {
+                    paused = Signal(pid, "STOP");
+                    pausedSince = watch.Elapsed;
+                }
+                else if (paused && tradeLag <= MaxTradeLag / 2 && windowLag <= MaxWindowLag / 2)
+                {
+                    Signal(Ingest!.ProcessId!.Value, "CONT");
+                    paused = false;
+                    PausedTime += watch.Elapsed - pausedSince;
+                }
 
-            if (watch.Elapsed > nextLog)
-            {
-                Log.Info($"  {sample}");
-                nextLog += TimeSpan.FromSeconds(5);
-            }
+                var sample = new Progress(watch.Elapsed, produced, aggregated, windows, sunk);
+                samples.Add(sample);
+                if (aggregated >= expectedTrades && produced == aggregated && windows > 0 && sunk == windows)
+                {
+                    return samples;
+                }
 
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"not drained within {timeout}: {sample} (expected {expectedTrades:N0} trades); logs in {WorkDirectory}");
-            }
+                if (watch.Elapsed > nextLog)
+                {
+                    Log.Info($"  {sample}{(PausedTime > TimeSpan.Zero || paused ? $"; ingest paused {(PausedTime + (paused ? watch.Elapsed - pausedSince : TimeSpan.Zero)).TotalSeconds:0.0} s so far" : string.Empty)}");
+                    nextLog += TimeSpan.FromSeconds(5);
+                }
 
-            if (Ingest is { IsRunning: false } && produced < expectedTrades)
-            {
-                throw new InvalidOperationException($"ingest exited after producing {produced:N0} of {expectedTrades:N0} trades; see {Ingest.LogPath}");
-            }
+                if (watch.Elapsed > timeout)
+                {
+                    throw new TimeoutException($"not drained within {timeout}: {sample} (expected {expectedTrades:N0} trades); logs in {WorkDirectory}");
+                }
 
-            await Task.Delay(100);
+                if (Ingest is { IsRunning: false } && produced < expectedTrades)
+                {
+                    throw new InvalidOperationException($"ingest exited after producing {produced:N0} of {expectedTrades:N0} trades; see {Ingest.LogPath}");
+                }
+
+                await Task.Delay(100);
+            }
         }
+        finally
+        {
+            if (paused && Ingest?.ProcessId is int pid)
+            {
+                Signal(pid, "CONT");
+            }
+        }
+    }
+
+    /// <summary>Most records a partition of <c>trades</c> may hold unread by the aggregator before ingest is paused (~2 MB).</summary>
+    public const long MaxTradeLag = 40_000;
+
+    /// <summary>Most records a partition of <c>volumes.1m</c> may hold unread by the sink before ingest is paused (~1.5 MB).</summary>
+    public const long MaxWindowLag = 15_000;
+
+    /// <summary>How long ingest was paused by back-pressure in <see cref="WaitUntilDrainedAsync"/>.</summary>
+    public TimeSpan PausedTime { get; private set; }
+
+    private static bool Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+        kill?.WaitForExit();
+        return kill?.ExitCode == 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -73,7 +73,8 @@ public static class PipelineDrain
         var rate = count / (last.At - first).TotalSeconds;
         result.Details.Add($"- {count:N0} trades → {last.Windows:N0} window records; first trade on the topic {first.TotalSeconds:0.0} s after ingest started; " +
             $"drained {(last.At - first).TotalSeconds:0.0} s later ({sinceStart.TotalSeconds:0.0} s from ingest start, process start-up included): whole-run rate {Format.Rate(rate)} trades/s; " +
-            $"sustained (after the first 10 %) {Format.Rate(SustainedRate(samples, count))} trades/s");
+            $"sustained (after the first 10 %) {Format.Rate(SustainedRate(samples, count))} trades/s; ingest paused by back-pressure for {run.PausedTime.TotalSeconds:0.0} s " +
+            $"(a partition more than {PipelineRun.MaxTradeLag:N0} trades or {PipelineRun.MaxWindowLag:N0} window records ahead of its reader: the development broker keeps only ~5 MiB per partition)");
         Log.Info($"{name}: {count:N0} trades in {(last.At - first).TotalSeconds:0.0} s = {Format.Rate(rate)} trades/s end to end, sustained {Format.Rate(SustainedRate(samples, count))} ({profile})");
         return (rate, samples, profile, run);
     }
