@@ -14,7 +14,7 @@ public sealed class AggregateOptions
     public int BatchSize { get; set; } = 5000;
 
     /// <summary>A batch closes after this long even when smaller.</summary>
-    public int BatchMaxWaitMs { get; set; } = 100;
+    public int BatchMaxWaitMs { get; set; } = 50;
 
     /// <summary>Folder of this instance's RocksDB state. Every running instance needs its own.</summary>
     public string StatePath { get; set; } = "data/aggregate-state";

@@ -12,12 +12,12 @@ builder.AddProject<Projects.Ingest_Service>("ingest")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Aggregate_Service>("aggregate")
-    .WithKafka(kafka)
+    .WithKafka(kafka, consumerSection: "Aggregate")
     .WithAggregatorState(builder, kafka)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Sink_Service>("sink")
-    .WithKafka(kafka)
+    .WithKafka(kafka, consumerSection: "Sink")
     .WithVolumesDatabase(builder)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health");

@@ -30,7 +30,7 @@ public sealed class SinkOptions
 
     /// <summary>Longest time a batch waits for more records after its first one, in milliseconds.</summary>
     [Range(1, 60_000)]
-    public int BatchMaxWaitMs { get; set; } = 200;
+    public int BatchMaxWaitMs { get; set; } = 50;
 
     /// <summary>Most rows one API query may cover: a query is rejected when (to - from) / interval × 2 sides exceeds it.</summary>
     [Range(2, 10_000_000)]

@@ -35,14 +35,22 @@ public sealed class PipelineRun : IAsyncDisposable
         {
             ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
             ["Aggregate__StatePath"] = Path.Combine(WorkDirectory, "aggregate-state"),
+            ["Aggregate__Kafka__fetch.wait.max.ms"] = DevelopmentFetchWaitMs,
         }, Path.Combine(WorkDirectory, "aggregate.log")));
         Sink = Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", new Dictionary<string, string>
         {
             ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
             ["ConnectionStrings__volumes"] = $"Data Source={Path.Combine(WorkDirectory, "volumes.db")}",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{SinkPort}",
+            ["Sink__Kafka__fetch.wait.max.ms"] = DevelopmentFetchWaitMs,
         }, Path.Combine(WorkDirectory, "sink.log")));
     }
+
+    /// <summary>
+    /// The consumers' fetch wait, as the AppHost sets it with the development broker: its mock cluster answers an empty
+    /// fetch only after <c>fetch.wait.max.ms</c> (default 500 ms) even when data arrives meanwhile, unlike a real broker.
+    /// </summary>
+    public const string DevelopmentFetchWaitMs = "10";
 
     public string WorkDirectory { get; }
 
@@ -142,8 +150,8 @@ public sealed class PipelineRun : IAsyncDisposable
     /// Back-pressure: the development broker keeps only ~5 MiB per partition, so a reader more than that behind would
     /// lose records a real broker keeps on disk. While any partition of <c>trades</c> is more than
     /// <see cref="MaxTradeLag"/> records ahead of the aggregator, or of <c>volumes.1m</c> more than
-    /// <see cref="MaxWindowLag"/> ahead of the sink, the ingest process is paused (SIGSTOP) and resumed (SIGCONT) at half
-    /// that: the run goes at the pace of its slowest stage, as it would with unbounded topics. Paused time is reported.
+    /// <see cref="MaxWindowLag"/> ahead of the sink, the ingest process is paused (SIGSTOP) and resumed (SIGCONT) at three
+    /// quarters of that: the run goes at the pace of its slowest stage, as it would with unbounded topics. Paused time is reported.
     /// </remarks>
     public async Task<List<Progress>> WaitUntilDrainedAsync(long expectedTrades, TimeSpan timeout)
     {
@@ -168,7 +176,7 @@ public sealed class PipelineRun : IAsyncDisposable
                     paused = Signal(pid, "STOP");
                     pausedSince = watch.Elapsed;
                 }
-                else if (paused && tradeLag <= MaxTradeLag / 2 && windowLag <= MaxWindowLag / 2)
+                else if (paused && tradeLag <= MaxTradeLag * 3 / 4 && windowLag <= MaxWindowLag * 3 / 4)
                 {
                     Signal(Ingest!.ProcessId!.Value, "CONT");
                     paused = false;

@@ -24,7 +24,7 @@ public static class Latency
             "The harness reads `trades` to learn every trade's window and its position in it, and follows the sink's Server-Sent Events stream " +
             $"(`/api/volumes/stream`, pushed right after each database commit, so a GET at that instant returns the row) for all {Products} products. " +
             "A trade's latency = the first push of its window with a trade count that includes it − the trade's event time. Default settings " +
-            "everywhere (aggregator batches close after ≤100 ms, sink batches after ≤200 ms). The first seconds (start-up, JIT) are not measured.");
+            "everywhere (aggregator batches close after ≤50 ms, sink batches ≤50 ms after their first record; consumers fetch-wait ≤10 ms on the development broker, as the AppHost sets it). The first seconds (start-up, JIT) are not measured.");
         await using var run = new PipelineRun("latency", partitions);
         await run.StartConsumersAsync();
         run.StartIngest(source);

@@ -49,7 +49,7 @@ public static class PeerComparison
         result.Cpu.Add(("our aggregator", ours.Cpu));
 
         var oracle = SyntheticTrades.Oracle(trades);
-        var peers = new List<(int Threads, double Rate, TimeSpan Elapsed)>();
+        var peers = new List<(int Threads, double Rate, TimeSpan Elapsed, double CpuMicros)>();
         foreach (var threads in Threads)
         {
             Log.Info($"Streamiz, {threads} stream thread(s)");
@@ -60,7 +60,7 @@ public static class PeerComparison
                 peer = await MeasureAsync(() => streamiz.State == "ERROR" ? throw new InvalidOperationException("Streamiz stopped (state ERROR)") : run.Committed(AppId(threads), Topics.Trades), count, peerCpu);
             }
 
-            peers.Add((threads, peer.Rate, peer.Elapsed));
+            peers.Add((threads, peer.Rate, peer.Elapsed, CpuMicrosPerTrade(peer.Rate, peer.Cpu)));
             result.Cpu.Add(($"Streamiz, {threads} thread(s)", peer.Cpu));
             var wrong = Differences(oracle, StreamizOutput.ReadLatest(run.Broker.BootstrapServers, Output(threads), TimeSpan.FromSeconds(60)), out var windows);
             result.Details.Add($"- Streamiz, {threads} thread(s): {count:N0} trades in {peer.Elapsed.TotalSeconds:0.0} s from start; last two thirds at {Format.Rate(peer.Rate)} trades/s; " +
@@ -74,9 +74,14 @@ public static class PeerComparison
         var best = peers.MaxBy(p => p.Rate);
         var ratio = ours.Rate / best.Rate;
         result.Figures.Add(new Figure("our aggregator / Streamiz, trades/s", Format.Rate(ours.Rate), $"Streamiz ({best.Threads} thread(s)) {Format.Rate(best.Rate)}", Format.Ratio(ratio) + " ×", "≥ 5 ×", ratio >= 5));
+        var oursMicros = CpuMicrosPerTrade(ours.Rate, ours.Cpu);
+        result.Details.Add($"- machine CPU per trade while measured (all processes, broker included): our aggregator {oursMicros:0.0} µs; " +
+            string.Join("; ", peers.Select(p => $"Streamiz with {p.Threads} thread(s) {p.CpuMicros:0.0} µs ({p.CpuMicros / oursMicros:0.0} × ours)")));
         result.Details.Insert(0, $"- our aggregator: {count:N0} trades in {ours.Elapsed.TotalSeconds:0.0} s from process start; last two thirds at {Format.Rate(ours.Rate)} trades/s (its output is checked against the oracle in 2)");
         return result;
     }
+
+    private static double CpuMicrosPerTrade(double rate, CpuProfile cpu) => cpu.MachineBusyCores / rate * 1e6;
 
     private static int Differences(Dictionary<(string, TakerSide, DateTime), BitcoinVolume.Pipeline.Tests.OracleWindow> oracle, IReadOnlyDictionary<(string Product, DateTime Start), PeerWindow> output, out int windows)
     {

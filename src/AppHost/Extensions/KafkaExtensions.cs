@@ -30,11 +30,31 @@ public static class KafkaExtensions
         return new KafkaTarget($"127.0.0.1:{port}", broker);
     }
 
-    /// <summary>Gives a service <c>ConnectionStrings:kafka</c> and, for the development broker, waits until it is healthy.</summary>
-    public static IResourceBuilder<ProjectResource> WithKafka(this IResourceBuilder<ProjectResource> service, KafkaTarget kafka)
+    /// <summary>
+    /// The consumers' longest fetch wait on the development broker. Its mock cluster answers a fetch that finds no data
+    /// only after <c>fetch.wait.max.ms</c> (librdkafka's default 500 ms), even when data arrives meanwhile — a real broker
+    /// answers as soon as data arrives — so each consumer hop would add up to half a second of latency.
+    /// </summary>
+    public const string DevelopmentFetchWaitMs = "10";
+
+    /// <summary>
+    /// Gives a service <c>ConnectionStrings:kafka</c> and, for the development broker, waits until it is healthy and sets
+    /// the fetch wait of the consumer configured in section <paramref name="consumerSection"/> (see <see cref="DevelopmentFetchWaitMs"/>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithKafka(this IResourceBuilder<ProjectResource> service, KafkaTarget kafka, string? consumerSection = null)
     {
         ArgumentNullException.ThrowIfNull(kafka);
         service.WithEnvironment("ConnectionStrings__kafka", kafka.BootstrapServers);
-        return kafka.DevelopmentBroker is { } broker ? service.WaitFor(broker) : service;
+        if (kafka.DevelopmentBroker is not { } broker)
+        {
+            return service;
+        }
+
+        if (consumerSection is not null)
+        {
+            service.WithEnvironment($"{consumerSection}__Kafka__fetch.wait.max.ms", DevelopmentFetchWaitMs);
+        }
+
+        return service.WaitFor(broker);
     }
 }
