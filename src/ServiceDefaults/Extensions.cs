@@ -53,7 +53,7 @@ public static class Extensions
                 .AddMeter(TelemetryPrefix + "*"));
 
         // Traces only when they go somewhere: a listener makes every trade start a span and carry a traceparent header
-        // through Kafka, which costs ingest and the aggregator about half their throughput (docs/BENCHMARKS.md).
+        // through Kafka — work on every trade for nothing when no one collects the spans.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
             var ratio = builder.Configuration.GetValue("Telemetry:TraceSampleRatio", 1.0);

@@ -16,11 +16,14 @@ public static class DiagnosticTools
         return code == 0 ? null : $"`dotnet tool restore` failed ({code}): {output.Trim()}";
     }
 
-    /// <summary>Collects the <c>System.Runtime</c> counters of <paramref name="pid"/> for <paramref name="duration"/>; returns the mean of each counter.</summary>
-    public static async Task<IReadOnlyDictionary<string, double>> CountersAsync(string repositoryRoot, int pid, TimeSpan duration, string csvPath)
+    /// <summary>
+    /// Collects the <c>System.Runtime</c> counters and those of meter <paramref name="meter"/> of <paramref name="pid"/> for
+    /// <paramref name="duration"/>; returns the mean of each counter.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, double>> CountersAsync(string repositoryRoot, int pid, string meter, TimeSpan duration, string csvPath)
     {
         var (code, output) = await RunAsync(repositoryRoot,
-            ["dotnet-counters", "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--counters", "System.Runtime", "--format", "csv", "-o", csvPath,
+            ["dotnet-counters", "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--counters", $"System.Runtime,{meter}", "--format", "csv", "-o", csvPath,
              "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture)], duration + TimeSpan.FromSeconds(60));
         if (code != 0 || !File.Exists(csvPath))
         {

@@ -87,7 +87,7 @@ public static class PipelineDrain
     }
 
     /// <summary>Compares every window the sink serves with the oracle: the proof that nothing was lost or doubled.</summary>
-    public static async Task VerifyAsync(PipelineRun run, string source, MeasurementResult result)
+    public static async Task<int> VerifyAsync(PipelineRun run, string source, MeasurementResult result)
     {
         var trimmed = (Trades: run.Trimmed(Topics.Trades), Windows: run.Trimmed(Topics.Volumes1m));
         Log.Info("computing the oracle and comparing every window through the sink's API");
@@ -103,5 +103,7 @@ public static class PipelineDrain
             result.Error = $"the sink does not hold exactly the oracle: {differences.Count} windows differ (first: {string.Join(" | ", differences.Take(3))}); " +
                 $"{trimmed.Trades:N0} trades and {trimmed.Windows:N0} window records were trimmed by the broker; logs in {run.WorkDirectory}";
         }
+
+        return oracle.Count;
     }
 }

@@ -18,7 +18,7 @@ public static class Profile
         var count = settings.ThroughputTrades;
         var source = $"synthetic:products=100,rate=0,count={count},heartbeats=false,seed=1";
         var result = new MeasurementResult("profile", "7. Profile of the pipeline under full load",
-            $"The throughput workload (`{source}`) once more, not timed: while trades flow, `dotnet-counters collect --counters System.Runtime` " +
+            $"The throughput workload (`{source}`) once more, not timed: while trades flow, `dotnet-counters collect --counters System.Runtime,BitcoinVolume.<Service>` " +
             $"runs on each service and `dotnet-trace collect --profile dotnet-sampled-thread-time` on the aggregator and ingest, for {Window.TotalSeconds:0} s " +
             "(the tools themselves take CPU, so rates here are lower than in 2).");
         var root = ServiceProcess.RepositoryRoot;
@@ -38,7 +38,7 @@ public static class Profile
 
         Log.Info($"collecting counters and traces for {Window.TotalSeconds:0} s");
         var services = new[] { ("ingest", run.Ingest!), ("aggregate", run.Aggregator), ("sink", run.Sink) };
-        var counters = services.Select(s => DiagnosticTools.CountersAsync(root, s.Item2.ProcessId!.Value, Window, Path.Combine(run.WorkDirectory, s.Item1 + ".counters.csv"))).ToList();
+        var counters = services.Select(s => DiagnosticTools.CountersAsync(root, s.Item2.ProcessId!.Value, $"BitcoinVolume.{char.ToUpperInvariant(s.Item1[0])}{s.Item1[1..]}", Window, Path.Combine(run.WorkDirectory, s.Item1 + ".counters.csv"))).ToList();
         var traces = services.Take(2).Select(s => DiagnosticTools.TopMethodsAsync(root, s.Item2.ProcessId!.Value, Window, Path.Combine(run.WorkDirectory, s.Item1 + ".nettrace"), 15)).ToList();
         var cpu = run.CpuMeter().Start();
         await Task.WhenAll(counters);
