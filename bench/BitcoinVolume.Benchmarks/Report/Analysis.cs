@@ -15,18 +15,19 @@ public static class Analysis
             "its batch; per trade on an existing window the work is ~150 ns (the 1 h case). Breakdown: `--filter '*AggregationCore*' --inProcess`. " +
             "BenchmarkDotNet's short job varies by ±15 % between runs here.",
         "throughput" =>
-            "All three services and the broker share 2 cores. The ceiling is one produce → consume hop, which alone keeps ~0.8–0.9 cores busy; the " +
-            "pipeline makes that hop, a second one (aggregate → sink), generates and parses raw Coinbase frames (ingest is the busiest process), " +
-            "keeps exactly-once state and writes SQLite (CPU table of 2). The stage that binds is the aggregator's serial batch loop: in 7 every " +
-            "batch is full (5,000 records) and its output flush + fsync'd state commit take p50 ≈16 ms, p95 ≈36 ms (`aggregate.commit.duration`), " +
-            "time in which the loop aggregates nothing; alone on a pre-filled topic (3) it runs at about the pipeline's rate, and ingest, being " +
-            "faster, is paused by back-pressure for part of the run. Next steps, in order: overlap a batch's flush + state commit with the next " +
-            "batch's aggregation (state still only after its outputs are acknowledged), then one loop per partition group across cores.",
+            "CPU: all three services and the broker share 2 cores and the run keeps them nearly all busy (machine-busy column of 2). The ceiling " +
+            "is one produce → consume hop, which alone keeps ~0.8–0.9 cores busy; the pipeline makes that hop and a second one (aggregate → sink), " +
+            "and on top of it ingest generates and parses raw Coinbase frames (it is the busiest process, ~0.85 cores), the aggregator keeps " +
+            "exactly-once state and the sink writes SQLite. The aggregator's serial batch loop adds waiting: in 7 every batch is full (5,000 " +
+            "records) and its output flush + fsync'd state commit take p50 ≈16 ms, p95 ≈36 ms (`aggregate.commit.duration`), time in which " +
+            "that loop aggregates nothing. Next steps, in order: cheaper frame handling in ingest (the profile of 7 shows its allocation rate), " +
+            "overlapping a batch's flush + state commit with the next batch's aggregation (state still only after its outputs are acknowledged), " +
+            "then one aggregation loop per partition group across cores.",
         "peer" =>
             "Our aggregator is one serial loop (consume a batch → aggregate → produce → flush → fsync'd RocksDB commit → commit offsets) and does " +
-            "not saturate a core here (CPU table of 3): it waits for the flush and the fsync'd commit on every 5,000-trade batch (see 2). Per trade " +
-            "it uses about a sixth of the machine CPU Streamiz uses (CPU-per-trade line of 3), so where CPU is the limit — a busy machine, many " +
-            "partitions per instance — the gap is ~6×; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz runs " +
+            "not saturate a core here (CPU table of 3): it waits for the flush and the fsync'd commit on every 5,000-trade batch (see 2). Streamiz " +
+            "uses about 5–6 times as much machine CPU per trade (CPU-per-trade line of 3; 4.7–6.3× in this session's runs), so where CPU is the " +
+            "limit — a busy machine, many partitions per instance — the gap is about that; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz runs " +
             "at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup favours " +
             "Streamiz. Closing the rest needs the overlapped commit and the partition-parallel loop named under 2.",
         "latency" =>
