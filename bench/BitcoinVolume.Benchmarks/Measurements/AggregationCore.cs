@@ -44,7 +44,8 @@ public static class AggregationCore
             var core = 1e9 / Mean(nameof(AggregationCoreBenchmark.Aggregate));
             var label = span == 24 ? "24 h (≈3.5 trades/window)" : "1 h (≈83 trades/window)";
             result.Details.Add($"| {label} | {Format.Rate(bare)} trades/s | {Format.Rate(core)} trades/s | {Format.Percent(core / bare)} |");
-            result.Figures.Add(new Figure($"{label}, trades/s on one core", Format.Rate(core), $"deserialize only {Format.Rate(bare)}", Format.Percent(core / bare), "≥ 1,000,000/s and ≥ 50 %", core >= 1_000_000 && core / bare >= 0.5));
+            result.Figures.Add(new Figure($"{label}, trades/s on one core", Format.Rate(core), $"deserialize only {Format.Rate(bare)}", Format.Percent(core / bare), "≥ 1,000,000/s and ≥ 50 %", core >= 1_000_000 && core / bare >= 0.5,
+                core < 1_000_000 ? $"{Format.Percent(1 - (core / 1_000_000))} below 1,000,000/s" : null));
             Log.Info($"core {label}: {Format.Rate(core)} trades/s = {Format.Percent(core / bare)} of bare deserialization");
         }
 

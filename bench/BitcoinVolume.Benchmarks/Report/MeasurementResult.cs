@@ -9,7 +9,8 @@ namespace BitcoinVolume.Benchmarks.Report;
 /// <param name="Ratio">Value / baseline (or "—").</param>
 /// <param name="Target">The target from the issue.</param>
 /// <param name="Met">Whether the target is met; null when the figure has no target.</param>
-public sealed record Figure(string What, string Value, string Baseline, string Ratio, string Target, bool? Met);
+/// <param name="Shortfall">By how much a missed target is missed, e.g. "3.4 s (11 %) over".</param>
+public sealed record Figure(string What, string Value, string Baseline, string Ratio, string Target, bool? Met, string? Shortfall = null);
 
 /// <summary>Everything one measurement found: figures, detail tables, CPU profiles and notes (or the error that stopped it).</summary>
 public sealed class MeasurementResult(string key, string title, string method)
