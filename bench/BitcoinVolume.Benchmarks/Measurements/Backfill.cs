@@ -62,7 +62,13 @@ public static class Backfill
         result.Figures.Add(new Figure($"{largest.Trades:N0} trades end to end, s", $"{largest.Seconds:0.0}", $"{points[0].Trades:N0} trades in {points[0].Seconds:0.0} s",
             Format.Ratio(largest.Seconds / points[0].Seconds) + " × the time for " + Format.Ratio(largest.Trades / points[0].Trades) + " × the trades", "≤ 30 s", largest.Seconds <= 30,
             $"{largest.Seconds - 30:0.0} s ({Format.Percent((largest.Seconds / 30) - 1)}) over"));
-        result.Figures.Add(new Figure("linear in trades (least squares: time = a + b·N)", $"R² {fit.RSquared:0.000}", $"b = {perMillion:0.0} s per million, a = {fit.Intercept:0.0} s", "—", "linear", fit.RSquared >= 0.98));
+        // Linear (or better): the time per trade at the largest size is not above the smallest size's (10 % noise allowed).
+        var perMillionSmall = points[0].Seconds / points[0].Trades * 1_000_000;
+        var perMillionLarge = largest.Seconds / largest.Trades * 1_000_000;
+        result.Figures.Add(new Figure("time per million trades, largest vs smallest run (linear: not growing)", $"{perMillionLarge:0.0} s",
+            $"{perMillionSmall:0.0} s at {points[0].Trades:N0} trades; fit time = a + b·N: R² {fit.RSquared:0.000}, b = {perMillion:0.0} s per million, a = {fit.Intercept:0.0} s",
+            Format.Ratio(perMillionLarge / perMillionSmall), "≤ 1.10 (no super-linear growth)", perMillionLarge <= perMillionSmall * 1.1,
+            $"{Format.Percent((perMillionLarge / perMillionSmall) - 1.1)} above the allowed 1.10"));
         return result;
     }
 

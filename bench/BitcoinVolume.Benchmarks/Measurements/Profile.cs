@@ -59,7 +59,7 @@ public static class Profile
             result.Details.Add($"Top methods of {services[i].Item1} by exclusive thread time (blocked threads included: waits and polls are threads with nothing to do):");
             result.Details.Add(string.Empty);
             result.Details.Add("```");
-            result.Details.Add(traces[i].Result);
+            result.Details.AddRange(traces[i].Result.Split('\n').Select(line => line.TrimEnd()));
             result.Details.Add("```");
         }
 

@@ -10,26 +10,30 @@ public static class Analysis
     public static string For(string measurement) => measurement switch
     {
         "core" =>
-            "In the sparse case (24 h: ≈3.5 trades per window) nearly every trade opens a window — a state object, a dictionary insert and two " +
-            "queue entries, with ~288k live windows (≈70 MB) so lookups miss the CPU caches — and nearly every trade's window is serialized in " +
-            "its batch; per trade on an existing window the work is ~150 ns (the 1 h case). Breakdown: `--filter '*AggregationCore*' --inProcess`. " +
-            "BenchmarkDotNet's short job varies by ±15 % between runs here.",
+            "The 1 h case (≈83 trades per window) sits at the target within this machine's noise: BenchmarkDotNet's short job varies by ±15 % " +
+            "between runs here (it measured 0.96–1.19 M/s in this session). In the sparse case (24 h: ≈3.5 trades per window) nearly every trade " +
+            "opens a window — a state object, a dictionary insert and two queue entries, with ~288k live windows (≈70 MB) so lookups miss the " +
+            "CPU caches — and nearly every trade's window is serialized in its batch; on an existing window a trade costs ~150 ns. Breakdown: " +
+            "`--filter '*AggregationCore*' --inProcess`.",
         "throughput" =>
             "CPU: all three services and the broker share 2 cores and the run keeps them nearly all busy (machine-busy column of 2). The ceiling " +
             "is one produce → consume hop, which alone keeps ~0.8–0.9 cores busy; the pipeline makes that hop and a second one (aggregate → sink), " +
             "and on top of it ingest generates and parses raw Coinbase frames (it is the busiest process, ~0.85 cores), the aggregator keeps " +
-            "exactly-once state and the sink writes SQLite. The aggregator's serial batch loop adds waiting: in 7 every batch is full (5,000 " +
-            "records) and its output flush + fsync'd state commit take p50 ≈16 ms, p95 ≈36 ms (`aggregate.commit.duration`), time in which " +
-            "that loop aggregates nothing. Next steps, in order: cheaper frame handling in ingest (the profile of 7 shows its allocation rate), " +
-            "overlapping a batch's flush + state commit with the next batch's aggregation (state still only after its outputs are acknowledged), " +
-            "then one aggregation loop per partition group across cores.",
+            "exactly-once state and the sink writes SQLite. The aggregator, one serial loop, is the slowest stage (ingest is paused by back-pressure " +
+            "while it catches up) and runs at about the same rate alone (3). In 7 its batches are full (5,000 records) and each batch's output " +
+            "flush + fsync'd state commit takes p50 ≈16 ms (`aggregate.commit.duration`), but overlapping that commit with the next batch's " +
+            "aggregation was tried in this session and gave no measurable gain (our rate in 3: 104–107k/s with it, 99–133k/s without), so it was " +
+            "not kept: the loop's own per-record work binds. A `perf record` of the aggregator during a short run split its CPU into JIT-compiled " +
+            "code ~32 %, the JIT itself ~18 % (tiering still at work seconds after start), the runtime/GC ~13 %, kernel ~11 %, librdkafka ~10 %. " +
+            "Next: one aggregation loop per partition group across cores, cheaper per-record consume (keys ignored, no per-record allocations), " +
+            "and cheaper frame handling in ingest (its allocation rate is in 7).",
         "peer" =>
-            "Our aggregator is one serial loop (consume a batch → aggregate → produce → flush → fsync'd RocksDB commit → commit offsets) and does " +
-            "not saturate a core here (CPU table of 3): it waits for the flush and the fsync'd commit on every 5,000-trade batch (see 2). Streamiz " +
-            "uses about 5–6 times as much machine CPU per trade (CPU-per-trade line of 3; 4.7–6.3× in this session's runs), so where CPU is the " +
-            "limit — a busy machine, many partitions per instance — the gap is about that; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz runs " +
-            "at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup favours " +
-            "Streamiz. Closing the rest needs the overlapped commit and the partition-parallel loop named under 2.",
+            "Our aggregator is one serial loop (consume a batch → aggregate → produce → flush → fsync'd RocksDB commit → commit offsets) and uses " +
+            "well under the 2 cores here (CPU table of 3), while Streamiz runs two stream threads. Per trade, Streamiz uses about 5–6 times as " +
+            "much machine CPU (CPU-per-trade line of 3; 4.7–6.3× in this session's runs), so where CPU is the limit — a busy machine, many " +
+            "partitions per instance — the gap is about that; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz " +
+            "runs at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup " +
+            "favours Streamiz. Closing the rest needs the partition-parallel loop named under 2.",
         "latency" =>
             "Latency is the sum of waits, not of work (the machine is mostly idle at 1,000 trades/s): the aggregator's batch (≤50 ms), its flush " +
             "and fsync'd commit, the sink's batch (≤50 ms after its first record) and transaction, and the consumers' fetch wait. Against the " +
