@@ -30,7 +30,7 @@ public static class Analysis
         "peer" =>
             "Our aggregator is one serial loop (consume a batch → aggregate → produce → flush → fsync'd RocksDB commit → commit offsets) and uses " +
             "well under the 2 cores here (CPU table of 3), while Streamiz runs two stream threads. Per trade, Streamiz uses about 5–6 times as " +
-            "much machine CPU (CPU-per-trade line of 3; 4.7–6.3× in this session's runs), so where CPU is the limit — a busy machine, many " +
+            "much machine CPU (CPU-per-trade line of 3; 4.7–7.7× in this session's runs), so where CPU is the limit — a busy machine, many " +
             "partitions per instance — the gap is about that; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz " +
             "runs at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup " +
             "favours Streamiz. Closing the rest needs the partition-parallel loop named under 2.",
@@ -43,8 +43,8 @@ public static class Analysis
             "A backfill is bound by the sink: a day of 500 products turns 3M trades into ~1M window records (section 5 gives records and windows), " +
             "and the sink is the busiest process (CPU table of 5) while ingest is paused by back-pressure. `perf record` on the sink during a 1M " +
             "backfill put ~35–44 % of its CPU in the kernel writing WAL pages, ~17–21 % in SQLite and ~20 % in managed code; a 64 MiB page cache " +
-            "with memory-mapped reads and 5,000-row transactions (was 2 MiB and 1,000) took the 3M backfill from 51.6 s to 38.7 s in this " +
-            "session's runs. Time grows linearly with window records; with trades it grows a little less than linearly because denser trading on " +
+            "with memory-mapped reads and 5,000-row transactions (was 2 MiB and 1,000) came with 3M backfills of 33.4–44.8 s in this " +
+            "session's runs, against 51.6 s before (noisy, single runs). Time grows linearly with window records; with trades it grows a little less than linearly because denser trading on " +
             "the same day × product grid fills windows that already exist. Next: skip non-final versions of windows far behind the wall clock, " +
             "and multi-row upserts.",
         _ => "See the CPU profile of this measurement below.",
