@@ -23,13 +23,6 @@ public static class SyntheticTrades
 
         return trades;
     }
-
-    /// <summary>Expected window values of the trades (plain LINQ, independent of the aggregator).</summary>
-    public static Dictionary<(string, TakerSide, DateTime), OracleWindow> Oracle(IEnumerable<Trade> trades) => TradeStream.Oracle(trades);
-
-    /// <summary>Every difference between the sink's API and the oracle (empty = exact).</summary>
-    public static Task<List<string>> DifferencesAsync(HttpClient sinkApi, Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle) =>
-        SinkOracle.DifferencesAsync(sinkApi, oracle);
 }
 
 /// <summary>Order statistics of a sample.</summary>

@@ -3,6 +3,7 @@ using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Peer;
 using BitcoinVolume.Benchmarks.Report;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Pipeline.Tests;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
@@ -48,7 +49,7 @@ public static class PeerComparison
         await run.Aggregator.KillAsync();
         result.Cpu.Add(("our aggregator", ours.Cpu));
 
-        var oracle = SyntheticTrades.Oracle(trades);
+        var oracle = TradeStream.Oracle(trades);
         var peers = new List<(int Threads, double Rate, TimeSpan Elapsed, double CpuMicros)>();
         foreach (var threads in Threads)
         {
@@ -84,7 +85,7 @@ public static class PeerComparison
 
     private static double CpuMicrosPerTrade(double rate, CpuProfile cpu) => cpu.MachineBusyCores / rate * 1e6;
 
-    private static int Differences(Dictionary<(string, TakerSide, DateTime), BitcoinVolume.Pipeline.Tests.OracleWindow> oracle, IReadOnlyDictionary<(string Product, DateTime Start), PeerWindow> output, out int windows)
+    private static int Differences(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, IReadOnlyDictionary<(string Product, DateTime Start), PeerWindow> output, out int windows)
     {
         var groups = oracle.Values.GroupBy(w => (w.Product, w.Start)).ToList();
         windows = groups.Count;
@@ -100,28 +101,10 @@ public static class PeerComparison
 
     private static void Fill(string bootstrap, List<Trade> trades)
     {
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = bootstrap,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 20,
-        }).Build();
+        using var producer = TradeProducer.Create(bootstrap, "bench-peer-fill", lingerMs: 20);
         foreach (var trade in trades)
         {
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(Topics.Trades, new Message<string, byte[]> { Key = trade.Product, Value = ContractSerializers.TradeSerializer.Serialize(trade, default) });
-                    break;
-                }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(10));
-                }
-            }
+            producer.ProduceWaiting(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default));
         }
 
         if (producer.Flush(TimeSpan.FromMinutes(1)) > 0)

@@ -1,6 +1,7 @@
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Report;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Pipeline.Tests;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
 
@@ -93,8 +94,8 @@ public static class PipelineDrain
         var trimmed = (Trades: run.Trimmed(Topics.Trades), Windows: run.Trimmed(Topics.Volumes1m));
         Log.Info("computing the oracle and comparing every window through the sink's API");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var oracle = SyntheticTrades.Oracle(SyntheticTrades.Generate(source["synthetic:".Length..]));
-        var differences = await SyntheticTrades.DifferencesAsync(run.SinkApi, oracle);
+        var oracle = TradeStream.Oracle(SyntheticTrades.Generate(source["synthetic:".Length..]));
+        var differences = await SinkOracle.DifferencesAsync(run.SinkApi, oracle);
         var exact = differences.Count == 0;
         result.Details.Add($"- exactness: {oracle.Count:N0} windows compared through `/api/volumes`, {differences.Count} differ → " +
             (exact ? "**exact**" : "**NOT exact**") + $" (checked in {watch.Elapsed.TotalSeconds:0} s, not timed). The development broker's ~5 MiB-per-partition cap " +

@@ -111,15 +111,7 @@ public static class TransportCeiling
             }
         }, TaskCreationOptions.LongRunning);
 
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
-        {
-            BootstrapServers = bootstrap,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 5,
-            ClientId = "bench-transport",
-        }).Build();
+        using var producer = TradeProducer.Create(bootstrap, "bench-transport");
         cpu.Start();
         watch.Start();
         foreach (var (key, value) in records)
@@ -132,18 +124,7 @@ public static class TransportCeiling
             }
 
             sent++;
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(Topic, new Message<string, byte[]> { Key = key, Value = value });
-                    break;
-                }
-                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(10));
-                }
-            }
+            producer.ProduceWaiting(Topic, key, value);
         }
 
         var unflushed = producer.Flush(TimeSpan.FromMinutes(2));
