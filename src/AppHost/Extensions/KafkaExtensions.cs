@@ -1,34 +1,23 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
 
-/// <summary>Where the services find Kafka: a real cluster's bootstrap address, or the development broker.</summary>
-/// <param name="BootstrapServers">host:port list the services connect to.</param>
+/// <summary>Kafka as the services see it: the connection-string resource <c>kafka</c>, and the development broker behind it when no cluster is configured.</summary>
+/// <param name="Connection">Connection-string resource <c>kafka</c> (bootstrap servers); services get it as <c>ConnectionStrings__kafka</c>.</param>
 /// <param name="DevelopmentBroker">The development broker resource when no cluster was configured.</param>
-public sealed record KafkaTarget(string BootstrapServers, IResourceBuilder<ProjectResource>? DevelopmentBroker);
+public sealed record KafkaTarget(IResourceBuilder<IResourceWithConnectionString> Connection, IResourceBuilder<ProjectResource>? DevelopmentBroker);
 
 public static class KafkaExtensions
 {
+    /// <summary>Name of the connection-string resource (and of <c>ConnectionStrings:kafka</c>).</summary>
+    public const string ResourceName = "kafka";
+
+    /// <summary>Name of the development broker's Kafka endpoint.</summary>
+    public const string DevelopmentEndpointName = "kafka";
+
     /// <summary>The loopback port the development broker serves on unless <c>DevBroker:Port</c> says otherwise.</summary>
     public const int DefaultDevelopmentBrokerPort = 9092;
-
-    /// <summary>
-    /// Uses the cluster given as <c>ConnectionStrings:kafka</c> (topics are then created by the services when missing);
-    /// otherwise starts the development broker project on <c>DevBroker:Port</c> (default 9092) with every topic created.
-    /// </summary>
-    public static KafkaTarget AddKafkaOrDevelopmentBroker(this IDistributedApplicationBuilder builder)
-    {
-        if (builder.Configuration.GetConnectionString("kafka") is { Length: > 0 } cluster)
-        {
-            return new KafkaTarget(cluster, null);
-        }
-
-        var port = builder.Configuration.GetValue("DevBroker:Port", DefaultDevelopmentBrokerPort);
-        var broker = builder.AddProject<Projects.DevBroker>("kafka-dev")
-            .WithEnvironment("DevBroker__Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithHttpHealthCheck("/health");
-        return new KafkaTarget($"127.0.0.1:{port}", broker);
-    }
 
     /// <summary>
     /// The consumers' longest fetch wait on the development broker. Its mock cluster answers a fetch that finds no data
@@ -38,21 +27,59 @@ public static class KafkaExtensions
     public const string DevelopmentFetchWaitMs = "10";
 
     /// <summary>
-    /// Gives a service <c>ConnectionStrings:kafka</c> and, for the development broker, waits until it is healthy and sets
-    /// the fetch wait of the consumer configured in section <paramref name="consumerSection"/> (see <see cref="DevelopmentFetchWaitMs"/>).
+    /// Kafka as a connection-string resource named <c>kafka</c>. With <c>ConnectionStrings:kafka</c> given, it is that
+    /// value (a secret parameter: the manifest asks the deployment for it, topics are created by the services when
+    /// missing). Otherwise it points at the development broker project (<c>kafka-dev</c>, librdkafka's mock cluster) on
+    /// <c>DevBroker:Port</c> (default 9092), with every topic created.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithKafka(this IResourceBuilder<ProjectResource> service, KafkaTarget kafka, string? consumerSection = null)
+    public static KafkaTarget AddKafkaOrDevelopmentBroker(this IDistributedApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.Configuration.GetConnectionString(ResourceName) is { Length: > 0 })
+        {
+            return new KafkaTarget(builder.AddConnectionString(ResourceName), null);
+        }
+
+        var port = builder.Configuration.GetValue("DevBroker:Port", DefaultDevelopmentBrokerPort);
+        var broker = builder.AddProject<Projects.DevBroker>("kafka-dev")
+            .WithEndpoint(DevelopmentEndpointName, endpoint =>
+            {
+                endpoint.Port = port;
+                endpoint.TargetPort = port;
+                endpoint.UriScheme = "tcp";
+                endpoint.IsProxied = false;
+            })
+            .WithEnvironment("DevBroker__Port", builder.AddSettingParameter("DevBroker:Port", port.ToString(CultureInfo.InvariantCulture)))
+            .WithSettingsOf(builder, "DevBroker", key => key.Equals("Port", StringComparison.OrdinalIgnoreCase))
+            .WithHttpHealthCheck("/health");
+        var endpoint = broker.GetEndpoint(DevelopmentEndpointName);
+        var connection = builder.AddConnectionString(
+            ResourceName,
+            ReferenceExpression.Create($"{endpoint.Property(EndpointProperty.IPV4Host)}:{endpoint.Property(EndpointProperty.Port)}"));
+        return new KafkaTarget(connection, broker);
+    }
+
+    /// <summary>
+    /// Gives a service <c>ConnectionStrings:kafka</c> (a reference to the <c>kafka</c> resource) and every shared
+    /// <c>Kafka:*</c> client setting given to the AppHost. With the development broker it also waits until the broker is
+    /// healthy and sets the fetch wait of the consumer configured in section <paramref name="consumerSection"/> (see
+    /// <see cref="DevelopmentFetchWaitMs"/>) unless that setting was given.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithKafka(
+        this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder, KafkaTarget kafka, string? consumerSection = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(kafka);
-        service.WithEnvironment("ConnectionStrings__kafka", kafka.BootstrapServers);
+        service.WithReference(kafka.Connection).WithSettingsOf(builder, "Kafka");
         if (kafka.DevelopmentBroker is not { } broker)
         {
             return service;
         }
 
-        if (consumerSection is not null)
+        const string FetchWait = "Kafka:fetch.wait.max.ms";
+        if (consumerSection is not null && builder.Configuration[$"{consumerSection}:{FetchWait}"] is null)
         {
-            service.WithEnvironment($"{consumerSection}__Kafka__fetch.wait.max.ms", DevelopmentFetchWaitMs);
+            service.WithSetting(builder, $"{consumerSection}:{FetchWait}", DevelopmentFetchWaitMs);
         }
 
         return service.WaitFor(broker);

@@ -2,15 +2,24 @@ using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
 
+/// <summary>The settings each service gets from the AppHost, every one through an Aspire parameter (<see cref="SettingParameters"/>).</summary>
 public static class ServiceSettingsExtensions
 {
+    /// <summary>Name of the connection-string resource of the sink's database (and of <c>ConnectionStrings:volumes</c>).</summary>
+    public const string VolumesResourceName = "volumes";
+
+    /// <summary>The base window length unless <c>Aggregate:Window</c> (or <c>Sink:Window</c>) says otherwise.</summary>
+    public const string DefaultWindow = "1m";
+
     /// <summary>
     /// Passes every <c>Ingest:*</c> setting given to the AppHost on to Ingest.Service: <c>Ingest:Source</c> (e.g.
     /// <c>replay:PATH</c>; a relative path is taken from the current folder), <c>Ingest:Products</c> (comma-separated or
-    /// an array) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, …).
+    /// a list) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, …).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IConfiguration configuration)
+    public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IDistributedApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        var configuration = builder.Configuration;
         if (configuration["Ingest:Source"] is { Length: > 0 } source)
         {
             if (source.StartsWith("replay:", StringComparison.Ordinal))
@@ -18,7 +27,7 @@ public static class ServiceSettingsExtensions
                 source = "replay:" + Path.GetFullPath(source["replay:".Length..]);
             }
 
-            ingest.WithEnvironment("Ingest__Source", source);
+            ingest.WithSetting(builder, "Ingest:Source", source);
         }
 
         var products = configuration["Ingest:Products"]?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
@@ -26,60 +35,86 @@ public static class ServiceSettingsExtensions
             ?? [];
         for (var i = 0; i < products.Length; i++)
         {
-            ingest.WithEnvironment($"Ingest__Products__{i}", products[i]);
+            ingest.WithSetting(builder, $"Ingest:Products:{i}", products[i]);
         }
 
-        foreach (var (key, value) in configuration.GetSection("Ingest").AsEnumerable(makePathsRelative: true))
-        {
-            if (value is not null && !key.StartsWith("Source", StringComparison.Ordinal) && !key.StartsWith("Products", StringComparison.Ordinal))
-            {
-                ingest.WithEnvironment($"Ingest__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
-            }
-        }
-
-        return ingest;
-    }
-
-    /// <summary>
-    /// Gives Sink.Service its store: <c>Sink:Store</c> (sqlite, postgres or bigquery; default sqlite), every
-    /// <c>Sink:BigQuery:*</c> setting, and <c>ConnectionStrings:volumes</c> — the AppHost's own value if set, else (for
-    /// SQLite) a file <c>data/volumes.db</c> at the repository root.
-    /// </summary>
-    public static IResourceBuilder<ProjectResource> WithVolumesDatabase(this IResourceBuilder<ProjectResource> sink, IDistributedApplicationBuilder builder)
-    {
-        var store = builder.Configuration["Sink:Store"] is { Length: > 0 } chosen ? chosen : "sqlite";
-        sink.WithEnvironment("Sink__Store", store);
-        foreach (var setting in builder.Configuration.GetSection("Sink:BigQuery").AsEnumerable(makePathsRelative: true).Where(s => s.Value is not null))
-        {
-            sink.WithEnvironment($"Sink__BigQuery__{setting.Key.Replace(":", "__", StringComparison.Ordinal)}", setting.Value);
-        }
-
-        if (builder.Configuration.GetConnectionString("volumes") is { Length: > 0 } configured)
-        {
-            return sink.WithEnvironment("ConnectionStrings__volumes", configured);
-        }
-
-        return store.ToUpperInvariant() switch
-        {
-            "SQLITE" => sink.WithEnvironment("ConnectionStrings__volumes", $"Data Source={Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db"))}"),
-            "POSTGRES" => throw new InvalidOperationException("Sink:Store is 'postgres': give the AppHost ConnectionStrings:volumes (e.g. --ConnectionStrings:volumes \"Host=...;Database=...;Username=...\")."),
-            _ => sink,
-        };
+        return ingest.WithSettingsOf(builder, "Ingest", key =>
+            key.StartsWith("Source", StringComparison.Ordinal) || key.StartsWith("Products", StringComparison.Ordinal));
     }
 
     /// <summary>
     /// Gives Aggregate.Service its RocksDB folder (<c>Aggregate:StatePath</c>): the AppHost's own value if set; else, with a
     /// real cluster, <c>data/aggregate-state</c> at the repository root; with the development broker (whose data dies
-    /// with it) a fresh folder per run, since state must never outlive the log it was built from.
+    /// with it) a fresh folder per run, since state must never outlive the log it was built from. Also the base window
+    /// (<see cref="WithWindow"/>) and every other <c>Aggregate:*</c> setting.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithAggregatorState(this IResourceBuilder<ProjectResource> aggregate, IDistributedApplicationBuilder builder, KafkaTarget kafka)
+    public static IResourceBuilder<ProjectResource> WithAggregateSettings(this IResourceBuilder<ProjectResource> aggregate, IDistributedApplicationBuilder builder, KafkaTarget kafka)
     {
+        ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(kafka);
         var path = builder.Configuration["Aggregate:StatePath"] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : kafka.DevelopmentBroker is null
                 ? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"))
                 : Path.Combine(Path.GetTempPath(), "bitcoinvolume", $"aggregate-state-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
-        return aggregate.WithEnvironment("Aggregate__StatePath", path);
+        return aggregate
+            .WithSetting(builder, "Aggregate:StatePath", path)
+            .WithWindow(builder, "Aggregate")
+            .WithSettingsOf(builder, "Aggregate", key => IsOneOf(key, "StatePath", "Window"));
     }
+
+    /// <summary>
+    /// Gives Sink.Service its store: <c>Sink:Store</c> (sqlite, postgres or bigquery; default sqlite) and the
+    /// connection-string resource <c>volumes</c> — <c>ConnectionStrings:volumes</c> if the AppHost was given it (a secret
+    /// parameter), else (for SQLite) a file <c>data/volumes.db</c> at the repository root; plus the base window
+    /// (<see cref="WithWindow"/>) and every other <c>Sink:*</c> setting (<c>Sink:BigQuery:*</c>, …).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSinkSettings(this IResourceBuilder<ProjectResource> sink, IDistributedApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var store = builder.Configuration["Sink:Store"] is { Length: > 0 } chosen ? chosen : "sqlite";
+        sink.WithSetting(builder, "Sink:Store", store)
+            .WithWindow(builder, "Sink")
+            .WithSettingsOf(builder, "Sink", key => IsOneOf(key, "Store", "Window"));
+
+        if (builder.Configuration.GetConnectionString(VolumesResourceName) is { Length: > 0 })
+        {
+            return sink.WithReference(builder.AddConnectionString(VolumesResourceName));
+        }
+
+        return store.ToUpperInvariant() switch
+        {
+            "SQLITE" => sink.WithReference(builder.AddConnectionString(
+                VolumesResourceName,
+                ReferenceExpression.Create($"Data Source={builder.AddParameter("volumes-sqlite-file", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "volumes.db")), publishValueAsDefault: true)}"))),
+            "POSTGRES" => throw new InvalidOperationException("Sink:Store is 'postgres': give the AppHost ConnectionStrings:volumes (e.g. --ConnectionStrings:volumes \"Host=...;Database=...;Username=...\")."),
+            _ => sink,
+        };
+    }
+
+    /// <summary>
+    /// Sets <c>{section}:Window</c> from the one parameter <c>window</c>: the aggregator and the sink must use the same
+    /// base window. Its value is <c>Aggregate:Window</c> or <c>Sink:Window</c> (default <see cref="DefaultWindow"/>); both
+    /// given and different is an error.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithWindow(this IResourceBuilder<ProjectResource> service, IDistributedApplicationBuilder builder, string section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var aggregate = builder.Configuration["Aggregate:Window"];
+        var sink = builder.Configuration["Sink:Window"];
+        if (aggregate is { Length: > 0 } && sink is { Length: > 0 } && !string.Equals(aggregate.Trim(), sink.Trim(), StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"Aggregate:Window '{aggregate}' and Sink:Window '{sink}' differ: the sink stores the aggregator's windows, so give one of them (or both equal).");
+        }
+
+        var window = aggregate is { Length: > 0 } ? aggregate : sink is { Length: > 0 } ? sink : DefaultWindow;
+        var parameter = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == "window") is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameter("window", window.Trim(), publishValueAsDefault: true).WithDescription("Base window length of the aggregator and the sink (`Aggregate:Window`, `Sink:Window`).");
+        return service.WithEnvironment($"{section}__Window", parameter);
+    }
+
+    private static bool IsOneOf(string key, params string[] names) =>
+        names.Any(name => key.Equals(name, StringComparison.OrdinalIgnoreCase) || key.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase));
 }

@@ -15,16 +15,22 @@ public sealed class ManifestTests
 
     /// <summary>Settings the AppHost reads from its own configuration; cleared so that the machine's environment cannot leak in.</summary>
     private static readonly string[] AppHostSettingPrefixes =
-        ["ConnectionStrings__", "ConnectionStrings:", "Ingest__", "Ingest:", "DevBroker__", "DevBroker:", "Aggregate__", "Aggregate:"];
+        ["ConnectionStrings__", "ConnectionStrings:", "Ingest__", "Ingest:", "DevBroker__", "DevBroker:", "Aggregate__", "Aggregate:", "Sink__", "Sink:", "Kafka__", "Kafka:"];
 
     [Fact]
-    public async Task Development_manifest_has_the_development_broker_and_every_service_with_its_settings()
+    public async Task Development_manifest_has_the_development_broker_and_every_service_with_its_settings_as_placeholders()
     {
-        var (manifest, directory) = await PublishAsync([]);
+        var (manifest, directory, text) = await PublishAsync([]);
         var resources = manifest.GetProperty("resources");
 
         var broker = Project(resources, directory, "kafka-dev", "DevBroker");
-        Assert.Equal("9092", Env(broker, "DevBroker__Port"));
+        Assert.Equal("{devbroker-port.value}", Env(broker, "DevBroker__Port"));
+        Assert.Equal("9092", Default(resources, "devbroker-port"));
+        Assert.Equal(9092, broker.GetProperty("bindings").GetProperty("kafka").GetProperty("targetPort").GetInt32());
+
+        // Kafka is a connection-string resource; with the development broker it points at the broker's endpoint.
+        var kafka = resources.GetProperty("kafka");
+        Assert.Equal("{kafka-dev.bindings.kafka.host}:{kafka-dev.bindings.kafka.port}", kafka.GetProperty("connectionString").GetString());
         foreach (var service in Services)
         {
             var resource = Project(resources, directory, service, service switch
@@ -33,46 +39,119 @@ public sealed class ManifestTests
                 "aggregate" => "Aggregate.Service",
                 _ => "Sink.Service",
             });
-            Assert.Equal("127.0.0.1:9092", Env(resource, "ConnectionStrings__kafka"));
+            Assert.Equal("{kafka.connectionString}", Env(resource, "ConnectionStrings__kafka"));
+            AssertOnlyPlaceholders(resource);
         }
 
+        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
         Assert.Null(Env(resources.GetProperty("ingest"), "Ingest__Source"));
-        Assert.False(string.IsNullOrEmpty(Env(resources.GetProperty("aggregate"), "Aggregate__StatePath")), "aggregate gets its state folder");
-        var volumes = Env(resources.GetProperty("sink"), "ConnectionStrings__volumes");
-        Assert.StartsWith("Data Source=", volumes, StringComparison.Ordinal);
-        Assert.EndsWith("volumes.db", volumes, StringComparison.Ordinal);
-        Assert.True(resources.GetProperty("sink").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean(), "the sink's HTTP API is external");
+        Assert.Equal("{aggregate-statepath.value}", Env(resources.GetProperty("aggregate"), "Aggregate__StatePath"));
+        Assert.False(string.IsNullOrEmpty(Default(resources, "aggregate-statepath")), "aggregate gets its state folder");
+        Assert.Equal("{aggregate-kafka-fetch-wait-max-ms.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
+        Assert.Equal("10", Default(resources, "aggregate-kafka-fetch-wait-max-ms"));
+
+        // The aggregator and the sink share one base window parameter.
+        Assert.Equal("{window.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Window"));
+        Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
+        Assert.Equal("1m", Default(resources, "window"));
+
+        var sink = resources.GetProperty("sink");
+        Assert.Equal("{sink-store.value}", Env(sink, "Sink__Store"));
+        Assert.Equal("sqlite", Default(resources, "sink-store"));
+        Assert.Equal("{volumes.connectionString}", Env(sink, "ConnectionStrings__volumes"));
+        Assert.Equal("Data Source={volumes-sqlite-file.value}", resources.GetProperty("volumes").GetProperty("connectionString").GetString());
+        Assert.EndsWith("volumes.db", Default(resources, "volumes-sqlite-file"), StringComparison.Ordinal);
+        Assert.True(sink.GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean(), "the sink's HTTP API is external");
     }
 
     [Fact]
-    public async Task Manifest_for_a_real_cluster_has_no_development_broker_and_carries_every_given_setting()
+    public async Task Manifest_for_a_real_cluster_has_no_development_broker_and_asks_for_the_connection_strings_and_secrets()
     {
         const string Cluster = "broker-1.example.internal:9092,broker-2.example.internal:9092";
         const string Volumes = "Data Source=/var/lib/bitcoinvolume/volumes.db";
         const string State = "/var/lib/bitcoinvolume/aggregate-state";
-        var (manifest, directory) = await PublishAsync(
+        const string SaslSecret = "manifest-test-sasl-value";
+        var (manifest, directory, text) = await PublishAsync(
         [
             "--ConnectionStrings:kafka", Cluster,
             "--ConnectionStrings:volumes", Volumes,
             "--Ingest:Source", "replay:recordings/day.ndjson",
             "--Ingest:Products", "BTC-USD,ETH-USD",
             "--Aggregate:StatePath", State,
+            "--Aggregate:Window", "10s",
+            "--Kafka:security.protocol", "SASL_SSL",
+            "--Kafka:sasl.password", SaslSecret,
         ]);
         var resources = manifest.GetProperty("resources");
 
         Assert.False(resources.TryGetProperty("kafka-dev", out _), "no development broker when ConnectionStrings:kafka is given");
+
+        // Connection strings are secret parameters: the deployment supplies them; the manifest never holds them.
+        foreach (var name in new[] { "kafka", "volumes" })
+        {
+            var resource = resources.GetProperty(name);
+            Assert.Equal("parameter.v0", resource.GetProperty("type").GetString());
+            Assert.Equal($"{{{name}.value}}", resource.GetProperty("connectionString").GetString());
+            Assert.True(resource.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean(), $"{name} is a secret input");
+        }
+
+        Assert.DoesNotContain("example.internal", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/var/lib/bitcoinvolume/volumes.db", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(SaslSecret, text, StringComparison.Ordinal);
+
         foreach (var service in Services)
         {
-            Assert.Equal(Cluster, Env(resources.GetProperty(service), "ConnectionStrings__kafka"));
+            var resource = resources.GetProperty(service);
+            Assert.Equal("{kafka.connectionString}", Env(resource, "ConnectionStrings__kafka"));
+            Assert.Equal("{kafka-security-protocol.value}", Env(resource, "Kafka__security.protocol"));
+            Assert.Equal("{kafka-sasl-password.value}", Env(resource, "Kafka__sasl.password"));
+            AssertOnlyPlaceholders(resource);
         }
+
+        Assert.Equal("SASL_SSL", Default(resources, "kafka-security-protocol"));
+        Assert.True(resources.GetProperty("kafka-sasl-password").GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.Null(Default(resources, "kafka-sasl-password"));
 
         var ingest = resources.GetProperty("ingest");
         // A relative replay path is taken from the AppHost's current folder (here: the manifest's folder).
-        Assert.Equal("replay:" + Path.Combine(directory, "recordings", "day.ndjson"), Env(ingest, "Ingest__Source"));
-        Assert.Equal("BTC-USD", Env(ingest, "Ingest__Products__0"));
-        Assert.Equal("ETH-USD", Env(ingest, "Ingest__Products__1"));
-        Assert.Equal(Volumes, Env(resources.GetProperty("sink"), "ConnectionStrings__volumes"));
-        Assert.Equal(State, Env(resources.GetProperty("aggregate"), "Aggregate__StatePath"));
+        Assert.Equal("{ingest-source.value}", Env(ingest, "Ingest__Source"));
+        Assert.Equal("replay:" + Path.Combine(directory, "recordings", "day.ndjson"), Default(resources, "ingest-source"));
+        Assert.Equal("{ingest-products-0.value}", Env(ingest, "Ingest__Products__0"));
+        Assert.Equal("BTC-USD", Default(resources, "ingest-products-0"));
+        Assert.Equal("ETH-USD", Default(resources, "ingest-products-1"));
+        Assert.Equal("{volumes.connectionString}", Env(resources.GetProperty("sink"), "ConnectionStrings__volumes"));
+        Assert.Equal(State, Default(resources, "aggregate-statepath"));
+        Assert.Equal("10s", Default(resources, "window"));
+        Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
+        Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
+    }
+
+    [Fact]
+    public async Task Different_aggregate_and_sink_windows_stop_the_apphost_with_a_message_naming_both()
+    {
+        var result = await RunPublisherAsync(["--Aggregate:Window", "10s", "--Sink:Window", "1m"]);
+        Assert.NotEqual(0, result.Result.ExitCode);
+        Assert.Contains("Aggregate:Window '10s' and Sink:Window '1m' differ", result.Result.StandardOutput + result.Result.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every environment value of a service is a placeholder or a fixed literal that is no address and no path.</summary>
+    private static void AssertOnlyPlaceholders(JsonElement resource)
+    {
+        foreach (var variable in resource.GetProperty("env").EnumerateObject())
+        {
+            var value = variable.Value.GetString() ?? "";
+            Assert.False(value.Contains(':', StringComparison.Ordinal) || value.Contains('/', StringComparison.Ordinal),
+                $"{variable.Name} = '{value}' is a literal address or path, not a placeholder.");
+        }
+    }
+
+    /// <summary>The default value a parameter publishes, or null (a secret, or no default).</summary>
+    private static string? Default(JsonElement resources, string parameter)
+    {
+        Assert.True(resources.TryGetProperty(parameter, out var element), $"parameter '{parameter}' is missing from the manifest.");
+        Assert.Equal("parameter.v0", element.GetProperty("type").GetString());
+        var input = element.GetProperty("inputs").GetProperty("value");
+        return input.TryGetProperty("default", out var value) ? value.GetProperty("value").GetString() : null;
     }
 
     /// <summary>A project resource of the manifest whose path is the repository's src/NAME/NAME.csproj.</summary>
@@ -88,7 +167,16 @@ public sealed class ManifestTests
     private static string? Env(JsonElement resource, string name) =>
         resource.TryGetProperty("env", out var env) && env.TryGetProperty(name, out var value) ? value.GetString() : null;
 
-    private static async Task<(JsonElement Manifest, string Directory)> PublishAsync(string[] settings)
+    private static async Task<(JsonElement Manifest, string Directory, string Text)> PublishAsync(string[] settings)
+    {
+        var (result, directory, text) = await RunPublisherAsync(settings);
+        Assert.True(result.ExitCode == 0 && text is not null,
+            $"The manifest publisher failed (exit {result.ExitCode}).\nstdout:\n{result.StandardOutput}\nstderr:\n{result.StandardError}");
+        using var document = JsonDocument.Parse(text);
+        return (document.RootElement.Clone(), directory, text);
+    }
+
+    private static async Task<(ProcessResult Result, string Directory, string? Text)> RunPublisherAsync(string[] settings)
     {
         var appHost = Path.Combine(AppContext.BaseDirectory, "BitcoinVolume.AppHost.dll");
         Assert.True(File.Exists(appHost), $"{appHost} is missing: the test project references src/AppHost, which copies it here.");
@@ -111,10 +199,7 @@ public sealed class ManifestTests
                     env["DOTNET_ENVIRONMENT"] = "Production"; // no user secrets, no launch profile: only the arguments count
                     env.Remove("ASPNETCORE_ENVIRONMENT");
                 });
-            Assert.True(result.ExitCode == 0 && File.Exists(output),
-                $"The manifest publisher failed (exit {result.ExitCode}).\nstdout:\n{result.StandardOutput}\nstderr:\n{result.StandardError}");
-            using var document = JsonDocument.Parse(await File.ReadAllTextAsync(output));
-            return (document.RootElement.Clone(), directory);
+            return (result, directory, File.Exists(output) ? await File.ReadAllTextAsync(output) : null);
         }
         finally
         {
