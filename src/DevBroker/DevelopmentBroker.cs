@@ -113,16 +113,9 @@ public sealed class DevelopmentBroker : IAsyncDisposable
 
     private void LogStarted(string library, IPEndPoint upstream)
     {
-        logger.LogWarning(
-            "This is a DEVELOPMENT Kafka broker (librdkafka {Version} mock cluster, 1 broker), NOT for production: everything " +
-            "is kept in memory only, at most ~5 MiB per partition (older data is dropped), and nothing survives a restart. " +
-            "Use a real Kafka cluster (set ConnectionStrings__kafka) for anything that matters.",
-            MockCluster.Version);
-        logger.LogInformation(
-            "Development Kafka broker ready: bootstrap.servers={BootstrapServers} (forwarded to the mock broker at {MockEndPoint}; librdkafka loaded from {Library})",
-            BootstrapServers, upstream, library);
-        logger.LogInformation("Development Kafka broker topics: {Topics}",
-            string.Join(", ", Topics.Select(t => $"{t.Name} ({t.Partitions} partition{(t.Partitions == 1 ? "" : "s")})")));
+        DevBrokerLog.NotForProduction(logger, MockCluster.Version);
+        DevBrokerLog.Ready(logger, BootstrapServers, upstream, library);
+        DevBrokerLog.TopicsCreated(logger, string.Join(", ", Topics.Select(t => $"{t.Name} ({t.Partitions} partition{(t.Partitions == 1 ? "" : "s")})")));
     }
 
     private static IPAddress ResolveListenAddress(string host)
@@ -184,7 +177,7 @@ public sealed class DevelopmentBroker : IAsyncDisposable
         finally
         {
             cluster.Dispose();
-            logger.LogInformation("Development Kafka broker on {BootstrapServers} stopped; its data is gone.", BootstrapServers);
+            DevBrokerLog.Stopped(logger, BootstrapServers);
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed class DevelopmentBrokerHostedService(
         catch (Exception ex)
         {
             // Fail startup loudly: the host logs the exception, stops, and the process exits with it.
-            logger.LogCritical("The development Kafka broker could not start: {Reason}", ex.Message);
+            DevBrokerLog.StartFailed(logger, ex.Message);
             throw;
         }
 

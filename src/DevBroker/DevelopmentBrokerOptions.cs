@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using BitcoinVolume.Contracts;
+using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.DevBroker;
 
 /// <summary>Settings of the development broker (configuration section <c>DevBroker</c>).</summary>
-public sealed class DevelopmentBrokerOptions
+public sealed class DevelopmentBrokerOptions : IValidatableObject
 {
     /// <summary>The configuration section the host binds: <c>DevBroker:Port</c>, <c>DevBroker:Host</c>,
     /// <c>DevBroker:GroupInitialRebalanceDelay</c>.</summary>
@@ -27,28 +29,40 @@ public sealed class DevelopmentBrokerOptions
     /// <summary>The topics created at start, with their partition counts (the mock cannot create topics later through the admin API).</summary>
     public IReadOnlyList<TopicSpec> Topics { get; set; } = BitcoinVolume.Contracts.Topics.All;
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first invalid setting (for callers without options validation).</summary>
     public void Validate()
+    {
+        if (Problems().FirstOrDefault() is { } problem)
+        {
+            throw new ArgumentException(problem.ErrorMessage, problem.MemberNames.FirstOrDefault());
+        }
+    }
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext) => Problems();
+
+    private IEnumerable<ValidationResult> Problems()
     {
         if (Port is < 0 or > 65535)
         {
-            throw new ArgumentException($"{SectionName}:Port must be between 0 and 65535 (0 picks a free port), not {Port}.", nameof(Port));
+            yield return new($"{SectionName}:Port must be between 0 and 65535 (0 picks a free port), not {Port}.", [nameof(Port)]);
         }
 
         if (string.IsNullOrWhiteSpace(Host))
         {
-            throw new ArgumentException($"{SectionName}:Host must be an address to listen on, e.g. 127.0.0.1.", nameof(Host));
+            yield return new($"{SectionName}:Host must be an address to listen on, e.g. 127.0.0.1.", [nameof(Host)]);
         }
 
         if (GroupInitialRebalanceDelay < TimeSpan.Zero || GroupInitialRebalanceDelay.TotalMilliseconds > int.MaxValue)
         {
-            throw new ArgumentException($"{SectionName}:GroupInitialRebalanceDelay must be a non-negative time span, not {GroupInitialRebalanceDelay}.",
-                nameof(GroupInitialRebalanceDelay));
+            yield return new($"{SectionName}:GroupInitialRebalanceDelay must be a non-negative time span, not {GroupInitialRebalanceDelay}.",
+                [nameof(GroupInitialRebalanceDelay)]);
         }
 
         if (Topics is null || Topics.Count == 0)
         {
-            throw new ArgumentException("The development broker needs at least one topic.", nameof(Topics));
+            yield return new("The development broker needs at least one topic.", [nameof(Topics)]);
+            yield break;
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -56,18 +70,20 @@ public sealed class DevelopmentBrokerOptions
         {
             if (topic is null || string.IsNullOrWhiteSpace(topic.Name))
             {
-                throw new ArgumentException("Every topic needs a name.", nameof(Topics));
+                yield return new("Every topic needs a name.", [nameof(Topics)]);
             }
-
-            if (topic.Partitions < 1)
+            else if (topic.Partitions < 1)
             {
-                throw new ArgumentException($"Topic '{topic.Name}' needs at least one partition, not {topic.Partitions}.", nameof(Topics));
+                yield return new($"Topic '{topic.Name}' needs at least one partition, not {topic.Partitions}.", [nameof(Topics)]);
             }
-
-            if (!names.Add(topic.Name))
+            else if (!names.Add(topic.Name))
             {
-                throw new ArgumentException($"Topic '{topic.Name}' is listed twice.", nameof(Topics));
+                yield return new($"Topic '{topic.Name}' is listed twice.", [nameof(Topics)]);
             }
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="DevelopmentBrokerOptions"/> (runs its <see cref="IValidatableObject"/> rules).</summary>
+[OptionsValidator]
+internal sealed partial class DevelopmentBrokerOptionsValidator : IValidateOptions<DevelopmentBrokerOptions>;

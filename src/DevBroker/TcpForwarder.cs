@@ -86,7 +86,7 @@ internal sealed class TcpForwarder : IAsyncDisposable
             catch (SocketException ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // E.g. a connection reset while still in the backlog, or out of file descriptors: keep serving.
-                logger.LogWarning(ex, "Development broker forwarder: accept failed ({Error}).", ex.SocketErrorCode);
+                DevBrokerLog.AcceptFailed(logger, ex, ex.SocketErrorCode);
                 await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
                 continue;
             }
@@ -129,14 +129,13 @@ internal sealed class TcpForwarder : IAsyncDisposable
             {
                 if (!cancellationToken.IsCancellationRequested)
                 {
-                    logger.LogWarning("Development broker forwarder: connection {Id} from {Client} could not reach the mock broker at {Upstream}: {Error}",
-                        id, client.RemoteEndPoint, upstream, ex.Message);
+                    DevBrokerLog.UpstreamUnreachable(logger, id, client.RemoteEndPoint?.ToString(), upstream, ex.Message);
                 }
 
                 return;
             }
 
-            logger.LogDebug("Development broker forwarder: connection {Id} {Client} -> {Upstream}", id, client.RemoteEndPoint, upstream);
+            DevBrokerLog.ConnectionOpened(logger, id, client.RemoteEndPoint?.ToString(), upstream);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var toServer = PumpAsync(client, server, linked.Token);
             var toClient = PumpAsync(server, client, linked.Token);
@@ -147,7 +146,7 @@ internal sealed class TcpForwarder : IAsyncDisposable
             CloseQuietly(client);
             CloseQuietly(server);
             await Task.WhenAll(toServer, toClient);
-            logger.LogDebug("Development broker forwarder: connection {Id} closed", id);
+            DevBrokerLog.ConnectionClosed(logger, id);
         }
     }
 

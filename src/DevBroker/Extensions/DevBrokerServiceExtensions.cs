@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace BitcoinVolume.DevBroker.Extensions;
 
 public static class DevBrokerServiceExtensions
@@ -10,12 +12,9 @@ public static class DevBrokerServiceExtensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<DevelopmentBrokerOptions>()
-            .Bind(builder.Configuration.GetSection(DevelopmentBrokerOptions.SectionName))
-            .Validate(o =>
-            {
-                o.Validate();
-                return true;
-            });
+            .BindConfiguration(DevelopmentBrokerOptions.SectionName)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DevelopmentBrokerOptions>, DevelopmentBrokerOptionsValidator>();
 
         builder.Services.AddSingleton<DevelopmentBrokerHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DevelopmentBrokerHostedService>());
