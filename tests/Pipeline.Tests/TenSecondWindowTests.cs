@@ -30,4 +30,27 @@ public class TenSecondWindowTests(ITestOutputHelper output)
         await harness.AssertSinkEqualsOracleAsync(oracle, TimeSpan.FromSeconds(60));
         await harness.AssertSinkEqualsOracleAsync(minuteOracle, WindowSpec.Default, TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task State_written_with_another_window_length_is_not_loaded()
+    {
+        var (arrival, _) = TradeStream.Generate(2_000, 2, TimeSpan.FromMinutes(5), seed: 11);
+        var state = Path.Combine(Path.GetTempPath(), $"bv-state-{Guid.NewGuid():N}");
+
+        // 1. State of 1-minute windows.
+        await using (var first = new PipelineHarness(output))
+        {
+            var aggregator = first.Aggregator("aggregate", statePath: state);
+            aggregator.Start();
+            await first.ProduceAsync(arrival, TimeSpan.Zero, CancellationToken.None);
+            await aggregator.WaitForOutputAsync("Committed state", TimeSpan.FromSeconds(60));
+        }
+
+        // 2. The same state under a 10-second base window: refused with the reason, never mixed in.
+        await using var second = new PipelineHarness(output, WindowSpec.Parse("10s"));
+        var restarted = second.Aggregator("aggregate-10s", statePath: state);
+        restarted.Start();
+        await restarted.WaitForOutputAsync("was written with 1m windows, but Aggregate:Window is 10s", TimeSpan.FromSeconds(60));
+        Assert.DoesNotContain("restored", await File.ReadAllTextAsync(restarted.LogPath), StringComparison.Ordinal);
+    }
 }
