@@ -1,4 +1,5 @@
 using BitcoinVolume.Aggregate.Windowing;
+using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.Aggregate;
 
@@ -34,4 +35,17 @@ public sealed class AggregateOptions
 
     /// <summary>Event-time window rules.</summary>
     public WindowingOptions Windowing { get; set; } = new();
+
+    /// <summary>
+    /// The base window (<c>Aggregate:Window</c>, default <c>1m</c>): a whole number of seconds that divides a minute
+    /// (<c>1s</c> … <c>30s</c>) or a whole number of minutes that divides a day (<c>1m</c>, <c>5m</c>, … <c>1d</c>), see
+    /// <see cref="WindowSpec"/>. Another value stops the service at start with a message naming the setting, the value and
+    /// the rule. It must equal <c>Sink:Window</c>. Stored in (and read from) <see cref="WindowingOptions.Window"/>, which
+    /// the aggregator and its state store are given.
+    /// </summary>
+    public WindowSpec Window
+    {
+        get => Windowing.Window;
+        set => Windowing.Window = value ?? throw new ArgumentNullException(nameof(value));
+    }
 }

@@ -1,13 +1,13 @@
 namespace BitcoinVolume.Contracts;
 
 /// <summary>
-/// The FULL value of one 1-minute window for one product and one taker side, as it crosses
+/// The FULL value of one base window (<see cref="WindowSpec"/>, 1 minute by default) for one product and one taker side, as it crosses
 /// <see cref="Topics.Volumes1m"/> (key = <see cref="Key"/>). A newer value replaces an older one; consumers keep the
 /// value with the highest <see cref="Version"/>.
 /// </summary>
 /// <param name="Product">Product id.</param>
 /// <param name="Side">Taker side.</param>
-/// <param name="WindowStart">Inclusive start (UTC, whole minute).</param>
+/// <param name="WindowStart">Inclusive start (UTC, a start of the base window: <see cref="WindowSpec.IsStart(DateTimeOffset)"/>).</param>
 /// <param name="Trades">Number of trades.</param>
 /// <param name="BaseVolume">Σ size.</param>
 /// <param name="QuoteVolume">Σ price × size.</param>
@@ -35,12 +35,13 @@ public sealed record WindowVolume(
     long Version,
     bool Final)
 {
-    /// <summary>Window length.</summary>
-    public static readonly TimeSpan Length = TimeSpan.FromMinutes(1);
-
-    /// <summary>Exclusive end of the window (derived: not on the wire).</summary>
+    /// <summary>
+    /// Exclusive end of the window under the DEFAULT base window, <see cref="WindowSpec.Default"/> (derived: not on the
+    /// wire, which does not carry the length). Code that knows the configured window uses
+    /// <see cref="WindowSpec.EndOf(DateTimeOffset)"/> instead; this stays only until the sink's batch writer does so too.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public DateTimeOffset WindowEnd => WindowStart + Length;
+    public DateTimeOffset WindowEnd => WindowSpec.Default.EndOf(WindowStart);
 
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BitcoinVolume.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Sink;
@@ -16,6 +17,15 @@ public sealed class SinkOptions
 
     /// <summary>Where the volumes are written: <c>sqlite</c> (default, embedded file), <c>postgres</c> or <c>bigquery</c>.</summary>
     public VolumeStoreKind Store { get; set; } = VolumeStoreKind.Sqlite;
+
+    /// <summary>
+    /// The base window (<c>Sink:Window</c>, default <c>1m</c>): the length of the windows on <c>volumes.1m</c> and in the
+    /// store, which must equal <c>Aggregate:Window</c> — a whole number of seconds that divides a minute (<c>1s</c> …
+    /// <c>30s</c>) or a whole number of minutes that divides a day (<c>1m</c>, <c>5m</c>, … <c>1d</c>), see
+    /// <see cref="WindowSpec"/>. Another value stops the service at start with a message naming the setting, the value and
+    /// the rule. API intervals are whole multiples of it.
+    /// </summary>
+    public WindowSpec Window { get; set; } = WindowSpec.Default;
 
     /// <summary>Runs the Kafka consumer. <c>false</c> serves the API over the existing database only (tests, read replicas).</summary>
     public bool ConsumerEnabled { get; set; } = true;
@@ -37,8 +47,8 @@ public sealed class SinkOptions
     public int MaxRows { get; set; } = 50_000;
 
     /// <summary>
-    /// Most 1-minute rows a rollup may read: a query is rejected when (to - from) / 1 minute × 2 sides exceeds it
-    /// (1,000,000 ≈ 347 days of minutes).
+    /// Most stored (base window) rows a rollup may read: a query is rejected when (to - from) / <see cref="Window"/> × 2
+    /// sides exceeds it (1,000,000 ≈ 347 days of 1-minute windows). The setting keeps its historical name.
     /// </summary>
     [Range(2, 100_000_000)]
     public int MaxMinuteRows { get; set; } = 1_000_000;

@@ -19,13 +19,16 @@ public class VolumeAggregatorPropertyTests
         from seed in Gen.Int
         select MakeTrades(count, products, seed);
 
-    [Fact]
-    public void Emitted_final_values_equal_the_oracle() =>
+    [Theory]
+    [InlineData("1m")]
+    [InlineData("10s")]
+    [InlineData("5m")]
+    public void Emitted_final_values_equal_the_oracle(string window) =>
         Streams.Select(Gen.Int, Gen.Int[0, 30], Gen.Int[0, 20]).Sample(
             (trades, seed, duplicatePercent, disorderSeconds) =>
             {
                 var arrival = Arrive(trades, new Random(seed), duplicatePercent, disorderSeconds);
-                var options = new WindowingOptions { Grace = TimeSpan.FromSeconds(5), Retention = TimeSpan.FromMinutes(10) };
+                var options = new WindowingOptions { Grace = TimeSpan.FromSeconds(5), Retention = TimeSpan.FromMinutes(10), Window = WindowSpec.Parse(window) };
                 var aggregator = new VolumeAggregator(options);
                 var emitted = new Dictionary<string, WindowVolume>(StringComparer.Ordinal);
                 var tooLate = new List<Trade>();
@@ -141,7 +144,7 @@ public class VolumeAggregatorPropertyTests
         }
 
         var windows = counted
-            .GroupBy(t => (t.Product, t.Side, Start: new DateTimeOffset(t.Time.UtcTicks - (t.Time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero)))
+            .GroupBy(t => (t.Product, t.Side, Start: options.Window.StartOf(t.Time)))
             .Select(g =>
             {
                 var byId = g.OrderBy(t => t.TradeId).ToList();

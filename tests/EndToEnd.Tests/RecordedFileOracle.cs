@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.EndToEnd.Tests;
 
@@ -11,8 +12,9 @@ public sealed record ExpectedWindow(
 }
 
 /// <summary>
-/// Computes per-minute buy/sell volumes from a file of raw Exchange-feed frames, independently of the product's code:
-/// a DOM parse, the taker flip (Coinbase's side is the maker's), each trade id once, non-trade frames ignored.
+/// Computes per-window buy/sell volumes (default 1-minute base window) from a file of raw Exchange-feed frames,
+/// independently of the product's code: a DOM parse, the taker flip (Coinbase's side is the maker's), each trade id once,
+/// non-trade frames ignored.
 /// </summary>
 public static class RecordedFileOracle
 {
@@ -36,7 +38,7 @@ public static class RecordedFileOracle
         }
 
         return trades
-            .GroupBy(t => (t.Key.Product, Start: new DateTime(t.Value.Time.Ticks - (t.Value.Time.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Utc), t.Value.TakerSide))
+            .GroupBy(t => (t.Key.Product, Start: new DateTime(WindowSpec.Default.StartOf(t.Value.Time.Ticks), DateTimeKind.Utc), t.Value.TakerSide))
             .Select(g =>
             {
                 var byId = g.OrderBy(t => t.Key.Id).Select(t => t.Value).ToList();

@@ -23,8 +23,9 @@ public class LiveFinalityTests(Xunit.Abstractions.ITestOutputHelper output)
             now = DateTimeOffset.UtcNow;
         }
 
-        var minute = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero).AddMinutes(-1);
-        var trades = Enumerable.Range(1, 5).Select(i => new Trade("LIVE-USD", i, minute.AddSeconds(50 + i), 100m + i, 0.5m, TakerSide.Buy)).ToList();
+        var spec = WindowSpec.Default;
+        var previous = spec.StartOf(now) - spec.Length;
+        var trades = Enumerable.Range(1, 5).Select(i => new Trade("LIVE-USD", i, previous.AddSeconds(50 + i), 100m + i, 0.5m, TakerSide.Buy)).ToList();
         await harness.ProduceAsync(trades, TimeSpan.Zero, CancellationToken.None);
         var produced = DateTimeOffset.UtcNow;
 

@@ -10,7 +10,9 @@ namespace BitcoinVolume.Pipeline.Tests;
 
 /// <summary>
 /// The development broker in-process, and aggregator and sink instances as separate OS processes that a test can
-/// SIGKILL and restart; trades are produced straight to `trades`; results are read through the sink's HTTP API.
+/// SIGKILL and restart; trades are produced straight to `trades`; results are read through the sink's HTTP API. Both
+/// services run with the same base window, <see cref="Window"/> (<c>Aggregate:Window</c> = <c>Sink:Window</c>, as the
+/// AppHost passes one value to both).
 /// </summary>
 public sealed class PipelineHarness : IAsyncDisposable
 {
@@ -19,9 +21,10 @@ public sealed class PipelineHarness : IAsyncDisposable
     private readonly string workDir = Path.Combine(Path.GetTempPath(), $"bv-pipeline-{Guid.NewGuid():N}");
     private readonly HttpClient http = new();
 
-    public PipelineHarness(ITestOutputHelper output)
+    public PipelineHarness(ITestOutputHelper output, WindowSpec? window = null)
     {
         this.output = output;
+        Window = window ?? WindowSpec.Default;
         Directory.CreateDirectory(workDir);
         Broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
         SinkPort = FreeTcpPort();
@@ -29,6 +32,9 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 
     public DevelopmentBroker Broker { get; }
+
+    /// <summary>The base window of the aggregator and the sink.</summary>
+    public WindowSpec Window { get; }
 
     /// <summary>A folder for this test's files (logs, databases, state).</summary>
     public string WorkDirectory => workDir;
@@ -41,6 +47,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort ?? 0}",
         ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
         ["Aggregate__StatePath"] = statePath ?? Path.Combine(workDir, name),
+        ["Aggregate__Window"] = Window.ToString(),
         ["Aggregate__Kafka__session.timeout.ms"] = "6000",
         ["Aggregate__Kafka__heartbeat.interval.ms"] = "1000",
 
@@ -53,6 +60,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
         ["ConnectionStrings__volumes"] = $"Data Source={Path.Combine(workDir, "volumes.db")}",
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{SinkPort}",
+        ["Sink__Window"] = Window.ToString(),
     }, Path.Combine(workDir, "sink.log")));
 
     /// <summary>Produces the trades in chunks, pausing between chunks so the stream lasts about <paramref name="duration"/>.</summary>
@@ -81,16 +89,23 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 
     /// <summary>Polls the API until every oracle window is there with its exact value (or the time is up), then asserts.</summary>
-    public async Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, TimeSpan timeout)
+    public Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, TimeSpan timeout) =>
+        AssertSinkEqualsOracleAsync(oracle, Window, timeout);
+
+    /// <summary>
+    /// Like the overload above, for an oracle of <paramref name="interval"/> windows read at that interval:
+    /// <see cref="Window"/> itself or a rollup of it.
+    /// </summary>
+    public async Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, WindowSpec interval, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         List<string> differences = [];
         while (DateTime.UtcNow < deadline)
         {
-            differences = await SinkOracle.DifferencesAsync(http, oracle);
+            differences = await SinkOracle.DifferencesAsync(http, oracle, interval);
             if (differences.Count == 0)
             {
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} all {oracle.Count} windows equal the oracle");
+                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss} all {oracle.Count} {interval} windows equal the oracle");
                 return;
             }
 

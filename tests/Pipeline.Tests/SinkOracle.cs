@@ -11,20 +11,28 @@ public static class SinkOracle
     /// Every difference between the API's 1-minute rows and the oracle, product by product over the oracle's time range:
     /// a wrong value, a row the oracle does not have, a missing row. Empty when the sink holds exactly the oracle.
     /// </summary>
-    public static async Task<List<string>> DifferencesAsync(HttpClient http, IReadOnlyDictionary<(string, TakerSide, DateTime), OracleWindow> oracle, CancellationToken cancellationToken = default)
+    public static Task<List<string>> DifferencesAsync(HttpClient http, IReadOnlyDictionary<(string, TakerSide, DateTime), OracleWindow> oracle, CancellationToken cancellationToken = default) =>
+        DifferencesAsync(http, oracle, WindowSpec.Default, cancellationToken);
+
+    /// <summary>
+    /// Like the overload above, for an oracle of <paramref name="window"/> windows, read from the API at <c>interval</c> = <paramref name="window"/>:
+    /// the sink's base window itself, or a rollup of it (e.g. 1m bars over a 10s base window).
+    /// </summary>
+    public static async Task<List<string>> DifferencesAsync(HttpClient http, IReadOnlyDictionary<(string, TakerSide, DateTime), OracleWindow> oracle, WindowSpec window, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(oracle);
+        ArgumentNullException.ThrowIfNull(window);
         var differences = new List<string>();
         var from = oracle.Keys.Min(k => k.Item3);
-        var to = oracle.Keys.Max(k => k.Item3).AddMinutes(1);
+        var to = window.EndOf(oracle.Keys.Max(k => k.Item3).Ticks);
         var byProduct = oracle.Keys.ToLookup(k => k.Item1);
         foreach (var product in byProduct.Select(g => g.Key).Order(StringComparer.Ordinal))
         {
             JsonElement rows;
             try
             {
-                rows = await http.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval=1m&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}", cancellationToken);
+                rows = await http.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval={window}&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={new DateTime(to, DateTimeKind.Utc):yyyy-MM-ddTHH:mm:ssZ}", cancellationToken);
             }
             catch (HttpRequestException e)
             {

@@ -2,7 +2,7 @@ using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.Pipeline.Tests;
 
-/// <summary>Expected per-window values, computed from the distinct trades by plain LINQ (independent of the product code).</summary>
+/// <summary>Expected per-window values, computed from the distinct trades by plain LINQ (independent of the product code but for the window spec).</summary>
 public sealed record OracleWindow(string Product, TakerSide Side, DateTime Start, long Trades, decimal BaseVolume, decimal QuoteVolume, decimal Open, decimal High, decimal Low, decimal Close);
 
 /// <summary>A deterministic stream of trades as they would arrive on `trades`: duplicates, disorder and late trades included.</summary>
@@ -35,9 +35,13 @@ public static class TradeStream
         return (arrival.OrderBy(x => x.at).Select(x => x.t).ToList(), distinct);
     }
 
-    public static Dictionary<(string, TakerSide, DateTime), OracleWindow> Oracle(IEnumerable<Trade> distinct) =>
+    /// <summary>The windows of the default base window, 1 minute.</summary>
+    public static Dictionary<(string, TakerSide, DateTime), OracleWindow> Oracle(IEnumerable<Trade> distinct) => Oracle(distinct, WindowSpec.Default);
+
+    /// <summary>The windows of <paramref name="window"/>: trades grouped by (product, side, window start).</summary>
+    public static Dictionary<(string, TakerSide, DateTime), OracleWindow> Oracle(IEnumerable<Trade> distinct, WindowSpec window) =>
         distinct
-            .GroupBy(t => (t.Product, t.Side, Start: new DateTime(t.Time.UtcTicks - (t.Time.UtcTicks % TimeSpan.TicksPerMinute), DateTimeKind.Utc)))
+            .GroupBy(t => (t.Product, t.Side, Start: window.StartOf(t.Time).UtcDateTime))
             .ToDictionary(
                 g => g.Key,
                 g =>

@@ -165,7 +165,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
     /// </summary>
     private static List<WindowVolume> RecordedWindows(string file)
     {
-        var trades = new List<(string Product, TakerSide Side, DateTimeOffset Minute, long Id, decimal Price, decimal Size)>();
+        var trades = new List<(string Product, TakerSide Side, DateTimeOffset Start, long Id, decimal Price, decimal Size)>();
         foreach (var line in File.ReadLines(file))
         {
             JsonElement frame;
@@ -184,7 +184,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
                 trades.Add((
                     frame.GetProperty("product_id").GetString()!,
                     frame.GetProperty("side").GetString() == "sell" ? TakerSide.Buy : TakerSide.Sell,
-                    new DateTimeOffset(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero),
+                    WindowSpec.Default.StartOf(time),
                     frame.GetProperty("trade_id").GetInt64(),
                     decimal.Parse(frame.GetProperty("price").GetString()!, CultureInfo.InvariantCulture),
                     decimal.Parse(frame.GetProperty("size").GetString()!, CultureInfo.InvariantCulture)));
@@ -193,11 +193,11 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
 
         return trades
             .DistinctBy(t => (t.Product, t.Id))
-            .GroupBy(t => (t.Product, t.Side, t.Minute))
+            .GroupBy(t => (t.Product, t.Side, t.Start))
             .Select(g =>
             {
                 var ordered = g.OrderBy(t => t.Id).ToList();
-                return new WindowVolume(g.Key.Product, g.Key.Side, g.Key.Minute, ordered.Count, ordered.Sum(t => t.Size), ordered.Sum(t => t.Price * t.Size),
+                return new WindowVolume(g.Key.Product, g.Key.Side, g.Key.Start, ordered.Count, ordered.Sum(t => t.Size), ordered.Sum(t => t.Price * t.Size),
                     ordered[0].Price, ordered.Max(t => t.Price), ordered.Min(t => t.Price), ordered[^1].Price, ordered[0].Id, ordered[^1].Id, 1, true);
             })
             .ToList();

@@ -118,7 +118,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var store = db.Reopen();
         foreach (var product in oracle.Select(w => w.Product).Distinct())
         {
-            var rows = await store.GetMinuteRowsAsync(product, T0, T0.AddHours(1));
+            var rows = await store.GetWindowRowsAsync(product, T0, T0.AddHours(1));
             var expected = oracle.Where(w => w.Product == product).ToList();
             Assert.Equal(expected.Count, rows.Count);
             Assert.Equal(expected.Sum(w => w.BaseVolume), rows.Sum(w => w.BaseVolume));

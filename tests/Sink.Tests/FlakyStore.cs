@@ -44,9 +44,9 @@ internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStor
         return inner.UpsertAsync(windows, cancellationToken);
     }
 
-    public Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+    public Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
         string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
-        inner.GetMinuteRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
+        inner.GetWindowRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
 
     public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) => inner.GetProductsAsync(cancellationToken);
 

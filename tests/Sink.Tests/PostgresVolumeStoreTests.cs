@@ -33,7 +33,7 @@ public sealed class PostgresVolumeStoreTests
         var other = db.Reopen();
         await Task.WhenAll(db.Store.UpsertAsync([Window(version: 1)]), other.UpsertAsync([Window(version: 2)]));
 
-        Assert.Equal(2, Assert.Single(await db.Store.GetMinuteRowsAsync("BTC-USD", T0, T0.AddMinutes(1))).Version);
+        Assert.Equal(2, Assert.Single(await db.Store.GetWindowRowsAsync("BTC-USD", T0, T0.AddMinutes(1))).Version);
         await ((IAsyncDisposable)other).DisposeAsync();
     }
 }

@@ -15,7 +15,7 @@ public sealed class VolumeStoreContractTests
     private static readonly DateTimeOffset Far = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static Task<IReadOnlyList<WindowVolume>> ReadAllAsync(IVolumeStore store, string product = "BTC-USD") =>
-        store.GetMinuteRowsAsync(product, DateTimeOffset.UnixEpoch, Far);
+        store.GetWindowRowsAsync(product, DateTimeOffset.UnixEpoch, Far);
 
     [Theory]
     [StoreData("sqlite")]
@@ -162,7 +162,7 @@ public sealed class VolumeStoreContractTests
             Window(product: "ETH-USD", start: T0),
         ]);
 
-        var rows = await db.Store.GetMinuteRowsAsync("BTC-USD", T0, T0.AddMinutes(3));
+        var rows = await db.Store.GetWindowRowsAsync("BTC-USD", T0, T0.AddMinutes(3));
 
         Assert.Equal(
             [(T0, TakerSide.Buy), (T0, TakerSide.Sell), (T0.AddMinutes(2), TakerSide.Buy), (T0.AddMinutes(2), TakerSide.Sell)],
@@ -170,7 +170,7 @@ public sealed class VolumeStoreContractTests
         Assert.All(rows, r => Assert.Equal("BTC-USD", r.Product));
 
         // Bounds between minutes (even a tick past one): windows whose start is in [from, to).
-        var inner = await db.Store.GetMinuteRowsAsync("BTC-USD", T0.AddSeconds(1), T0.AddMinutes(2).AddTicks(1));
+        var inner = await db.Store.GetWindowRowsAsync("BTC-USD", T0.AddSeconds(1), T0.AddMinutes(2).AddTicks(1));
         Assert.Equal([(T0.AddMinutes(2), TakerSide.Buy), (T0.AddMinutes(2), TakerSide.Sell)], inner.Select(r => (r.WindowStart, r.Side)).ToArray());
     }
 

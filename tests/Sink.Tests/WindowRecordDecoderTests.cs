@@ -14,7 +14,7 @@ public sealed class WindowRecordDecoderTests
         var window = Window(baseVolume: 0.00000001m, quoteVolume: 123456789.123456789012m);
         var bytes = ContractSerializers.WindowSerializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m));
 
-        Assert.True(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, out var decoded, out _, out _));
+        Assert.True(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, WindowSpec.Default, out var decoded, out _, out _));
         Assert.Equal(window, decoded);
     }
 
@@ -32,7 +32,7 @@ public sealed class WindowRecordDecoderTests
     {
         var bytes = json is null ? null : Encoding.UTF8.GetBytes(json);
 
-        Assert.False(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, out var window, out var actual, out var detail));
+        Assert.False(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, WindowSpec.Default, out var window, out var actual, out var detail));
         Assert.Null(window);
         Assert.Equal(reason, actual);
         Assert.NotEmpty(detail);

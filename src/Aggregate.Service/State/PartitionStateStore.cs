@@ -10,11 +10,53 @@ namespace BitcoinVolume.Aggregate.State;
 public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffset, int Windows, int Products);
 
 /// <summary>
+/// A partition's stored state was written with another base window than the configured one: it is not loaded (windows of
+/// two lengths are never mixed). The message says what to do.
+/// </summary>
+public sealed class IncompatibleStateException : InvalidOperationException
+{
+    public IncompatibleStateException(string message)
+        : base(message)
+    {
+    }
+
+    public IncompatibleStateException(int partition, string path, WindowSpec written, WindowSpec configured)
+        : base(
+            $"The aggregator state of partition {partition} in {path} was written with {written} windows, but Aggregate:Window " +
+            $"is {configured}: it is not loaded, because windows of two lengths must never be mixed. Run with " +
+            $"Aggregate:Window={written}, or delete {path} to rebuild the state from the input with {configured} windows " +
+            "(and give the sink an empty database: its rows are of the old length too).")
+    {
+        (Partition, Written, Configured) = (partition, written, configured);
+    }
+
+    public IncompatibleStateException()
+    {
+    }
+
+    public IncompatibleStateException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public int Partition { get; }
+
+    /// <summary>The base window the state was written with.</summary>
+    public WindowSpec? Written { get; }
+
+    /// <summary>The base window this instance runs with.</summary>
+    public WindowSpec? Configured { get; }
+}
+
+/// <summary>
 /// The aggregator's durable state in RocksDB, per input partition: retained windows, dedup id ranges, the event-time
 /// clock, and the partition's next input offset — all written in ONE atomic write batch per processed batch of records,
 /// so what is on disk is always a consistent (state, offset) pair.
 /// <para>Key layout: <c>'p' partition(4, big-endian) kind(1) …</c> with kind <c>o</c> next offset, <c>c</c> clock,
-/// <c>d</c>+product dedup ranges, <c>w</c>+product+0+side+start ticks window value.</para>
+/// <c>d</c>+product dedup ranges, <c>w</c>+product+0+side+start ticks window value, <c>l</c> the base window length
+/// (ticks, 8 bytes big-endian) the partition's state was written with. State without <c>l</c> (written before the
+/// length was recorded) is 1-minute state. State of another length than the configured one is refused
+/// (<see cref="IncompatibleStateException"/>), never mixed.</para>
 /// </summary>
 public sealed class PartitionStateStore : IDisposable
 {
@@ -22,6 +64,7 @@ public sealed class PartitionStateStore : IDisposable
     private const byte ClockKind = (byte)'c';
     private const byte DedupKind = (byte)'d';
     private const byte WindowKind = (byte)'w';
+    private const byte WindowLengthKind = (byte)'l';
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
 
     private readonly RocksDb db;
@@ -50,10 +93,16 @@ public sealed class PartitionStateStore : IDisposable
     /// <summary>Approximate bytes of live data (RocksDB's estimate).</summary>
     public long ApproximateSize => long.TryParse(db.GetProperty("rocksdb.estimate-live-data-size"), out var size) ? size : 0;
 
-    /// <summary>Loads a partition's state; null when this store has never committed anything for it.</summary>
+    /// <summary>
+    /// Loads a partition's state; null when this store has never committed anything for it. Throws
+    /// <see cref="IncompatibleStateException"/> when the state was written with another base window than
+    /// <paramref name="options"/>' <see cref="WindowingOptions.Window"/>.
+    /// </summary>
     public LoadedPartition? Load(int partition, WindowingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var prefix = Prefix(partition);
+        var written = WindowSpec.Default;
         long? nextOffset = null;
         var clock = EventTimeState.None;
         var windows = new List<WindowVolume>();
@@ -84,6 +133,9 @@ public sealed class PartitionStateStore : IDisposable
                     case WindowKind:
                         windows.Add(ReadWindow(rest, value));
                         break;
+                    case WindowLengthKind:
+                        written = ReadWindowLength(partition, value);
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
@@ -93,6 +145,11 @@ public sealed class PartitionStateStore : IDisposable
         if (nextOffset is null && windows.Count == 0 && dedup.Count == 0)
         {
             return null;
+        }
+
+        if (written != options.Window)
+        {
+            throw new IncompatibleStateException(partition, Path, written, options.Window);
         }
 
         var aggregator = new VolumeAggregator(options);
@@ -131,6 +188,9 @@ public sealed class PartitionStateStore : IDisposable
         var offset = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(offset, nextOffset);
         batch.Put(Key(prefix, OffsetKind, []), offset);
+        var length = new byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(length, changes.Window.Length.Ticks);
+        batch.Put(Key(prefix, WindowLengthKind, []), length);
     }
 
     /// <summary>Writes the batch atomically (and durably when sync writes are on).</summary>
@@ -206,6 +266,11 @@ public sealed class PartitionStateStore : IDisposable
         var final = value[120] == 1;
         return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final), final);
     }
+
+    private WindowSpec ReadWindowLength(int partition, byte[] value) =>
+        value.Length == 8 && WindowSpec.IsValidLength(TimeSpan.FromTicks(BinaryPrimitives.ReadInt64BigEndian(value)))
+            ? WindowSpec.FromLength(TimeSpan.FromTicks(BinaryPrimitives.ReadInt64BigEndian(value)))
+            : throw new InvalidDataException($"The window length recorded for partition {partition} in {Path} is not a valid window length.");
 
     private static byte[] WriteRanges(IReadOnlyList<(long Start, long End)> ranges)
     {

@@ -3,11 +3,12 @@ using BitcoinVolume.Contracts;
 namespace BitcoinVolume.Aggregate.Windowing;
 
 /// <summary>
-/// The windowing and volume math, pure (no I/O, no clock): taker-side trades in, full values of changed 1-minute
-/// windows out. One instance holds the state of one input partition. Every product's trades arrive on one partition, so
-/// dedup by (product, trade id) here is complete.
+/// The windowing and volume math, pure (no I/O, no clock): taker-side trades in, full values of changed base windows
+/// (<see cref="WindowingOptions.Window"/>, 1 minute by default) out. One instance holds the state of one input
+/// partition. Every product's trades arrive on one partition, so dedup by (product, trade id) here is complete.
 /// <list type="bullet">
-/// <item>Window = [start, start + 1 min) by the trade's event time, per (product, taker side).</item>
+/// <item>Window = [<see cref="WindowSpec.StartOf(long)"/>, <see cref="WindowSpec.EndOf(long)"/>) of the trade's event
+/// time, per (product, taker side).</item>
 /// <item>Watermark = newest counted event time − grace. A window is final once the watermark reaches its end.</item>
 /// <item>A trade older than watermark − retention is <see cref="ApplyOutcome.TooLate"/>; anything newer updates its
 /// window, final or not, and the window's new full value is emitted.</item>
@@ -25,6 +26,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly List<WindowVolume> pruned = [];
     private readonly long graceTicks = options.Grace.Ticks;
     private readonly long retentionTicks = options.Retention.Ticks;
+    private readonly WindowSpec window = options.Window;
     private ProductState? lastProduct;
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
@@ -35,6 +37,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
     /// <summary>The newest counted event time, or null before the first trade.</summary>
     public DateTimeOffset? LatestEventTime => maxEventTicks == long.MinValue ? null : new DateTimeOffset(maxEventTicks, TimeSpan.Zero);
+
+    /// <summary>The base window this aggregator cuts trades into.</summary>
+    public WindowSpec Window => window;
 
     /// <summary>Windows held in state (open and retained).</summary>
     public int WindowCount => windowCount;
@@ -61,23 +66,22 @@ public sealed class VolumeAggregator(WindowingOptions options)
             changedProducts.Add(product);
         }
 
-        var minute = ticks / TimeSpan.TicksPerMinute;
-        var start = minute * TimeSpan.TicksPerMinute;
-        var slot = (minute << 1) | (long)trade.Side;
-        if (product.Windows.TryGetValue(slot, out var window))
+        var start = window.StartOf(ticks);
+        var slot = SlotOf(start, trade.Side);
+        if (product.Windows.TryGetValue(slot, out var state))
         {
-            window.Add(trade);
+            state.Add(trade);
         }
         else
         {
-            window = new WindowState(product, trade.Side, start, trade);
-            AddWindow(slot, window);
+            state = new WindowState(product, trade.Side, start, trade);
+            AddWindow(slot, state);
         }
 
-        if (!window.Changed)
+        if (!state.Changed)
         {
-            window.Changed = true;
-            changed.Add(window);
+            state.Changed = true;
+            changed.Add(state);
         }
 
         if (ticks > maxEventTicks)
@@ -86,7 +90,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
             AdvanceWatermarkTicks(SafeSubtract(ticks, graceTicks));
         }
 
-        return window.Final ? ApplyOutcome.Correction : ApplyOutcome.Counted;
+        return state.Final ? ApplyOutcome.Correction : ApplyOutcome.Counted;
     }
 
     /// <summary>
@@ -101,14 +105,14 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// </summary>
     public AggregatorChanges TakeChanges()
     {
-        while (open.TryPeek(out var window, out var start) && start + TimeSpan.TicksPerMinute <= watermarkTicks)
+        while (open.TryPeek(out var state, out var start) && window.EndOf(start) <= watermarkTicks)
         {
             open.Dequeue();
-            window.Final = true;
-            if (!window.Changed)
+            state.Final = true;
+            if (!state.Changed)
             {
-                window.Changed = true;
-                changed.Add(window);
+                state.Changed = true;
+                changed.Add(state);
             }
         }
 
@@ -132,10 +136,14 @@ public sealed class VolumeAggregator(WindowingOptions options)
         Prune();
         var prunedNow = pruned.ToArray();
         pruned.Clear();
-        return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks));
+        return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks)) { Window = window };
     }
 
-    /// <summary>Loads a state written from earlier <see cref="TakeChanges"/> results (all windows, all dedup ranges, the clock).</summary>
+    /// <summary>
+    /// Loads a state written from earlier <see cref="TakeChanges"/> results (all windows, all dedup ranges, the clock) of
+    /// an aggregator with the same <see cref="Window"/>; a window that does not start on this aggregator's window grid
+    /// throws (state of another window length is never mixed in).
+    /// </summary>
     public void Restore(IEnumerable<WindowVolume> retainedWindows, IEnumerable<KeyValuePair<string, IReadOnlyList<(long Start, long End)>>> dedup, EventTimeState clock)
     {
         ArgumentNullException.ThrowIfNull(retainedWindows);
@@ -155,8 +163,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
         foreach (var volume in retainedWindows)
         {
             var start = volume.WindowStart.UtcTicks;
-            var window = new WindowState(ProductOf(volume.Product), volume.Side, start, volume);
-            AddWindow(((start / TimeSpan.TicksPerMinute) << 1) | (long)volume.Side, window);
+            if (!window.IsStart(start))
+            {
+                throw new InvalidDataException($"Window {volume.Key} is not a start of a {window} window: state of another window length cannot be restored.");
+            }
+
+            AddWindow(SlotOf(start, volume.Side), new WindowState(ProductOf(volume.Product), volume.Side, start, volume));
         }
     }
 
@@ -177,18 +189,21 @@ public sealed class VolumeAggregator(WindowingOptions options)
         return lastProduct = product;
     }
 
-    private void AddWindow(long slot, WindowState window)
+    /// <summary>A window's key in its product's map: start ticks × 2 + side (start ticks are ≥ 0 and below 2⁶², so it fits).</summary>
+    private static long SlotOf(long startTicks, TakerSide side) => (startTicks << 1) | (long)side;
+
+    private void AddWindow(long slot, WindowState state)
     {
-        window.Product.Windows.Add(slot, window);
+        state.Product.Windows.Add(slot, state);
         windowCount++;
-        retained.Enqueue(window, window.StartTicks);
-        if (window.Final || window.StartTicks + TimeSpan.TicksPerMinute <= watermarkTicks)
+        retained.Enqueue(state, state.StartTicks);
+        if (state.Final || window.EndOf(state.StartTicks) <= watermarkTicks)
         {
-            window.Final = true;
+            state.Final = true;
         }
         else
         {
-            open.Enqueue(window, window.StartTicks);
+            open.Enqueue(state, state.StartTicks);
         }
     }
 
@@ -196,12 +211,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private void Prune()
     {
         var horizon = SafeSubtract(watermarkTicks, retentionTicks);
-        while (retained.TryPeek(out var window, out var start) && start + TimeSpan.TicksPerMinute <= horizon)
+        while (retained.TryPeek(out var state, out var start) && window.EndOf(start) <= horizon)
         {
             retained.Dequeue();
-            window.Product.Windows.Remove(((start / TimeSpan.TicksPerMinute) << 1) | (long)window.Side);
+            state.Product.Windows.Remove(SlotOf(start, state.Side));
             windowCount--;
-            pruned.Add(window.ToVolume());
+            pruned.Add(state.ToVolume());
         }
     }
 
@@ -223,7 +238,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         public bool IdsChanged { get; set; }
 
-        /// <summary>Windows by slot = minute index × 2 + side.</summary>
+        /// <summary>Windows by slot = start ticks × 2 + side.</summary>
         public Dictionary<long, WindowState> Windows { get; } = [];
     }
 
@@ -313,10 +328,15 @@ public readonly record struct EventTimeState(long MaxEventTicks, long WatermarkT
 /// <summary>
 /// What one <see cref="VolumeAggregator.TakeChanges"/> produced: the full values to emit, and the state delta to persist
 /// (the changed windows are <see cref="Windows"/> themselves; <see cref="Pruned"/> are to be deleted; <see cref="Dedup"/> has
-/// the complete id ranges of every product that saw a new id).
+/// the complete id ranges of every product that saw a new id; <see cref="Window"/> is the base window they were cut with,
+/// which the state store records).
 /// </summary>
 public sealed record AggregatorChanges(
     IReadOnlyList<WindowVolume> Windows,
     IReadOnlyList<WindowVolume> Pruned,
     IReadOnlyDictionary<string, IReadOnlyList<(long Start, long End)>> Dedup,
-    EventTimeState Clock);
+    EventTimeState Clock)
+{
+    /// <summary>The base window of <see cref="Windows"/> and <see cref="Pruned"/> (the default, 1 minute, unless set).</summary>
+    public WindowSpec Window { get; init; } = WindowSpec.Default;
+}

@@ -1,8 +1,16 @@
+using BitcoinVolume.Contracts;
+
 namespace BitcoinVolume.Aggregate.Windowing;
 
-/// <summary>Event-time rules of the 1-minute windows (section <c>Aggregate:Windowing</c>).</summary>
+/// <summary>Event-time rules of the windows (section <c>Aggregate:Windowing</c>) and the base window itself.</summary>
 public sealed class WindowingOptions
 {
+    /// <summary>
+    /// The base window: length and alignment of every window (default 1 minute). Configured as <c>Aggregate:Window</c>
+    /// (<see cref="AggregateOptions.Window"/> writes it here; <c>Aggregate:Windowing:Window</c> is not a setting).
+    /// </summary>
+    public WindowSpec Window { get; internal set; } = WindowSpec.Default;
+
     /// <summary>How far behind the newest event time the watermark trails; a window is final once the watermark passes its end.</summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -9,5 +9,6 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(VolumeBar[]))]
 [JsonSerializable(typeof(VolumeUpdate))]
 [JsonSerializable(typeof(VolumeExtent))]
+[JsonSerializable(typeof(SinkConfig))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

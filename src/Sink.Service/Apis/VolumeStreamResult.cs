@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Live;
 using BitcoinVolume.Sink.Model;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -10,9 +11,9 @@ namespace BitcoinVolume.Sink.Apis;
 /// <summary>
 /// Writes a Server-Sent Events stream of <see cref="VolumeUpdate"/>s for one product until the client leaves or the
 /// service stops: <c>event: volume</c> per committed window, <c>event: resync</c> when updates had to be dropped for this
-/// client, and a comment line as keep-alive.
+/// client, and a comment line as keep-alive. <c>window</c> is the base window of the stored windows (it gives their ends).
 /// </summary>
-public sealed class VolumeStreamResult(VolumeUpdateHub hub, string product, int buffer, TimeSpan heartbeat) : IResult, IEndpointMetadataProvider
+public sealed class VolumeStreamResult(VolumeUpdateHub hub, string product, int buffer, TimeSpan heartbeat, WindowSpec window) : IResult, IEndpointMetadataProvider
 {
     public string Product => product;
 
@@ -64,10 +65,10 @@ public sealed class VolumeStreamResult(VolumeUpdateHub hub, string product, int 
                     text.Append("event: resync\ndata: {}\n\n");
                 }
 
-                while (text.Length < 64 * 1024 && subscription.Reader.TryRead(out var window))
+                while (text.Length < 64 * 1024 && subscription.Reader.TryRead(out var volume))
                 {
-                    var update = VolumeUpdate.FromWindow(window);
-                    text.Append("id: ").Append(window.Key).Append('#').Append(window.Version).Append('\n');
+                    var update = VolumeUpdate.FromWindow(volume, window);
+                    text.Append("id: ").Append(volume.Key).Append('#').Append(volume.Version).Append('\n');
                     text.Append("event: volume\ndata: ");
                     text.Append(JsonSerializer.Serialize(update, SinkJsonContext.Default.VolumeUpdate));
                     text.Append("\n\n");

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Live;
 using BitcoinVolume.Sink.Model;
@@ -11,7 +12,8 @@ namespace BitcoinVolume.Sink.Apis;
 
 /// <summary>
 /// The HTTP API over the stored volumes: <c>GET /api/volumes</c> (JSON or CSV, any interval), <c>GET /api/products</c> and
-/// <c>GET /api/volumes/stream</c> (Server-Sent Events). Bad input is a 400 with problem details; a store that serves no
+/// <c>GET /api/volumes/stream</c> (Server-Sent Events), <c>GET /api/volumes/extent</c> and <c>GET /api/config</c> (the base
+/// window). Bad input is a 400 with problem details; a store that serves no
 /// queries (BigQuery) answers 501.
 /// </summary>
 public static class VolumesApi
@@ -38,9 +40,9 @@ public static class VolumesApi
             .WithSummary("Buy and sell (taker) volume of one product per time bar")
             .WithDescription(
                 "One row per (bar, side) that has trades, for bars whose start is in [from, to), ordered by start, then side " +
-                "(buy first); each bar is complete (all its minutes), even when it ends after `to`. Bars are rolled up from the " +
-                "stored 1-minute windows: counts and volumes add up, vwap = quoteVolume / baseVolume, open/close come from the " +
-                "first/last minute, high/low are the extremes. `net` (buy − sell base volume) and `imbalance` " +
+                "(buy first); each bar is complete (all its base windows), even when it ends after `to`. Bars are rolled up from the " +
+                "stored base windows (Sink:Window, 1m by default; see /api/config): counts and volumes add up, vwap = quoteVolume / baseVolume, " +
+                "open/close come from the first/last window, high/low are the extremes. `net` (buy − sell base volume) and `imbalance` " +
                 "((buy − sell) / (buy + sell)) describe the whole bar and repeat on its buy and sell rows. Times are ISO-8601 UTC; " +
                 "decimals are exact (JSON numbers, or plain text in CSV).")
             .Produces<VolumeBar[]>(StatusCodes.Status200OK, "application/json", "text/csv")
@@ -48,17 +50,25 @@ public static class VolumesApi
 
         api.MapGet("/volumes/stream", StreamVolumesAsync)
             .WithName("StreamVolumes")
-            .WithSummary("Live 1-minute windows of one product (Server-Sent Events)")
+            .WithSummary("Live base windows (1-minute by default) of one product (Server-Sent Events)")
             .WithDescription(
                 "text/event-stream. Each window committed to the database is pushed as `event: volume` with `id: <product>|<side>|<start>#<version>` " +
-                "and the window as JSON data (a 1m bar plus `version` and `final`). A client too slow to keep up gets `event: resync` " +
+                "and the window as JSON data (a bar of one base window plus `version` and `final`). A client too slow to keep up gets `event: resync` " +
                 "(re-read with /api/volumes). A comment line is sent every Sink:StreamHeartbeatSeconds when idle.");
 
         api.MapGet("/volumes/extent", GetExtentAsync)
             .WithName("GetVolumeExtent")
-            .WithSummary("First and last stored minute of one product")
-            .WithDescription("Start times (ISO-8601 UTC) of the earliest and the latest stored 1-minute window: where to point a chart.")
+            .WithSummary("First and last stored window of one product")
+            .WithDescription("Start times (ISO-8601 UTC) of the earliest and the latest stored base window: where to point a chart.")
             .ProducesProblem(StatusCodes.Status501NotImplemented);
+
+        api.MapGet("/config", GetConfig)
+            .WithName("GetConfig")
+            .WithSummary("The base window of the stored volumes and the bar intervals offered with it")
+            .WithDescription(
+                "`window`: the base window (Sink:Window, e.g. 1m or 10s), the resolution of the stored rows and the default " +
+                "interval; `windowSeconds`: its length; `intervals`: the usual intervals that are whole multiples of it (the " +
+                "base window first). Any whole multiple of the base window is a valid `interval`.");
 
         api.MapGet("/products", GetProductsAsync)
             .WithName("GetProducts")
@@ -70,7 +80,7 @@ public static class VolumesApi
 
     public static async Task<Results<Ok<VolumeBar[]>, PushStreamHttpResult, ValidationProblem, ProblemHttpResult>> GetVolumesAsync(
         [Description("Product id with stored volumes, e.g. BTC-USD (see /api/products).")] string? product,
-        [Description("Bar length: 1m (default), 5m, 15m, 1h, 4h, 1d, or any whole number of minutes as <N>m, <N>h, <N>d or a bare <N> (minutes), e.g. 7m.")] string? interval,
+        [Description("Bar length: a whole multiple of the base window (Sink:Window, default 1m, which is also the default interval): 1m, 5m, 15m, 1h, 4h, 1d, or any whole number of minutes as <N>m, <N>h, <N>d or a bare <N> (minutes), e.g. 7m; <N>s too when the base window is shorter than a minute, e.g. 10s.")] string? interval,
         [Description("Inclusive start, ISO-8601, e.g. 2026-08-09T21:04:00Z (no offset means UTC).")] string? from,
         [Description("Exclusive end, ISO-8601, e.g. 2026-08-09T21:07:00Z.")] string? to,
         [Description("json (default) or csv.")] string? format,
@@ -94,9 +104,11 @@ public static class VolumesApi
             errors["product"] = ["product is required, e.g. product=BTC-USD."];
         }
 
-        if (!VolumeInterval.TryParse(interval, out var barInterval))
+        var settings = options.Value;
+        var window = settings.Window;
+        if (!VolumeInterval.TryParse(interval, window, out var barInterval))
         {
-            errors["interval"] = [$"interval '{interval}' is not supported; use {VolumeInterval.Syntax}."];
+            errors["interval"] = [$"interval '{interval}' is not supported; use {VolumeInterval.SyntaxFor(window)}."];
         }
 
         var csv = false;
@@ -123,13 +135,12 @@ public static class VolumesApi
             }
             else
             {
-                // Bars whose start is in [from, to), each complete: minutes [firstBar, endBar).
+                // Bars whose start is in [from, to), each complete: base windows [firstBar, endBar).
                 firstBar = barInterval.CeilingBarStart(f);
                 endBar = barInterval.CeilingBarStart(t);
                 var bars = (endBar - firstBar).Ticks / barInterval.Length.Ticks;
                 var rows = bars * 2;
-                var minuteRows = (endBar - firstBar).Ticks / TimeSpan.TicksPerMinute * 2;
-                var settings = options.Value;
+                var windowRows = (endBar - firstBar).Ticks / window.Length.Ticks * 2;
                 if (rows > settings.MaxRows)
                 {
                     errors["to"] =
@@ -138,11 +149,11 @@ public static class VolumesApi
                         "Narrow the range or use a longer interval.",
                     ];
                 }
-                else if (minuteRows > settings.MaxMinuteRows)
+                else if (windowRows > settings.MaxMinuteRows)
                 {
                     errors["to"] =
                     [
-                        $"The range covers up to {minuteRows} one-minute rows to roll up; the limit is {settings.MaxMinuteRows}. Narrow the range.",
+                        $"The range covers up to {windowRows} stored {window} rows to roll up; the limit is {settings.MaxMinuteRows} (Sink:MaxMinuteRows). Narrow the range.",
                     ];
                 }
             }
@@ -158,13 +169,22 @@ public static class VolumesApi
             return TypedResults.ValidationProblem(errors, title: "Invalid volume query.");
         }
 
-        var minuteRowsRead = firstBar < endBar
-            ? await store.GetMinuteRowsAsync(productId!, firstBar, endBar, cancellationToken)
+        var windowRowsRead = firstBar < endBar
+            ? await store.GetWindowRowsAsync(productId!, firstBar, endBar, cancellationToken)
             : [];
-        var result = VolumeRollup.Roll(minuteRowsRead, barInterval);
+        var result = VolumeRollup.Roll(windowRowsRead, barInterval, window);
         return csv
             ? TypedResults.Stream(stream => WriteCsvAsync(stream, result, cancellationToken), "text/csv; charset=utf-8")
             : TypedResults.Ok(result);
+    }
+
+    /// <summary>The base window and the intervals the dashboard offers (no store access: works with every store).</summary>
+    public static Ok<SinkConfig> GetConfig(IOptions<SinkOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var window = options.Value.Window;
+        return TypedResults.Ok(new SinkConfig(
+            window.ToString(), window.Length.Ticks / TimeSpan.TicksPerSecond, [.. VolumeInterval.CommonFor(window).Select(i => i.Name)]));
     }
 
     public static async Task<Results<Ok<string[]>, ProblemHttpResult>> GetProductsAsync(IVolumeStore store, CancellationToken cancellationToken)
@@ -234,7 +254,7 @@ public static class VolumesApi
         }
 
         var settings = options.Value;
-        return new VolumeStreamResult(hub, productId, settings.StreamClientBuffer, TimeSpan.FromSeconds(settings.StreamHeartbeatSeconds));
+        return new VolumeStreamResult(hub, productId, settings.StreamClientBuffer, TimeSpan.FromSeconds(settings.StreamHeartbeatSeconds), settings.Window);
     }
 
     private static ProblemHttpResult NotImplemented(IVolumeStore store) => TypedResults.Problem(

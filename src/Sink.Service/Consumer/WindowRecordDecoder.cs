@@ -7,10 +7,23 @@ namespace BitcoinVolume.Sink.Consumer;
 /// <summary>Turns a <c>volumes.1m</c> record value into a <see cref="WindowVolume"/>, or says why it cannot.</summary>
 internal static class WindowRecordDecoder
 {
-    /// <summary>Decodes and validates one value. On failure returns <see langword="false"/> with a short machine-readable reason.</summary>
+    /// <summary>
+    /// Decodes and validates one value, checking only that the window starts on a whole second (a start of every valid
+    /// base window, <see cref="WindowSpec.Finest"/>). Transitional, for callers that do not have the sink's configured
+    /// window (<see cref="SinkOptions.Window"/>) yet; they should call the overload that takes it.
+    /// </summary>
     public static bool TryDecode(
-        byte[]? value, string topic, out WindowVolume? window, out string reason, out string detail)
+        byte[]? value, string topic, out WindowVolume? window, out string reason, out string detail) =>
+        TryDecode(value, topic, WindowSpec.Finest, out window, out reason, out detail);
+
+    /// <summary>
+    /// Decodes and validates one value; its window must start on the grid of <paramref name="spec"/> (the sink's
+    /// <see cref="SinkOptions.Window"/>). On failure returns <see langword="false"/> with a short machine-readable reason.
+    /// </summary>
+    public static bool TryDecode(
+        byte[]? value, string topic, WindowSpec spec, out WindowVolume? window, out string reason, out string detail)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         window = null;
         if (value is null)
         {
@@ -39,7 +52,7 @@ internal static class WindowRecordDecoder
             return false;
         }
 
-        (reason, detail) = Validate(window);
+        (reason, detail) = Validate(window, spec);
         if (reason.Length > 0)
         {
             window = null;
@@ -49,7 +62,7 @@ internal static class WindowRecordDecoder
         return true;
     }
 
-    private static (string Reason, string Detail) Validate(WindowVolume w)
+    private static (string Reason, string Detail) Validate(WindowVolume w, WindowSpec spec)
     {
         if (string.IsNullOrWhiteSpace(w.Product))
         {
@@ -61,9 +74,9 @@ internal static class WindowRecordDecoder
             return ("invalid_side", $"side {(int)w.Side} is neither buy nor sell");
         }
 
-        if (w.WindowStart.UtcTicks % WindowVolume.Length.Ticks != 0)
+        if (!spec.IsStart(w.WindowStart))
         {
-            return ("unaligned_window", $"windowStart {w.WindowStart:O} is not a whole minute");
+            return ("unaligned_window", $"windowStart {w.WindowStart:O} is not a start of a {spec} window");
         }
 
         if (w.Trades < 0 || w.Version < 0)

@@ -3,8 +3,9 @@ using BitcoinVolume.Contracts;
 namespace BitcoinVolume.Sink.Infrastructure;
 
 /// <summary>
-/// Durable store of 1-minute window values, keyed by (product, side, window start). Writes are idempotent and guarded by
-/// <see cref="WindowVolume.Version"/>: an older or equal version never replaces what is stored.
+/// Durable store of base window values (<see cref="WindowSpec"/>, <c>Sink:Window</c>), keyed by (product, side, window
+/// start). Writes are idempotent and guarded by <see cref="WindowVolume.Version"/>: an older or equal version never
+/// replaces what is stored.
 /// </summary>
 public interface IVolumeStore
 {
@@ -21,8 +22,8 @@ public interface IVolumeStore
     /// </summary>
     Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default);
 
-    /// <summary>The stored windows of <paramref name="product"/> whose start is in [from, to), ordered by start, then side (buy first).</summary>
-    Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+    /// <summary>The stored (base) windows of <paramref name="product"/> whose start is in [from, to), ordered by start, then side (buy first).</summary>
+    Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
         string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default);
 
     /// <summary>The product ids that have at least one row, in ordinal order.</summary>

@@ -168,15 +168,15 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+    public async Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
         string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(product);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await using var command = _dataSource.CreateCommand(RangeSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToMinute(fromInclusive).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToMinute(toExclusive).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(fromInclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(toExclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
 
         var rows = new List<WindowVolume>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -158,7 +158,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         return changed;
     }
 
-    public async Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+    public async Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
         string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(product);

@@ -31,20 +31,17 @@ internal static class WindowBatch
     }
 
     /// <summary>
-    /// The first whole minute at or after <paramref name="value"/> (UTC). Window starts are whole minutes, so
-    /// <c>start &gt;= t</c> ⇔ <c>start &gt;= CeilingToMinute(t)</c>: range bounds can be handed to any database
-    /// without sub-second precision issues.
+    /// The first start of a <paramref name="window"/> window at or after <paramref name="value"/> (UTC), or the last one
+    /// when that would be past <see cref="DateTimeOffset.MaxValue"/>. Stored window starts are on that grid, so
+    /// <c>start &gt;= t</c> ⇔ <c>start &gt;= CeilingToStart(t)</c>: range bounds can be handed to any database without
+    /// sub-second precision issues. A store that does not know the configured window passes
+    /// <see cref="WindowSpec.Finest"/> (every valid window starts on a whole second).
     /// </summary>
-    public static DateTimeOffset CeilingToMinute(DateTimeOffset value)
+    public static DateTimeOffset CeilingToStart(DateTimeOffset value, WindowSpec window)
     {
-        var ticks = value.UtcTicks;
-        var remainder = ticks % TimeSpan.TicksPerMinute;
-        if (remainder != 0)
-        {
-            ticks += TimeSpan.TicksPerMinute - remainder;
-        }
-
-        return new DateTimeOffset(Math.Min(ticks, DateTimeOffset.MaxValue.UtcTicks - (DateTimeOffset.MaxValue.UtcTicks % TimeSpan.TicksPerMinute)), TimeSpan.Zero);
+        ArgumentNullException.ThrowIfNull(window);
+        var start = window.StartOf(value);
+        return start == value || start.UtcTicks > DateTimeOffset.MaxValue.UtcTicks - window.Length.Ticks ? start : start + window.Length;
     }
 
     public static string SideToText(TakerSide side) => side switch

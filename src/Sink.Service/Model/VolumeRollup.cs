@@ -2,25 +2,30 @@ using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.Sink.Model;
 
-/// <summary>Builds bars of any <see cref="VolumeInterval"/> from 1-minute rows. Pure: no I/O, no clock; decimal only.</summary>
+/// <summary>Builds bars of any <see cref="VolumeInterval"/> from stored base window rows. Pure: no I/O, no clock; decimal only.</summary>
 public static class VolumeRollup
 {
+    /// <summary>Rolls 1-minute rows (the default base window) up: <see cref="Roll(IEnumerable{WindowVolume}, VolumeInterval, WindowSpec)"/> with <see cref="WindowSpec.Default"/>.</summary>
+    public static VolumeBar[] Roll(IEnumerable<WindowVolume> windowRows, VolumeInterval interval) => Roll(windowRows, interval, WindowSpec.Default);
+
     /// <summary>
-    /// Rolls <paramref name="minuteRows"/> (one product) up into bars of <paramref name="interval"/>, one per (bar, side)
+    /// Rolls <paramref name="windowRows"/> (one product, base windows of <paramref name="window"/>) up into bars of
+    /// <paramref name="interval"/>, a whole multiple of the base window, one per (bar, side)
     /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; VWAP = quote / base;
     /// open is the open of the row with the lowest first trade id, close the close of the row with the highest last trade
     /// id (trade ids grow with time); high and low are the extremes. Net and imbalance compare the bar's two sides.
     /// </summary>
-    public static VolumeBar[] Roll(IEnumerable<WindowVolume> minuteRows, VolumeInterval interval)
+    public static VolumeBar[] Roll(IEnumerable<WindowVolume> windowRows, VolumeInterval interval, WindowSpec window)
     {
-        ArgumentNullException.ThrowIfNull(minuteRows);
-        if (interval.Length <= TimeSpan.Zero || interval.Length.Ticks % WindowVolume.Length.Ticks != 0)
+        ArgumentNullException.ThrowIfNull(windowRows);
+        ArgumentNullException.ThrowIfNull(window);
+        if (!VolumeInterval.IsMultipleOf(interval.Length, window))
         {
-            throw new ArgumentOutOfRangeException(nameof(interval), interval, "An interval is a positive whole number of minutes.");
+            throw new ArgumentOutOfRangeException(nameof(interval), interval, $"An interval is a positive whole multiple of the {window} base window.");
         }
 
         var bars = new List<VolumeBar>();
-        foreach (var bar in minuteRows.GroupBy(w => interval.BarStart(w.WindowStart)).OrderBy(g => g.Key))
+        foreach (var bar in windowRows.GroupBy(w => interval.BarStart(w.WindowStart)).OrderBy(g => g.Key))
         {
             var buy = Combine(bar.Key, interval, TakerSide.Buy, bar.Where(w => w.Side == TakerSide.Buy));
             var sell = Combine(bar.Key, interval, TakerSide.Sell, bar.Where(w => w.Side == TakerSide.Sell));

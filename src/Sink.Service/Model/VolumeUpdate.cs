@@ -3,8 +3,9 @@ using BitcoinVolume.Contracts;
 namespace BitcoinVolume.Sink.Model;
 
 /// <summary>
-/// One event of <c>GET /api/volumes/stream</c>: a 1-minute window as just committed to the database (the full value, like
-/// a <c>1m</c> bar of <c>/api/volumes</c> without net/imbalance, plus its version and whether it is final).
+/// One event of <c>GET /api/volumes/stream</c>: a base window as just committed to the database (the full value, like
+/// a bar of one base window, <c>1m</c> by default, of <c>/api/volumes</c> without net/imbalance, plus its version and
+/// whether it is final).
 /// </summary>
 public sealed record VolumeUpdate(
     DateTime Start,
@@ -22,14 +23,25 @@ public sealed record VolumeUpdate(
     long Version,
     bool Final)
 {
-    public static VolumeUpdate FromWindow(WindowVolume w)
+    /// <summary>The update of <paramref name="w"/>, a window of <paramref name="window"/> (which gives its end).</summary>
+    public static VolumeUpdate FromWindow(WindowVolume w, WindowSpec window)
     {
         ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(window);
         return new VolumeUpdate(
-            w.WindowStart.UtcDateTime, w.WindowEnd.UtcDateTime, w.Product, w.Side, w.Trades, w.BaseVolume, w.QuoteVolume, w.Vwap,
+            w.WindowStart.UtcDateTime, window.EndOf(w.WindowStart).UtcDateTime, w.Product, w.Side, w.Trades, w.BaseVolume, w.QuoteVolume, w.Vwap,
             w.Open, w.High, w.Low, w.Close, w.Version, w.Final);
     }
 }
 
-/// <summary>Answer of <c>GET /api/volumes/extent</c>: the first and the last stored minute of a product.</summary>
+/// <summary>Answer of <c>GET /api/volumes/extent</c>: the starts of the first and the last stored window of a product.</summary>
 public sealed record VolumeExtent(string Product, DateTime First, DateTime Last);
+
+/// <summary>
+/// Answer of <c>GET /api/config</c>: the base window the sink stores (<c>Sink:Window</c>) and the bar intervals the
+/// dashboard offers with it (the base window first).
+/// </summary>
+/// <param name="Window">Canonical text of the base window, e.g. <c>1m</c> or <c>10s</c>.</param>
+/// <param name="WindowSeconds">Its length in seconds.</param>
+/// <param name="Intervals">Interval names, e.g. <c>1m, 5m, 15m, 1h, 4h, 1d</c>.</param>
+public sealed record SinkConfig(string Window, long WindowSeconds, IReadOnlyList<string> Intervals);

@@ -1,16 +1,19 @@
 // BitcoinVolume dashboard: price + stacked taker buy/sell volume + net line, totals for the visible range, live updates.
 // Data comes from /api/volumes as CSV so that decimals stay exact strings: totals are summed exactly (BigInt fixed point);
-// only the chart's plotting uses floating point. Live: /api/volumes/stream (SSE) says which minutes changed; the bars
-// that contain them are re-read from the API (rolled up server-side, exact) and merged.
+// only the chart's plotting uses floating point. Live: /api/volumes/stream (SSE) says which base windows changed; the
+// bars that contain them are re-read from the API (rolled up server-side, exact) and merged. The base window (Sink:Window,
+// e.g. 1m or 10s) and the intervals offered with it come from /api/config.
 'use strict';
 (() => {
-  const BARS = 150; // bars shown, ending at the latest stored minute
+  const BARS = 150; // bars shown, ending at the latest stored window
+  const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 };
   const $ = (id) => document.getElementById(id);
   const main = $('dashboard');
   const state = {
     product: null,
-    interval: '1m',
-    barMs: 60_000,
+    interval: null,
+    windowMs: 0, // the base window, from /api/config
+    barMs: 0, // the selected interval
     bars: new Map(), // bar start (ms) -> { time, buy, sell }
     source: null,
     pending: new Set(),
@@ -57,7 +60,7 @@
       grid: { vertLines: { color: '#1f262e' }, horzLines: { color: '#1f262e' } },
       timeScale: { timeVisible: true, secondsVisible: false, borderColor: '#2a323c' },
       rightPriceScale: { borderColor: '#2a323c' },
-      localization: { timeFormatter: (t) => new Date(t * 1000).toISOString().slice(0, 16).replace('T', ' ') },
+      localization: { timeFormatter: (t) => stamp(t * 1000) },
     });
     series = {
       price: chart.addSeries(LC.LineSeries, { color: colors.price, lineWidth: 2, title: 'price', priceLineVisible: false }, 0),
@@ -81,12 +84,18 @@
 
   function status(text) { $('status').textContent = text; }
 
-  function minutesOf(interval) {
-    const m = /^(\d+)([mhd]?)$/.exec(interval);
-    return m ? Number(m[1]) * ({ '': 1, m: 1, h: 60, d: 1440 })[m[2]] : 1;
+  // Length of an interval such as 10s, 1m, 4h, 1d or a bare number (minutes), in milliseconds.
+  function msOf(interval) {
+    const m = /^(\d+)([smhd]?)$/.exec(interval ?? '');
+    return m ? Number(m[1]) * UNIT_SECONDS[m[2] || 'm'] * 1000 : state.windowMs;
   }
 
   function iso(ms) { return new Date(ms).toISOString().replace('.000Z', 'Z'); }
+
+  // 'YYYY-MM-DD HH:MM' (UTC), with ':SS' when the base window is shorter than a minute.
+  function stamp(ms) {
+    return iso(ms).slice(0, state.windowMs % msOf('1m') === 0 ? 16 : 19).replace('T', ' ');
+  }
 
   async function api(path) {
     const response = await fetch(path, { headers: { Accept: 'application/json, text/csv' } });
@@ -190,7 +199,7 @@
     $('t-trades').textContent = trades.toLocaleString('en-US');
     $('t-quote').textContent = D.text(quote);
     $('t-range').textContent = visible.length
-      ? `${iso(visible[0].time * 1000).slice(5, 16).replace('T', ' ')} → ${iso(visible[visible.length - 1].time * 1000 + state.barMs).slice(5, 16).replace('T', ' ')} (${visible.length})`
+      ? `${stamp(visible[0].time * 1000).slice(5)} → ${stamp(visible[visible.length - 1].time * 1000 + state.barMs).slice(5)} (${visible.length})`
       : '–';
   }
 
@@ -201,7 +210,7 @@
       const tr = document.createElement('tr');
       if (flashed.has(bar.time * 1000)) tr.className = 'flash';
       const cells = [
-        iso(bar.time * 1000).slice(0, 16).replace('T', ' '),
+        stamp(bar.time * 1000),
         D.text(v.buy), D.text(v.sell), D.text(v.net),
         bar.buy?.imbalance ?? bar.sell?.imbalance ?? '0',
         v.price === null ? '–' : String(Number(v.price.toPrecision(8))),
@@ -242,7 +251,7 @@
     const generation = ++state.generation;
     state.product = $('product').value;
     state.interval = $('interval').value;
-    state.barMs = minutesOf(state.interval) * 60_000;
+    state.barMs = msOf(state.interval);
     state.bars.clear();
     state.pending.clear();
     show('loading', `Loading ${state.product} ${state.interval}…`);
@@ -301,11 +310,28 @@
     }
   }
 
+  // The base window and the intervals offered with it (the base window first). Without an answer the page keeps the
+  // intervals of index.html and takes the first as the base window.
+  async function loadConfig() {
+    const select = $('interval');
+    try {
+      const config = await (await api('/api/config')).json();
+      state.windowMs = config.windowSeconds * 1000;
+      select.replaceChildren(...config.intervals.map((name) => new Option(name, name)));
+    } catch (e) {
+      state.windowMs = msOf(select.options[0]?.value);
+      status(`Cannot load /api/config (${e.message}); assuming ${select.options[0]?.value} windows.`);
+    }
+    chart?.applyOptions({ timeScale: { secondsVisible: state.windowMs % msOf('1m') !== 0 } });
+  }
+
   $('product').addEventListener('change', load);
   $('interval').addEventListener('change', load);
-  const wanted = new URLSearchParams(location.search).get('interval');
-  if (wanted && [...$('interval').options].some((o) => o.value === wanted)) $('interval').value = wanted;
-  loadProducts();
+  loadConfig().then(() => {
+    const wanted = new URLSearchParams(location.search).get('interval');
+    if (wanted && [...$('interval').options].some((o) => o.value === wanted)) $('interval').value = wanted;
+    loadProducts();
+  });
   setInterval(async () => {
     try {
       const products = await (await api('/api/products')).json();

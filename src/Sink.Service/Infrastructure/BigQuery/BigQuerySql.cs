@@ -1,3 +1,6 @@
+using System.Globalization;
+using BitcoinVolume.Contracts;
+
 namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
 
 /// <summary>
@@ -11,7 +14,7 @@ public static class BigQuerySql
         CREATE TABLE IF NOT EXISTS `{project}.{dataset}.{table}` (
           product        STRING     NOT NULL,
           side           STRING     NOT NULL,   -- 'buy' | 'sell' (taker side)
-          window_start   TIMESTAMP  NOT NULL,   -- 1-minute window [window_start, window_start + 1 min)
+          window_start   TIMESTAMP  NOT NULL,   -- base window [window_start, window_start + Sink:Window)
           trades         INT64      NOT NULL,
           base_volume    BIGNUMERIC NOT NULL,
           quote_volume   BIGNUMERIC NOT NULL,
@@ -29,10 +32,14 @@ public static class BigQuerySql
         CLUSTER BY product, side;
         """;
 
-    /// <summary>The latest version of each (product, side, window_start): one row per window, whatever was inserted twice.</summary>
-    public static string CreateLatestView(string project, string dataset, string table, string view = "volumes_1m") => $"""
+    /// <summary>
+    /// The latest version of each (product, side, window_start): one row per window, whatever was inserted twice.
+    /// <c>window_end</c> is <c>window_start</c> + <paramref name="window"/> (the base window, default 1 minute); the view's
+    /// name stays <c>volumes_1m</c> whatever the base window.
+    /// </summary>
+    public static string CreateLatestView(string project, string dataset, string table, string view = "volumes_1m", WindowSpec? window = null) => $"""
         CREATE OR REPLACE VIEW `{project}.{dataset}.{view}` AS
-        SELECT product, side, window_start, TIMESTAMP_ADD(window_start, INTERVAL 1 MINUTE) AS window_end,
+        SELECT product, side, window_start, TIMESTAMP_ADD(window_start, {Interval(window ?? WindowSpec.Default)}) AS window_end,
                trades, base_volume, quote_volume,
                IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
                open, high, low, close, first_trade_id, last_trade_id, version, final
@@ -40,4 +47,13 @@ public static class BigQuerySql
         WHERE TRUE
         QUALIFY ROW_NUMBER() OVER (PARTITION BY product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
         """;
+
+    /// <summary>The window length as a BigQuery interval literal: <c>INTERVAL 1 MINUTE</c>, <c>INTERVAL 10 SECOND</c>.</summary>
+    private static string Interval(WindowSpec window)
+    {
+        var seconds = window.Length.Ticks / TimeSpan.TicksPerSecond;
+        return seconds % 60 == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"INTERVAL {seconds / 60} MINUTE")
+            : string.Create(CultureInfo.InvariantCulture, $"INTERVAL {seconds} SECOND");
+    }
 }

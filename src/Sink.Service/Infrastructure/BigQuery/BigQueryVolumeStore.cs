@@ -79,7 +79,7 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
         return rows.Count;
     }
 
-    public Task<IReadOnlyList<WindowVolume>> GetMinuteRowsAsync(
+    public Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
         string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
 
