@@ -25,7 +25,7 @@ internal sealed partial class VolumesConsumer(
 {
     private static readonly TimeSpan RestartDelay = TimeSpan.FromSeconds(5);
 
-    private readonly LogThrottle<ErrorCode> _errorThrottle = new(TimeSpan.FromSeconds(30), timeProvider);
+    private readonly LogThrottle<ErrorCode> errorThrottle = new(TimeSpan.FromSeconds(30), timeProvider);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -131,7 +131,7 @@ internal sealed partial class VolumesConsumer(
     /// </summary>
     private void OnKafkaError(Error error)
     {
-        if (_errorThrottle.ShouldLog(error.Code, out var repeats) || error.IsFatal)
+        if (errorThrottle.ShouldLog(error.Code, out var repeats) || error.IsFatal)
         {
             LogKafkaError(error.Code, error.Reason, error.IsFatal, repeats);
         }

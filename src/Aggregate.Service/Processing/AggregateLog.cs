@@ -1,0 +1,37 @@
+using Confluent.Kafka;
+
+namespace BitcoinVolume.Aggregate.Processing;
+
+/// <summary>The aggregator's log messages (source-generated). Tests and tools wait for some of these texts: keep them.</summary>
+internal static partial class AggregateLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Aggregator state in {Path} (sync writes: {Sync})")]
+    public static partial void StateOpened(this ILogger logger, string path, bool sync);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka producer error: {Reason} (fatal: {Fatal})")]
+    public static partial void ProducerError(this ILogger logger, string reason, bool fatal);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error: {Reason} (fatal: {Fatal})")]
+    public static partial void ConsumerError(this ILogger logger, string reason, bool fatal);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Assigned partition {Partition}: {How}, resuming at offset {Offset} (log {Low}..{High})")]
+    public static partial void Assigned(this ILogger logger, int partition, string how, long offset, long low, long high);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} {How}; its committed state stays on disk")]
+    public static partial void Released(this ILogger logger, int partition, string how);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} of {Topic} is NOT being aggregated: {Reason}. Its volumes would be wrong, so it is paused; /health is unhealthy.")]
+    public static partial void Blocked(this ILogger logger, int partition, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Committed state of partitions {Partitions} ({Windows} windows emitted); further commits are logged at Debug")]
+    public static partial void FirstCommit(this ILogger logger, string partitions, int windows);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed state of partitions {Partitions} ({Windows} windows emitted)")]
+    public static partial void Committed(this ILogger logger, string partitions, int windows);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Group offset commit failed: {Reason}")]
+    public static partial void GroupCommitFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable record on {TopicPartitionOffset}: {Reason}. It is dead-lettered; further ones are counted in aggregate.records.bad.")]
+    public static partial void UnreadableRecord(this ILogger logger, TopicPartitionOffset topicPartitionOffset, string reason);
+}
