@@ -72,8 +72,7 @@ internal sealed class BatchProcessor(
             metrics.Outcome(outcome);
             if (traced && outcome is ApplyOutcome.Counted or ApplyOutcome.Correction && KafkaTracing.Extract(record.Message.Headers) is { } context)
             {
-                var minute = new DateTimeOffset(trade.Time.UtcTicks - (trade.Time.UtcTicks % TimeSpan.TicksPerMinute), TimeSpan.Zero);
-                tracing.Remember(WindowVolume.KeyOf(trade.Product, trade.Side, minute), context);
+                tracing.Remember(WindowVolume.KeyOf(trade.Product, trade.Side, settings.Windowing.Window.StartOf(trade.Time)), context);
             }
 
             if (outcome == ApplyOutcome.TooLate)
