@@ -49,16 +49,12 @@ public sealed class IngestOptions
     public IReadOnlyList<string> LiveProducts => Products.Length == 0 ? ["BTC-USD"] : Products;
 }
 
-/// <summary>Section <c>Ingest:Live</c>.</summary>
+/// <summary>
+/// Section <c>Ingest:Live</c>: the settings every venue's live source shares (a venue's own endpoints are its options,
+/// e.g. <see cref="Venues.Coinbase.CoinbaseOptions"/>).
+/// </summary>
 public sealed class LiveOptions
 {
-    public Uri ExchangeUrl { get; set; } = new("wss://ws-feed.exchange.coinbase.com");
-
-    public Uri AdvancedTradeUrl { get; set; } = new("wss://advanced-trade-ws.coinbase.com");
-
-    /// <summary>REST base URL for backfill (both feeds: the Exchange endpoint pages by trade id).</summary>
-    public Uri RestUrl { get; set; } = new("https://api.exchange.coinbase.com");
-
     /// <summary>No frame at all (trade, heartbeat, anything) for this long: the connection is dropped and made again.</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -89,6 +85,9 @@ public sealed class BackfillOptions
 
     /// <summary>Grace period before a gap is fetched: a frame still on its way may fill it.</summary>
     public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The largest <see cref="PageSize"/> accepted; each venue's history clamps it further to its own limit.</summary>
+    public const int MaxPageSize = 1000;
 
     /// <summary>Trades per REST page (Coinbase allows at most 1000).</summary>
     public int PageSize { get; set; } = 1000;

@@ -1,12 +1,12 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
-using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Recording;
 using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest;
@@ -14,18 +14,17 @@ namespace BitcoinVolume.Ingest;
 /// <summary>
 /// Runs ingest: the configured source's frames (optionally recorded) go through the <see cref="FrameProcessor"/>
 /// (parse, dedup, gap detection, produce, dead-letter); for live sources a <see cref="Backfiller"/> fills gaps from REST
-/// alongside. A finite source (replay, synthetic with a count) ends with a flush and <c>finished</c> in the status.
+/// alongside. The source's venue (resolved through the <see cref="VenueRegistry"/>) gives the parser and the history. A finite source (replay, synthetic with a count) ends with a flush and <c>finished</c> in the status.
 /// A source that fails for good (missing file, reconnects given up) makes <c>/health</c> unhealthy; input never does.
 /// </summary>
 public sealed class IngestWorker(
     IOptions<IngestOptions> options,
     FrameSourceFactory sources,
-    CoinbaseFrameParser parser,
+    VenueRegistry venues,
     TradePublisher publisher,
     GapReporter reporter,
     IngestStatus status,
     IngestMetrics metrics,
-    IServiceProvider services,
     IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider timeProvider,
@@ -35,9 +34,10 @@ public sealed class IngestWorker(
     {
         await Task.Yield();
         var o = options.Value;
-        var spec = SourceSpec.Parse(o.Source);
+        var (spec, resolved) = venues.Resolve(o.Source);
+        var venue = resolved.Venue;
         var source = sources.Create(spec);
-        var mode = !spec.IsLive ? GapMode.Track : o.Backfill.Enabled ? GapMode.Backfill : GapMode.Report;
+        var mode = GapPolicy.For(spec.IsLive, venue, o.Backfill.Enabled);
         var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider);
         status.ObserveOpenGaps(() => gate.OpenGaps);
         metrics.ObserveOpenGaps(() => gate.OpenGaps);
@@ -49,7 +49,7 @@ public sealed class IngestWorker(
             await RecoverAsync(gate, products, o.Recovery, stoppingToken).ConfigureAwait(false);
         }
 
-        var processor = new FrameProcessor(parser, gate, publisher, reporter, metrics, status, logger, timeProvider, products);
+        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider), gate, publisher, reporter, metrics, status, logger, timeProvider, products);
         FrameRecorder? recorder;
         try
         {
@@ -70,7 +70,7 @@ public sealed class IngestWorker(
         var started = timeProvider.GetTimestamp();
         using var stopBackfill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var backfill = mode == GapMode.Backfill
-            ? new Backfiller(gate, services.GetRequiredService<CoinbaseRestClient>(), publisher, reporter, o.Backfill, metrics, status,
+            ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider), publisher, reporter, o.Backfill, metrics, status,
                 loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
             : Task.CompletedTask;
         try

@@ -8,6 +8,7 @@ using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Tests.Fakes;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;

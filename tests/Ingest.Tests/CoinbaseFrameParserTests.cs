@@ -1,5 +1,6 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 
 namespace BitcoinVolume.Ingest.Tests;
 

@@ -6,6 +6,7 @@ using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Tests.Fakes;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 

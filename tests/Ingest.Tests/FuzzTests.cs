@@ -1,6 +1,7 @@
 using System.Text;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 
 namespace BitcoinVolume.Ingest.Tests;
 

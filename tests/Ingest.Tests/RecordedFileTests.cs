@@ -2,6 +2,7 @@ using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 
 namespace BitcoinVolume.Ingest.Tests;
 

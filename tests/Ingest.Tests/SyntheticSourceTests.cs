@@ -1,6 +1,7 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 
 namespace BitcoinVolume.Ingest.Tests;
 

@@ -1,6 +1,6 @@
 using BitcoinVolume.Contracts;
-using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 using BitcoinVolume.Pipeline.Tests;
 
 namespace BitcoinVolume.Benchmarks.Harness;

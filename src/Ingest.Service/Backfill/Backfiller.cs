@@ -1,13 +1,15 @@
 using System.Threading.RateLimiting;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Producing;
+using BitcoinVolume.Ingest.Venues;
 
 namespace BitcoinVolume.Ingest.Backfill;
 
 /// <summary>
-/// Fills gaps from REST: takes the gaps the <see cref="TradeGate"/> has had open for
-/// <see cref="BackfillOptions.Delay"/>, pages <c>GET /products/{id}/trades</c> from the gap's newest id down
-/// (<c>after</c> cursor, <see cref="BackfillOptions.PageSize"/> ≤ 1000), rate-limited by a token bucket
+/// Fills gaps from the venue's REST history (<see cref="ITradeHistory"/>): takes the gaps the <see cref="TradeGate"/> has
+/// had open for <see cref="BackfillOptions.Delay"/>, pages the history from the gap's newest id down (ids below a cursor,
+/// <see cref="BackfillOptions.PageSize"/> clamped to the venue's <see cref="ITradeHistory.MaxPageSize"/>; the venue's
+/// own cursor when it gives one, else the page's oldest id), rate-limited by a token bucket
 /// (<see cref="BackfillOptions.RequestsPerSecond"/>), and produces every returned trade the gate still misses (so
 /// overlap with the live stream or other pages is never produced twice). What is still missing after a fetch is tried
 /// again after <see cref="BackfillOptions.RetryDelay"/>, at most <see cref="BackfillOptions.MaxAttempts"/> times, then
@@ -15,7 +17,7 @@ namespace BitcoinVolume.Ingest.Backfill;
 /// </summary>
 public sealed class Backfiller(
     TradeGate gate,
-    CoinbaseRestClient rest,
+    ITradeHistory history,
     ITradeOutput output,
     GapReporter reporter,
     BackfillOptions options,
@@ -65,7 +67,7 @@ public sealed class Backfiller(
     {
         ArgumentNullException.ThrowIfNull(limiter);
         var (product, range) = (work.Product, work.Range);
-        var pageSize = Math.Clamp(options.PageSize, 1, CoinbaseRestClient.MaxPageSize);
+        var pageSize = Math.Clamp(options.PageSize, 1, history.MaxPageSize);
         var cursor = range.Last + 1;
         var maxPages = (range.Count / pageSize) + 2;
         var produced = 0;
@@ -76,7 +78,7 @@ public sealed class Backfiller(
             {
                 using var lease = await limiter.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
                 var limit = (int)Math.Min(pageSize, cursor - range.First);
-                var page = await rest.GetTradesAsync(product, cursor, limit, cancellationToken).ConfigureAwait(false);
+                var page = await history.GetTradesAsync(product, cursor, limit, cancellationToken).ConfigureAwait(false);
                 metrics.BackfillRequest("ok");
                 if (page.Invalid is { } invalid)
                 {
@@ -109,7 +111,7 @@ public sealed class Backfiller(
                     break;
                 }
 
-                var next = page.After is { } after && after < cursor ? after : oldest;
+                var next = page.Next is { } after && after < cursor ? after : oldest;
                 if (next >= cursor)
                 {
                     break;

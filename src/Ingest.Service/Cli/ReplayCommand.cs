@@ -6,6 +6,7 @@ using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues;
 using Confluent.Kafka;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -82,7 +83,10 @@ public static class ReplayCommand
         }
 
         var logs = new CollectingLoggerProvider();
-        using var services = new ServiceCollection().AddMetrics().AddLogging(b => b.AddProvider(logs)).BuildServiceProvider();
+
+        // The command reads no configuration: the venues get their defaults (only the recording's parser is used here).
+        using var services = new ServiceCollection().AddMetrics().AddLogging(b => b.AddProvider(logs))
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build()).AddIngestVenues().BuildServiceProvider();
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var time = TimeProvider.System;
         var metrics = new IngestMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
@@ -91,7 +95,8 @@ public static class ReplayCommand
         using var publisher = new TradePublisher(settings.Kafka, new KafkaProducerOptions(), metrics, loggers.CreateLogger<TradePublisher>(), time);
         var reporter = new GapReporter(metrics, status, loggers.CreateLogger<GapReporter>(), time);
         var gate = new TradeGate(new GapOptions(), GapMode.Track, long.MaxValue, reporter, time);
-        var processor = new FrameProcessor(new CoinbaseFrameParser(parserOptions, time), gate, publisher, reporter, metrics, status,
+        var venue = services.GetRequiredService<VenueRegistry>().Resolve(new SourceSpec(SourceKind.Replay, null, settings.Path)).Venue;
+        var processor = new FrameProcessor(venue.CreateParser(parserOptions, time), gate, publisher, reporter, metrics, status,
             loggers.CreateLogger("replay"), time, settings.Products);
         var source = new ReplayFileSource(settings.Path, new ReplayOptions { Pace = settings.Pace, Speed = settings.Speed }, time,
             loggers.CreateLogger<ReplayFileSource>(), settings.MaxFrameBytes);

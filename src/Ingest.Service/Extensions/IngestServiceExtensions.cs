@@ -1,10 +1,9 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest;
-using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
-using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +19,6 @@ public static class IngestServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(sp => new IngestStatus { UnhealthyAfterFailures = Options(sp).Live.UnhealthyAfterFailures });
-        services.AddSingleton(sp => new CoinbaseFrameParser(Options(sp).Parser, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TradePublisher(
             KafkaSettings.Configure(new Confluent.Kafka.ClientConfig(), builder.Configuration),
             Options(sp).Kafka,
@@ -30,14 +28,8 @@ public static class IngestServiceExtensions
         services.AddSingleton<GapReporter>();
         services.AddSingleton<FrameSourceFactory>();
 
-        // REST backfill: the standard resilience handler (retries, timeouts, circuit breaker) comes from ServiceDefaults.
-        services.AddHttpClient<CoinbaseRestClient>((sp, http) =>
-        {
-            var url = Options(sp).Live.RestUrl.ToString();
-            http.BaseAddress = new Uri(url.EndsWith('/') ? url : url + "/");
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("BitcoinVolume-Ingest/1.0");
-            http.MaxResponseContentBufferSize = 16 * 1024 * 1024;
-        });
+        // Every venue (parser, live feed, REST history, its options) and the registry the pipeline finds them in.
+        services.AddIngestVenues();
 
         services.AddHostedService<TopicProvisioning>();
         services.AddHostedService<IngestWorker>();
@@ -65,15 +57,15 @@ public static class IngestServiceExtensions
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>Checks every setting of section <c>Ingest</c> at start and names each bad one.</summary>
-    private sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+    /// <summary>Checks every setting of section <c>Ingest</c> at start and names each bad one (a venue validates its own section).</summary>
+    private sealed class IngestOptionsValidator(VenueRegistry venues) : IValidateOptions<IngestOptions>
     {
         public ValidateOptionsResult Validate(string? name, IngestOptions options)
         {
             var errors = new List<string>();
             try
             {
-                SourceSpec.Parse(options.Source);
+                venues.Resolve(options.Source);
             }
             catch (ArgumentException e)
             {
@@ -87,14 +79,8 @@ public static class IngestServiceExtensions
             Check(live.MaxReconnectAttempts >= 0, "Ingest:Live:MaxReconnectAttempts must be 0 (no limit) or more");
             Check(live.FrameBuffer is > 0 and <= 1_000_000, "Ingest:Live:FrameBuffer must be between 1 and 1,000,000");
             Check(live.UnhealthyAfterFailures > 0, "Ingest:Live:UnhealthyAfterFailures must be positive");
-            foreach (var url in new[] { live.ExchangeUrl, live.AdvancedTradeUrl })
-            {
-                Check(url.IsAbsoluteWebSocketUrl(), $"Ingest:Live websocket URL '{url}' must be an absolute ws:// or wss:// URL");
-            }
-
-            Check(live.RestUrl.IsAbsoluteUri && live.RestUrl.Scheme is "http" or "https", "Ingest:Live:RestUrl must be an absolute http(s) URL");
             var backfill = options.Backfill;
-            Check(backfill.PageSize is > 0 and <= CoinbaseRestClient.MaxPageSize, "Ingest:Backfill:PageSize must be between 1 and 1000");
+            Check(backfill.PageSize is > 0 and <= BackfillOptions.MaxPageSize, $"Ingest:Backfill:PageSize must be between 1 and {BackfillOptions.MaxPageSize}");
             Check(backfill.RequestsPerSecond > 0, "Ingest:Backfill:RequestsPerSecond must be positive");
             Check(backfill.MaxAttempts > 0, "Ingest:Backfill:MaxAttempts must be positive");
             Check(backfill.MaxGapTrades > 0, "Ingest:Backfill:MaxGapTrades must be positive");
@@ -117,6 +103,4 @@ public static class IngestServiceExtensions
             }
         }
     }
-
-    private static bool IsAbsoluteWebSocketUrl(this Uri url) => url.IsAbsoluteUri && url.Scheme is "ws" or "wss";
 }

@@ -63,9 +63,9 @@ public sealed class GapOptions
 }
 
 /// <summary>
-/// Ingest's dedup and gap detector. Coinbase trade ids are contiguous per product, so the set of ids produced so far is
-/// kept as one interval per product (<c>[floor, high]</c>) minus a bounded list of holes — the gaps. Memory is
-/// O(products × open gaps), whatever the volume.
+/// Ingest's dedup and gap detector. The venue's trade ids are contiguous per product (<see cref="Venues.IVenue.ContiguousTradeIds"/>;
+/// Coinbase's are), so the set of ids produced so far is kept as one interval per product (<c>[floor, high]</c>) minus a
+/// bounded list of holes — the gaps. Memory is O(products × open gaps), whatever the volume.
 /// <list type="bullet">
 /// <item>An id above <c>high + 1</c> opens a gap <c>[high + 1, id - 1]</c>; so does an Exchange heartbeat whose
 /// <c>last_trade_id</c> is above <c>high</c>. Reconnects need nothing special: the first trade after one shows the jump.</item>

@@ -4,17 +4,18 @@ using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues;
 
 namespace BitcoinVolume.Ingest.Pipeline;
 
 /// <summary>
-/// One frame through ingest: parse (taker side) → heartbeats and trades through the <see cref="TradeGate"/> (dedup and
+/// One frame through ingest, whatever the venue: parse (the venue's <see cref="IFrameParser"/>: taker side) → heartbeats and trades through the <see cref="TradeGate"/> (dedup and
 /// gap detection) → new trades produced, key = product → bad frames dead-lettered with their reason (logged once per
 /// reason, every one counted). Used by the service's worker and by the command-line replay. Not thread-safe: one
 /// reader loop owns it (the gate it shares with the backfiller is).
 /// </summary>
 public sealed class FrameProcessor(
-    CoinbaseFrameParser parser,
+    IFrameParser parser,
     TradeGate gate,
     ITradeOutput output,
     GapReporter reporter,
@@ -70,7 +71,7 @@ public sealed class FrameProcessor(
 
         if (trades.Count > 1)
         {
-            // Advanced Trade lists trades newest first: gate them in id order, so a frame never looks like a gap.
+            // Some feeds list a frame's trades newest first (Coinbase Advanced Trade): gate them in id order, so a frame never looks like a gap.
             trades.Sort(ByProductThenId);
         }
 

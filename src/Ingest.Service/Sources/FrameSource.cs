@@ -6,7 +6,7 @@ namespace BitcoinVolume.Ingest.Sources;
 /// </summary>
 public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin, DateTimeOffset ReceivedAt = default);
 
-/// <summary>A stream of raw frames: a replay file, a live Coinbase socket, or a synthetic generator.</summary>
+/// <summary>A stream of raw frames: a replay file, a venue's live websocket, or a synthetic generator.</summary>
 public interface IFrameSource
 {
     /// <summary>What this source is, for logs.</summary>

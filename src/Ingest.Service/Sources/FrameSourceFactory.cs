@@ -1,10 +1,17 @@
 using BitcoinVolume.Ingest.Live;
+using BitcoinVolume.Ingest.Venues;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest.Sources;
 
-/// <summary>Creates the source an <c>Ingest:Source</c> names.</summary>
-public sealed class FrameSourceFactory(IOptions<IngestOptions> options, IngestStatus status, IngestMetrics metrics, ILoggerFactory loggers, TimeProvider timeProvider)
+/// <summary>Creates the source an <c>Ingest:Source</c> names; a live source is the shared websocket reader over the feed its venue gives.</summary>
+public sealed class FrameSourceFactory(
+    IOptions<IngestOptions> options,
+    VenueRegistry venues,
+    IngestStatus status,
+    IngestMetrics metrics,
+    ILoggerFactory loggers,
+    TimeProvider timeProvider)
 {
     public IFrameSource Create(SourceSpec spec)
     {
@@ -14,11 +21,10 @@ public sealed class FrameSourceFactory(IOptions<IngestOptions> options, IngestSt
         {
             SourceKind.Replay => new ReplayFileSource(spec.Path!, o.Replay, timeProvider, loggers.CreateLogger<ReplayFileSource>(), o.Parser.MaxFrameBytes),
             SourceKind.Synthetic => new SyntheticSource(spec.Synthetic!, timeProvider),
-            SourceKind.CoinbaseAdvancedTrade => Live(CoinbaseFeed.AdvancedTrade),
-            _ => Live(CoinbaseFeed.Exchange),
+            _ => Live(venues.Resolve(spec)),
         };
 
-        CoinbaseWebSocketSource Live(CoinbaseFeed feed) => new(
-            feed, o.LiveProducts, o.Live, o.Parser.MaxFrameBytes, status, metrics, loggers.CreateLogger<CoinbaseWebSocketSource>(), timeProvider);
+        WebSocketFrameSource Live(VenueSource source) => new(
+            source.Venue.CreateLiveFeed(source.LiveSource!), o.LiveProducts, o.Live, o.Parser.MaxFrameBytes, status, metrics, loggers.CreateLogger<WebSocketFrameSource>(), timeProvider);
     }
 }

@@ -1,34 +1,26 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Venues;
 using Polly;
 using Polly.Retry;
 
 namespace BitcoinVolume.Ingest.Live;
 
-/// <summary>The two Coinbase websocket feeds.</summary>
-public enum CoinbaseFeed
-{
-    /// <summary>Exchange feed: channels <c>matches</c> and <c>heartbeat</c> in one subscribe message.</summary>
-    Exchange,
-
-    /// <summary>Advanced Trade: channels <c>market_trades</c> and <c>heartbeats</c>, one subscribe message per channel.</summary>
-    AdvancedTrade,
-}
-
 /// <summary>
-/// A live Coinbase websocket feed as a stream of raw frames. The socket is read on its own task and frames are handed
-/// to the parser through a bounded channel (<see cref="LiveOptions.FrameBuffer"/>): a slow consumer holds the reader
-/// back instead of growing memory. A watchdog drops the connection when no frame at all (trade, heartbeat, anything)
-/// arrives within <see cref="LiveOptions.StallTimeout"/>; every session end is logged with its cause, counted
-/// (<c>ingest.reconnects</c>) and followed by a new connection through <see cref="ReconnectPolicy"/>. Missed trades are
-/// not this class's business: the gate sees the trade id jump and the backfiller fetches them.
+/// A venue's live websocket feed as a stream of raw frames — the shared part of every venue's live source; what is
+/// particular to the venue (URL, subscribe messages, pings, maximum connection age, server-requested reconnects) comes
+/// from its <see cref="ILiveFeed"/>. The socket is read on its own task and frames are handed to the parser through a
+/// bounded channel (<see cref="LiveOptions.FrameBuffer"/>): a slow consumer holds the reader back instead of growing
+/// memory. A watchdog drops the connection when no frame at all (trade, heartbeat, anything) arrives within
+/// <see cref="LiveOptions.StallTimeout"/>; every session end is logged with its cause, counted (<c>ingest.reconnects</c>)
+/// and followed by a new connection through <see cref="ReconnectPolicy"/>. Missed trades are not this class's business:
+/// the gate sees the trade id jump and the backfiller fetches them.
 /// </summary>
-public sealed class CoinbaseWebSocketSource(
-    CoinbaseFeed feed,
+public sealed class WebSocketFrameSource(
+    ILiveFeed feed,
     IReadOnlyList<string> products,
     LiveOptions options,
     int maxFrameBytes,
@@ -40,9 +32,9 @@ public sealed class CoinbaseWebSocketSource(
     private const int ReceiveBufferBytes = 64 * 1024;
     private long connections;
 
-    private Uri Url => feed == CoinbaseFeed.Exchange ? options.ExchangeUrl : options.AdvancedTradeUrl;
+    private Uri Url => feed.Url;
 
-    private string FeedName => feed == CoinbaseFeed.Exchange ? "coinbase-exchange" : "coinbase-advanced";
+    private string FeedName => feed.Name;
 
     public string Description => $"{FeedName} {Url} [{string.Join(",", products)}]";
 
@@ -75,7 +67,7 @@ public sealed class CoinbaseWebSocketSource(
     private async Task ReadLoopAsync(ChannelWriter<RawFrame> writer, CancellationToken cancellationToken)
     {
         status.LiveSource();
-        var pipeline = ReconnectPolicy.Create(options, OnRetryAsync, timeProvider);
+        var pipeline = ReconnectPolicy.Create(options, OnRetryAsync, timeProvider, $"{FeedName}-reconnect");
         Exception? error = null;
         try
         {
@@ -137,7 +129,7 @@ public sealed class CoinbaseWebSocketSource(
                 try
                 {
                     await socket.ConnectAsync(Url, connectTimeout.Token).ConfigureAwait(false);
-                    foreach (var message in SubscribeMessages())
+                    foreach (var message in feed.SubscribeMessages(products))
                     {
                         await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, connectTimeout.Token).ConfigureAwait(false);
                     }
@@ -151,9 +143,22 @@ public sealed class CoinbaseWebSocketSource(
 
             status.SourceConnected();
             logger.LogInformation("{Origin}: connected to {Url}, subscribed to {Products}", origin, Url, string.Join(",", products));
-            var (cause, detail) = await ReceiveAsync(socket, writer, origin, () => frames++, cancellationToken).ConfigureAwait(false);
-            var healthy = frames > 0 && timeProvider.GetElapsedTime(started) >= options.StallTimeout;
-            return new SessionOutcome(healthy, cause, detail, frames);
+            using var connected = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var pings = feed.Ping.Enabled ? PingAsync(socket, origin, connected.Token) : Task.CompletedTask;
+            try
+            {
+                var (cause, detail) = await ReceiveAsync(socket, writer, origin, () => frames++, cancellationToken).ConfigureAwait(false);
+
+                // Ended by the venue's rules (maximum age, a reconnect it asked for), not by trouble: reconnect at once.
+                var healthy = cause is ReconnectCauses.MaxConnectionAge or ReconnectCauses.ReconnectRequested
+                    || (frames > 0 && timeProvider.GetElapsedTime(started) >= options.StallTimeout);
+                return new SessionOutcome(healthy, cause, detail, frames);
+            }
+            finally
+            {
+                await connected.CancelAsync().ConfigureAwait(false);
+                await pings.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -172,7 +177,10 @@ public sealed class CoinbaseWebSocketSource(
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
         var message = new ArrayBufferWriter<byte>(ReceiveBufferBytes);
-        using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var age = feed.MaxConnectionAge == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(feed.MaxConnectionAge, timeProvider);
+        using var watchdog = age is null
+            ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, age.Token);
         try
         {
             while (true)
@@ -187,6 +195,10 @@ public sealed class CoinbaseWebSocketSource(
                     try
                     {
                         result = await socket.ReceiveAsync(buffer.AsMemory(), watchdog.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (age?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+                    {
+                        return (ReconnectCauses.MaxConnectionAge, $"connection reached its maximum age of {feed.MaxConnectionAge}");
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
@@ -224,11 +236,37 @@ public sealed class CoinbaseWebSocketSource(
 
                 counted();
                 await writer.WriteAsync(new RawFrame(message.WrittenSpan.ToArray(), origin, timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+                if (feed.IsReconnectRequest(message.WrittenSpan))
+                {
+                    await CloseQuietlyAsync(socket).ConfigureAwait(false);
+                    return (ReconnectCauses.ReconnectRequested, "the server asked for a reconnect");
+                }
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Sends the feed's application-level ping every interval until the session ends (a failed send ends the pings; the receive loop sees the connection go).</summary>
+    private async Task PingAsync(ClientWebSocket socket, string origin, CancellationToken cancellationToken)
+    {
+        var ping = feed.Ping;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ping.Interval, timeProvider, cancellationToken).ConfigureAwait(false);
+                await socket.SendAsync(ping.Message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            logger.LogDebug("{Origin}: ping not sent ({Error})", origin, e.Message);
         }
     }
 
@@ -241,50 +279,10 @@ public sealed class CoinbaseWebSocketSource(
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
             {
+                // Best effort (a ping may be sending at the same moment); the socket is disposed right after.
             }
         }
-    }
-
-    /// <summary>The subscribe messages of the feed (Advanced Trade takes one channel per message).</summary>
-    private IEnumerable<ReadOnlyMemory<byte>> SubscribeMessages() => feed == CoinbaseFeed.Exchange
-        ? [Subscribe(channels: ["matches", "heartbeat"], channel: null)]
-        : [Subscribe(null, "market_trades"), Subscribe(null, "heartbeats")];
-
-    private ReadOnlyMemory<byte> Subscribe(string[]? channels, string? channel)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("type"u8, "subscribe"u8);
-            json.WriteStartArray("product_ids"u8);
-            foreach (var product in products)
-            {
-                json.WriteStringValue(product);
-            }
-
-            json.WriteEndArray();
-            if (channels is not null)
-            {
-                json.WriteStartArray("channels"u8);
-                foreach (var name in channels)
-                {
-                    json.WriteStringValue(name);
-                }
-
-                json.WriteEndArray();
-            }
-
-            if (channel is not null)
-            {
-                json.WriteString("channel"u8, channel);
-            }
-
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
     }
 }

@@ -2,21 +2,9 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Ingest.Parsing;
 
-namespace BitcoinVolume.Ingest.Parsing;
-
-/// <summary>Limits the parser enforces on input.</summary>
-public sealed class FrameParserOptions
-{
-    /// <summary>Frames larger than this are dead-lettered as <see cref="DeadLetterReasons.OversizedFrame"/>.</summary>
-    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
-
-    /// <summary>Trades timed before this are absurd (Coinbase opened in 2012).</summary>
-    public DateTimeOffset EarliestTradeTime { get; set; } = new(2012, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
-    /// <summary>Trades timed further than this ahead of the wall clock are absurd.</summary>
-    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromDays(1);
-}
+namespace BitcoinVolume.Ingest.Venues.Coinbase;
 
 /// <summary>
 /// Turns raw Coinbase websocket frames — Exchange feed (<c>match</c>, <c>last_match</c>) and Advanced Trade
@@ -24,7 +12,7 @@ public sealed class FrameParserOptions
 /// TAKER's side. Coinbase's <c>side</c> is the maker's on both feeds, so it is flipped here, in exactly one place.
 /// One forward pass of <see cref="Utf8JsonReader"/>, no reflection, no intermediate DOM. Never throws on input.
 /// </summary>
-public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider timeProvider)
+public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider timeProvider) : IFrameParser
 {
     /// <summary>The label of trade frames from the Exchange feed.</summary>
     public const string ExchangeFeed = "exchange";

@@ -1,0 +1,14 @@
+namespace BitcoinVolume.Ingest.Parsing;
+
+/// <summary>Limits the parser enforces on input.</summary>
+public sealed class FrameParserOptions
+{
+    /// <summary>Frames larger than this are dead-lettered as <see cref="DeadLetterReasons.OversizedFrame"/>.</summary>
+    public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Trades timed before this are absurd (Coinbase opened in 2012).</summary>
+    public DateTimeOffset EarliestTradeTime { get; set; } = new(2012, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Trades timed further than this ahead of the wall clock are absurd.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromDays(1);
+}

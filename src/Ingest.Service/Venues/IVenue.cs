@@ -1,0 +1,42 @@
+using BitcoinVolume.Ingest.Parsing;
+
+namespace BitcoinVolume.Ingest.Venues;
+
+/// <summary>
+/// One venue adapter: everything ingest needs to know about a market-data venue, and all it needs to be given to the
+/// pipeline. The pipeline (gate, dedup, backfill, producer, recorder, replay, worker) sees only this and the small
+/// interfaces it creates; a venue lives in its own folder under <c>Venues/</c> and is registered in
+/// <see cref="VenueServiceExtensions.AddIngestVenues"/> (docs/INGEST.md, "Adding a venue").
+/// </summary>
+public interface IVenue
+{
+    /// <summary>Venue id, lower case (<c>coinbase</c>; a derivative market is its own venue, e.g. <c>bybit-linear</c>).</summary>
+    string Id { get; }
+
+    /// <summary>The live sources (<c>Ingest:Source</c> values) this venue serves; names are unique over all venues.</summary>
+    IReadOnlyList<LiveSourceName> LiveSources { get; }
+
+    /// <summary>
+    /// True when trade ids are contiguous per product, so that a jump means missed trades (what the
+    /// <see cref="Gaps.TradeGate"/> assumes). A venue whose ids rise with holes or are not numbers is refused until the
+    /// gate has a mode for it.
+    /// </summary>
+    bool ContiguousTradeIds { get; }
+
+    /// <summary>How far back REST can repair a gap; <see cref="HistoryCoverage.None"/> is the explicit "no history" declaration.</summary>
+    HistoryCoverage History { get; }
+
+    /// <summary>The parser of this venue's frames (live and recorded).</summary>
+    IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider);
+
+    /// <summary>The websocket feed of one of <see cref="LiveSources"/> (by its <see cref="LiveSourceName.Name"/>).</summary>
+    ILiveFeed CreateLiveFeed(string source);
+
+    /// <summary>The REST trade history; only called when <see cref="History"/> is not <see cref="HistoryCoverage.None"/>.</summary>
+    ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider);
+}
+
+/// <summary>A live source of a venue, as <c>Ingest:Source</c> names it.</summary>
+/// <param name="Name">The canonical name, e.g. <c>coinbase-exchange</c>.</param>
+/// <param name="Aliases">Other names accepted for it (e.g. <c>live</c>, the default source).</param>
+public sealed record LiveSourceName(string Name, params IReadOnlyList<string> Aliases);

@@ -1,0 +1,18 @@
+using BitcoinVolume.Ingest.Venues.Coinbase;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace BitcoinVolume.Ingest.Venues;
+
+public static class VenueServiceExtensions
+{
+    /// <summary>
+    /// Registers the <see cref="VenueRegistry"/> and every venue ingest knows. Adding a venue = a folder under
+    /// <c>Venues/</c> with its <see cref="IVenue"/> and an <c>AddXVenue()</c> call here (docs/INGEST.md, "Adding a venue").
+    /// </summary>
+    public static IServiceCollection AddIngestVenues(this IServiceCollection services)
+    {
+        services.TryAddSingleton<VenueRegistry>();
+        services.AddCoinbaseVenue();
+        return services;
+    }
+}
