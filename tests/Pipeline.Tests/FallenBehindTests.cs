@@ -9,17 +9,9 @@ public class FallenBehindTests(Xunit.Abstractions.ITestOutputHelper output)
     public async Task State_that_is_ahead_of_the_log_blocks_the_partition_and_turns_health_unhealthy()
     {
         var (arrival, _) = TradeStream.Generate(3_000, 4, TimeSpan.FromMinutes(10), seed: 3);
-        var state = Path.Combine(Path.GetTempPath(), $"bv-state-{Guid.NewGuid():N}");
 
         // 1. Build state against one broker.
-        await using (var first = new PipelineHarness(output))
-        {
-            var aggregator = first.Aggregator("aggregate", statePath: state);
-            aggregator.Start();
-            await first.ProduceAsync(arrival, TimeSpan.Zero, CancellationToken.None);
-            await aggregator.WaitForOutputAsync("Committed state", TimeSpan.FromSeconds(60));
-            await Task.Delay(1000);
-        }
+        var state = await PipelineHarness.BuildStateAsync(output, arrival);
 
         // 2. A new, empty broker (e.g. the development broker restarted, or a topic recreated): the stored offsets are
         //    beyond the end of its log. Resuming there would silently skip whatever the new log holds.

@@ -63,6 +63,22 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["Sink__Window"] = Window.ToString(),
     }, Path.Combine(workDir, "sink.log")));
 
+    /// <summary>
+    /// Aggregator state (default window) in a new folder (returned), built from <paramref name="trades"/> by one
+    /// aggregator against a development broker of its own, which is gone afterwards.
+    /// </summary>
+    public static async Task<string> BuildStateAsync(ITestOutputHelper output, IReadOnlyList<Trade> trades)
+    {
+        var state = Path.Combine(Path.GetTempPath(), $"bv-state-{Guid.NewGuid():N}");
+        await using var harness = new PipelineHarness(output);
+        var aggregator = harness.Aggregator("aggregate", statePath: state);
+        aggregator.Start();
+        await harness.ProduceAsync(trades, TimeSpan.Zero, CancellationToken.None);
+        await aggregator.WaitForOutputAsync("Committed state", TimeSpan.FromSeconds(60));
+        await Task.Delay(1000);
+        return state;
+    }
+
     /// <summary>Produces the trades in chunks, pausing between chunks so the stream lasts about <paramref name="duration"/>.</summary>
     public async Task ProduceAsync(IReadOnlyList<Trade> trades, TimeSpan duration, CancellationToken ct)
     {

@@ -35,16 +35,9 @@ public class TenSecondWindowTests(ITestOutputHelper output)
     public async Task State_written_with_another_window_length_is_not_loaded()
     {
         var (arrival, _) = TradeStream.Generate(2_000, 2, TimeSpan.FromMinutes(5), seed: 11);
-        var state = Path.Combine(Path.GetTempPath(), $"bv-state-{Guid.NewGuid():N}");
 
         // 1. State of 1-minute windows.
-        await using (var first = new PipelineHarness(output))
-        {
-            var aggregator = first.Aggregator("aggregate", statePath: state);
-            aggregator.Start();
-            await first.ProduceAsync(arrival, TimeSpan.Zero, CancellationToken.None);
-            await aggregator.WaitForOutputAsync("Committed state", TimeSpan.FromSeconds(60));
-        }
+        var state = await PipelineHarness.BuildStateAsync(output, arrival);
 
         // 2. The same state under a 10-second base window: refused with the reason, never mixed in.
         await using var second = new PipelineHarness(output, WindowSpec.Parse("10s"));
