@@ -35,14 +35,6 @@ public sealed record WindowVolume(
     long Version,
     bool Final)
 {
-    /// <summary>
-    /// Exclusive end of the window under the DEFAULT base window, <see cref="WindowSpec.Default"/> (derived: not on the
-    /// wire, which does not carry the length). Code that knows the configured window uses
-    /// <see cref="WindowSpec.EndOf(DateTimeOffset)"/> instead; this stays only until the sink's batch writer does so too.
-    /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public DateTimeOffset WindowEnd => WindowSpec.Default.EndOf(WindowStart);
-
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;

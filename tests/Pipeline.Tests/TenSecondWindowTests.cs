@@ -45,5 +45,9 @@ public class TenSecondWindowTests(ITestOutputHelper output)
         restarted.Start();
         await restarted.WaitForOutputAsync("was written with 1m windows, but Aggregate:Window is 10s", TimeSpan.FromSeconds(60));
         Assert.DoesNotContain("restored", await File.ReadAllTextAsync(restarted.LogPath), StringComparison.Ordinal);
+
+        // Only the partitions with that state stop (blocked, reported); the aggregator itself keeps running.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.True(restarted.IsRunning, "the aggregator keeps running with the incompatible partitions blocked");
     }
 }

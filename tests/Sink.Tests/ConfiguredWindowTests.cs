@@ -36,11 +36,11 @@ public sealed class ConfiguredWindowTests
     }
 
     [Fact]
-    public void The_decoder_without_a_window_still_rejects_starts_that_are_not_whole_seconds()
+    public void The_decoder_rejects_starts_that_are_not_whole_seconds_even_with_the_finest_window()
     {
         var bytes = Encoding.UTF8.GetBytes("""{"product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:10.5Z","trades":1,"version":1}""");
 
-        Assert.False(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, out _, out var reason, out _));
+        Assert.False(WindowRecordDecoder.TryDecode(bytes, Topics.Volumes1m, WindowSpec.Finest, out _, out var reason, out _));
         Assert.Equal("unaligned_window", reason);
     }
 

@@ -34,7 +34,7 @@ public sealed class StreamizAggregation : IAsyncDisposable
     public const string StoreName = "peer-windows";
 
     /// <summary>The window size, as our aggregator's.</summary>
-    public static readonly TimeSpan WindowSize = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan WindowSize = WindowSpec.Default.Length;
 
     /// <summary>How long after a window's end late trades are still counted, as our aggregator's.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);

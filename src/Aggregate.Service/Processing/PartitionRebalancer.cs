@@ -31,8 +31,19 @@ internal sealed class PartitionRebalancer(
         batch.RemovePartition(partition);
         status.Unblock(partition);
         ownership.Unblock(partition);
-        var loaded = store.Load(partition, windowing);
         var offsets = consumer.QueryWatermarkOffsets(tp, WatermarkQueryTimeout);
+        LoadedPartition? loaded;
+        try
+        {
+            loaded = store.Load(partition, windowing);
+        }
+        catch (IncompatibleStateException e)
+        {
+            // State written with another window length: never mixed in; this partition alone stops, /health says why.
+            Block(partition, e.Message);
+            return new TopicPartitionOffset(tp, offsets.High);
+        }
+
         var decision = PartitionOwnership.Decide(loaded is not null, loaded?.NextOffset, offsets.Low.Value, offsets.High.Value, store.Path);
         if (decision.BlockReason is { } reason)
         {

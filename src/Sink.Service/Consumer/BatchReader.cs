@@ -1,3 +1,4 @@
+using BitcoinVolume.Contracts;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Sink.Consumer;
@@ -7,7 +8,7 @@ namespace BitcoinVolume.Sink.Consumer;
 /// record is counted (its offset will be committed), an undecodable one is counted in <c>sink.records.invalid</c> and
 /// logged once per reason, a decodable one is held if it is the newest version of its window.
 /// </summary>
-internal sealed class BatchReader(PendingBatch batch, SinkMetrics metrics, TimeProvider timeProvider, ILogger logger)
+internal sealed class BatchReader(PendingBatch batch, WindowSpec window, SinkMetrics metrics, TimeProvider timeProvider, ILogger logger)
 {
     private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
     private readonly LogThrottle<ErrorCode> consumeErrors = new(TimeSpan.FromSeconds(30), timeProvider);
@@ -45,7 +46,7 @@ internal sealed class BatchReader(PendingBatch batch, SinkMetrics metrics, TimeP
 
         batch.Count(result.TopicPartitionOffset);
         metrics.RecordConsumed();
-        if (!WindowRecordDecoder.TryDecode(result.Message?.Value, result.Topic, out var window, out var reason, out var detail))
+        if (!WindowRecordDecoder.TryDecode(result.Message?.Value, result.Topic, window, out var decoded, out var reason, out var detail))
         {
             metrics.RecordInvalid(reason);
             if (loggedReasons.Add(reason))
@@ -56,6 +57,6 @@ internal sealed class BatchReader(PendingBatch batch, SinkMetrics metrics, TimeP
             return;
         }
 
-        batch.Hold(window!, result.TopicPartition, result.Message, VolumeBatchWriter.ActivitySource.HasListeners());
+        batch.Hold(decoded!, result.TopicPartition, result.Message, VolumeBatchWriter.ActivitySource.HasListeners());
     }
 }

@@ -13,6 +13,7 @@ namespace BitcoinVolume.Sink.Consumer;
 /// </summary>
 internal sealed class BatchUpserter(
     IVolumeStore store,
+    WindowSpec window,
     SinkMetrics metrics,
     SinkHealth health,
     VolumeUpdateHub? updates,
@@ -41,7 +42,7 @@ internal sealed class BatchUpserter(
         metrics.RecordBatchWritten(rows.Count, changed, elapsed);
         foreach (var held in batch.Held)
         {
-            var reference = held.Window.WindowEnd.UtcDateTime;
+            var reference = window.EndOf(held.Window.WindowStart).UtcDateTime;
             if (held.Timestamp is { } produced && produced < reference)
             {
                 reference = produced;

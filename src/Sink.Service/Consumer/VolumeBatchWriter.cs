@@ -56,9 +56,9 @@ internal sealed partial class VolumeBatchWriter
         this.logger = logger;
         var clock = timeProvider ?? TimeProvider.System;
         this.health = health ?? new SinkHealth(clock);
-        upserter = new BatchUpserter(store, metrics, this.health, updates, clock, logger);
+        upserter = new BatchUpserter(store, options.Window, metrics, this.health, updates, clock, logger);
         pause = new ConsumptionPause(clock, TimeSpan.FromMilliseconds(options.DbRetryPauseMs));
-        reader = new BatchReader(batch, metrics, clock, logger);
+        reader = new BatchReader(batch, options.Window, metrics, clock, logger);
     }
 
     /// <summary>Records in the current (unwritten) batch.</summary>

@@ -8,15 +8,6 @@ namespace BitcoinVolume.Sink.Consumer;
 internal static class WindowRecordDecoder
 {
     /// <summary>
-    /// Decodes and validates one value, checking only that the window starts on a whole second (a start of every valid
-    /// base window, <see cref="WindowSpec.Finest"/>). Transitional, for callers that do not have the sink's configured
-    /// window (<see cref="SinkOptions.Window"/>) yet; they should call the overload that takes it.
-    /// </summary>
-    public static bool TryDecode(
-        byte[]? value, string topic, out WindowVolume? window, out string reason, out string detail) =>
-        TryDecode(value, topic, WindowSpec.Finest, out window, out reason, out detail);
-
-    /// <summary>
     /// Decodes and validates one value; its window must start on the grid of <paramref name="spec"/> (the sink's
     /// <see cref="SinkOptions.Window"/>). On failure returns <see langword="false"/> with a short machine-readable reason.
     /// </summary>
