@@ -7,6 +7,7 @@ using BitcoinVolume.Ingest.Recording;
 using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
+using BitcoinVolume.Kafka;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest;
@@ -117,7 +118,7 @@ public sealed class IngestWorker(
         status.Report("recovering high-water marks from trades");
         try
         {
-            var client = KafkaSettings.Configure(new Confluent.Kafka.ClientConfig(), configuration);
+            var client = KafkaClientSettings.From(configuration).ToClientConfig();
             var tail = await Task.Run(() => TradeTailReader.Read(client, recovery, logger, stoppingToken), stoppingToken).ConfigureAwait(false);
             var restored = 0;
             var holes = 0;

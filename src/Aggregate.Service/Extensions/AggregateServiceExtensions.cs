@@ -1,6 +1,5 @@
 using BitcoinVolume.Aggregate;
 using BitcoinVolume.Aggregate.Processing;
-using BitcoinVolume.Contracts;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -15,6 +14,7 @@ public static class AggregateServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AggregateMetrics>();
         builder.Services.AddSingleton<AggregateStatus>();
+        builder.Services.AddKafkaTopicProvisioning();
         builder.Services.AddHostedService<AggregateWorker>();
         builder.Services.AddHealthChecks().AddCheck<AggregateStatus>("aggregate").AddKafkaCheck();
         return builder;

@@ -14,6 +14,9 @@ internal static partial class AggregateLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka consumer error: {Reason} (fatal: {Fatal})")]
     public static partial void ConsumerError(this ILogger logger, string reason, bool fatal);
 
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka consumer settings: {Settings}")]
+    public static partial void ConsumerSettings(this ILogger logger, string settings);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned partition {Partition}: {How}, resuming at offset {Offset} (log {Low}..{High})")]
     public static partial void Assigned(this ILogger logger, int partition, string how, long offset, long low, long high);
 

@@ -9,7 +9,7 @@ namespace BitcoinVolume.Aggregate.Processing;
 /// Consumes <c>trades</c> and keeps one aggregator per assigned partition (<see cref="PartitionOwnership"/>). The loop:
 /// fill a batch → <see cref="BatchProcessor"/> (apply → produce the FULL value of every changed window to
 /// <c>volumes.1m</c> → flush → commit the partitions' state AND next input offsets to RocksDB in one atomic write) →
-/// commit the group offsets (informational only). On assignment <see cref="PartitionRebalancer"/> seeks to the stored
+/// commit the group offsets (informational only). The topics were created at start (Kafka's topic provisioning). On assignment <see cref="PartitionRebalancer"/> seeks to the stored
 /// offset. A crash at any point replays at most the uncommitted batch, which re-emits the same values: the sink keeps the
 /// highest version, so nothing is lost or counted twice.
 /// <para>
@@ -34,8 +34,6 @@ public sealed class AggregateWorker(
     private void Run(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, stoppingToken).GetAwaiter().GetResult();
-
         using var store = new PartitionStateStore(settings.StatePath, settings.SyncStateWrites);
         logger.StateOpened(store.Path, settings.SyncStateWrites);
         metrics.Observe(() => Volatile.Read(ref watermarkLagSeconds), () => store.ApproximateSize);

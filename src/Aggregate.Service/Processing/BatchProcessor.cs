@@ -3,6 +3,7 @@ using System.Text;
 using BitcoinVolume.Aggregate.State;
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Kafka;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Aggregate.Processing;

@@ -7,6 +7,7 @@ using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
+using BitcoinVolume.Kafka;
 using Confluent.Kafka;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -70,7 +71,7 @@ public static class ReplayCommand
         try
         {
             // On a real cluster the topics may be missing; the development broker has them all (no call is made then).
-            var created = await KafkaTopicProvisioner.EnsureTopicsAsync(settings.Kafka, Topics.All, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var created = await KafkaTopicProvisioner.EnsureTopicsAsync(KafkaClientSettings.ForBootstrapServers(settings.Kafka), Topics.All, cancellationToken).ConfigureAwait(false);
             if (created.Count > 0)
             {
                 console.MarkupLineInterpolated($"Created Kafka topics: {string.Join(", ", created)}");

@@ -1,9 +1,9 @@
-using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
+using BitcoinVolume.Kafka;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +20,7 @@ public static class IngestServiceExtensions
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(sp => new IngestStatus { UnhealthyAfterFailures = Options(sp).Live.UnhealthyAfterFailures });
         services.AddSingleton(sp => new TradePublisher(
-            KafkaSettings.Configure(new Confluent.Kafka.ClientConfig(), builder.Configuration),
+            KafkaClientSettings.From(builder.Configuration).ToClientConfig(),
             Options(sp).Kafka,
             sp.GetRequiredService<IngestMetrics>(),
             sp.GetRequiredService<ILogger<TradePublisher>>(),
@@ -31,7 +31,7 @@ public static class IngestServiceExtensions
         // Every venue (parser, live feed, REST history, its options) and the registry the pipeline finds them in.
         services.AddIngestVenues();
 
-        services.AddHostedService<TopicProvisioning>();
+        services.AddKafkaTopicProvisioning();
         services.AddHostedService<IngestWorker>();
         services.AddHealthChecks()
             .AddCheck<IngestStatus>("ingest")
@@ -41,21 +41,6 @@ public static class IngestServiceExtensions
     }
 
     private static IngestOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<IngestOptions>>().Value;
-
-    /// <summary>Creates missing topics on a real cluster before the worker produces (runs first: hosted services start in order).</summary>
-    private sealed class TopicProvisioning(IConfiguration configuration, ILogger<TopicProvisioning> logger) : IHostedService
-    {
-        public async Task StartAsync(CancellationToken cancellationToken)
-        {
-            var created = await KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, cancellationToken).ConfigureAwait(false);
-            if (created.Count > 0)
-            {
-                logger.LogInformation("Created Kafka topics: {Topics}", string.Join(", ", created));
-            }
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 
     /// <summary>Checks every setting of section <c>Ingest</c> at start and names each bad one (a venue validates its own section).</summary>
     private sealed class IngestOptionsValidator(VenueRegistry venues) : IValidateOptions<IngestOptions>

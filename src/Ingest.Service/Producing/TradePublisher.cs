@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Kafka;
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -1,4 +1,5 @@
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Kafka;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Live;
 using Confluent.Kafka;
@@ -10,7 +11,7 @@ namespace BitcoinVolume.Sink.Consumer;
 /// <summary>
 /// Consumes <see cref="Topics.Volumes1m"/> into the <see cref="IVolumeStore"/> (see <see cref="VolumeBatchWriter"/>).
 /// <c>Consume</c> blocks, so the loop runs on its own long-running thread. Registered only when
-/// <c>Sink:ConsumerEnabled</c> is true (the default).
+/// <c>Sink:ConsumerEnabled</c> is true (the default), after Kafka's topic provisioning (which creates missing topics).
 /// </summary>
 internal sealed partial class VolumesConsumer(
     IConfiguration configuration,
@@ -48,8 +49,7 @@ internal sealed partial class VolumesConsumer(
         {
             try
             {
-                EnsureTopics(stoppingToken);
-                using var consumer = Build(bootstrapServers, settings, writer);
+                using var consumer = Build(settings, writer);
                 consumer.Subscribe(Topics.Volumes1m);
                 LogStarted(Topics.Volumes1m, settings.GroupId, bootstrapServers);
                 try
@@ -77,33 +77,16 @@ internal sealed partial class VolumesConsumer(
         LogStopped();
     }
 
-    private void EnsureTopics(CancellationToken stoppingToken)
-    {
-        var created = KafkaTopicProvisioner.EnsureTopicsAsync(configuration, Topics.All, stoppingToken)
-            .GetAwaiter().GetResult();
-        if (created.Count > 0)
-        {
-            logger.LogInformation("Created Kafka topics: {Topics}", string.Join(", ", created));
-        }
-    }
-
-    private IConsumer<Ignore, byte[]> Build(string bootstrapServers, SinkOptions settings, VolumeBatchWriter writer)
+    private IConsumer<Ignore, byte[]> Build(SinkOptions settings, VolumeBatchWriter writer)
     {
         // Shared Kafka:* client settings (e.g. SASL) first, then the sink's own Sink:Kafka:* on top.
-        var shared = KafkaSettings.Configure(new ClientConfig(), configuration);
-        foreach (var (key, value) in settings.Kafka)
-        {
-            shared.Set(key, value);
-        }
-
-        var config = new ConsumerConfig(shared)
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = settings.GroupId,
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        };
+        var client = KafkaClientSettings.From(configuration, settings.Kafka);
+        LogClientSettings(client.ToString());
+        var config = client.ToConsumerConfig();
+        config.GroupId = settings.GroupId;
+        config.EnableAutoCommit = false;
+        config.EnableAutoOffsetStore = false;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
         config.ClientId ??= "sink";
 
         // Values are decoded by the writer with ContractSerializers.WindowDeserializer, so that an undecodable record is
@@ -147,6 +130,9 @@ internal sealed partial class VolumesConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {GroupId} from {BootstrapServers}.")]
     private partial void LogStarted(string topic, string groupId, string bootstrapServers);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Kafka consumer settings: {Settings}.")]
+    private partial void LogClientSettings(string settings);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sink consumer stopped.")]
     private partial void LogStopped();

@@ -1,4 +1,4 @@
-using BitcoinVolume.Contracts;
+using BitcoinVolume.Kafka;
 using BitcoinVolume.Sink;
 using BitcoinVolume.Sink.Apis;
 using BitcoinVolume.Sink.Consumer;
@@ -50,6 +50,7 @@ public static class SinkServiceExtensions
         {
             // Fails fast (non-zero exit) with a message naming the setting when ConnectionStrings:kafka is missing.
             _ = KafkaSettings.GetBootstrapServers(builder.Configuration);
+            services.AddKafkaTopicProvisioning();
             services.AddHostedService<VolumesConsumer>();
             services.AddHealthChecks().AddKafkaCheck();
         }

@@ -1,9 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace BitcoinVolume.Contracts;
+namespace BitcoinVolume.Kafka;
 
 /// <summary>
 /// <c>/health</c> entry "kafka": Healthy while a metadata request to the configured cluster answers (within 5 s), with
@@ -12,7 +11,7 @@ namespace BitcoinVolume.Contracts;
 public sealed class KafkaHealthCheck(IConfiguration configuration) : IHealthCheck, IDisposable
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
-    private readonly Lazy<IAdminClient> admin = new(() => new AdminClientBuilder(KafkaSettings.Configure(new AdminClientConfig(), configuration)).Build());
+    private readonly Lazy<IAdminClient> admin = new(() => new AdminClientBuilder(KafkaClientSettings.From(configuration).ToAdminClientConfig()).Build());
     private readonly SemaphoreSlim gate = new(1, 1);
     private (DateTime At, HealthCheckResult Result)? last;
 
@@ -59,16 +58,5 @@ public sealed class KafkaHealthCheck(IConfiguration configuration) : IHealthChec
         {
             return HealthCheckResult.Unhealthy($"Kafka unreachable: {e.Error.Reason}");
         }
-    }
-}
-
-public static class KafkaHealthCheckExtensions
-{
-    /// <summary>Adds the "kafka" health check (Kafka connectivity of the configured cluster).</summary>
-    public static IHealthChecksBuilder AddKafkaCheck(this IHealthChecksBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddSingleton<KafkaHealthCheck>();
-        return builder.AddCheck<KafkaHealthCheck>("kafka", HealthStatus.Unhealthy, ["ready"]);
     }
 }

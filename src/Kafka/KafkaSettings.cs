@@ -1,7 +1,6 @@
-using Confluent.Kafka;
 using Microsoft.Extensions.Configuration;
 
-namespace BitcoinVolume.Contracts;
+namespace BitcoinVolume.Kafka;
 
 /// <summary>
 /// How every service finds and talks to Kafka, the same way:
@@ -12,6 +11,7 @@ namespace BitcoinVolume.Contracts;
 /// <c>Kafka:sasl.password</c> (secrets via environment variables or user-secrets only; never logged).</item>
 /// <item><c>Kafka:ProvisionTopics</c> — create missing topics at start (default true); false where ACLs forbid it.</item>
 /// </list>
+/// The effective settings of one client (these, then the service's own section) are a <see cref="KafkaClientSettings"/>.
 /// </summary>
 public static class KafkaSettings
 {
@@ -20,12 +20,15 @@ public static class KafkaSettings
     public const string ProvisionTopicsKey = "ProvisionTopics";
 
     /// <summary>The bootstrap servers, or a clear error naming the setting when it is missing.</summary>
-    public static string GetBootstrapServers(IConfiguration configuration) =>
-        configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
+    public static string GetBootstrapServers(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetConnectionString(ConnectionStringName) is { Length: > 0 } value
             ? value
             : throw new InvalidOperationException(
                 "ConnectionStrings:kafka is not set. Run the system through the AppHost (`dotnet run --project src/AppHost`), " +
                 "which starts a development broker, or set ConnectionStrings__kafka to a cluster's bootstrap address (host:port).");
+    }
 
     /// <summary>The <c>Kafka:*</c> client properties (without <c>ProvisionTopics</c>).</summary>
     public static Dictionary<string, string> ClientProperties(IConfiguration configuration)
@@ -36,21 +39,10 @@ public static class KafkaSettings
             .ToDictionary(c => c.Key, c => c.Value!, StringComparer.Ordinal);
     }
 
-    /// <summary>Sets the bootstrap servers and the shared client properties on a client config; returns it.</summary>
-    public static T Configure<T>(T config, IConfiguration configuration)
-        where T : ClientConfig
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        foreach (var (key, value) in ClientProperties(configuration))
-        {
-            config.Set(key, value);
-        }
-
-        config.BootstrapServers = GetBootstrapServers(configuration);
-        return config;
-    }
-
     /// <summary>Whether services create missing topics at start (<c>Kafka:ProvisionTopics</c>, default true).</summary>
-    public static bool ProvisionTopics(IConfiguration configuration) =>
-        !bool.TryParse(configuration.GetSection(Section)[ProvisionTopicsKey], out var provision) || provision;
+    public static bool ProvisionTopics(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return !bool.TryParse(configuration.GetSection(Section)[ProvisionTopicsKey], out var provision) || provision;
+    }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 
-namespace BitcoinVolume.Contracts;
+namespace BitcoinVolume.Kafka;
 
 /// <summary>
 /// Trace context across topics: W3C <c>traceparent</c>/<c>tracestate</c> in Kafka message headers, written and read with
