@@ -34,7 +34,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output)
         var flaky = new FlakyStore(db.Store, log);
         var consumer = new FakeConsumer(log);
         using var meters = new TestMeterFactory();
-        var health = new SinkHealth(TimeProvider.System);
+        var health = new SinkStatus(TimeProvider.System);
         var options = new SinkOptions { BatchSize = 40, BatchMaxWaitMs = 20, DbRetryAttempts = 2, DbRetryDelayMs = 20, DbRetryPauseMs = 200 };
         var metrics = new SinkMetrics(meters);
         var writer = new VolumeBatchWriter(

@@ -15,7 +15,7 @@ internal sealed class BatchUpserter(
     IVolumeStore store,
     WindowSpec window,
     SinkMetrics metrics,
-    SinkHealth health,
+    SinkStatus health,
     VolumeUpdateHub? updates,
     TimeProvider timeProvider,
     ILogger logger)

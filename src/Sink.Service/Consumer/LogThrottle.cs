@@ -4,23 +4,23 @@ namespace BitcoinVolume.Sink.Consumer;
 internal sealed class LogThrottle<TKey>(TimeSpan interval, TimeProvider timeProvider)
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, (long Logged, int Suppressed)> _state = [];
+    private readonly Dictionary<TKey, (long Logged, int Suppressed)> state = [];
 
     /// <summary>True when <paramref name="key"/> should be logged now; <paramref name="suppressed"/> is how many were held back since.</summary>
     public bool ShouldLog(TKey key, out int suppressed)
     {
         var now = timeProvider.GetTimestamp();
-        lock (_state)
+        lock (state)
         {
-            if (_state.TryGetValue(key, out var last) && timeProvider.GetElapsedTime(last.Logged, now) < interval)
+            if (state.TryGetValue(key, out var last) && timeProvider.GetElapsedTime(last.Logged, now) < interval)
             {
-                _state[key] = (last.Logged, last.Suppressed + 1);
+                state[key] = (last.Logged, last.Suppressed + 1);
                 suppressed = 0;
                 return false;
             }
 
             suppressed = last.Suppressed;
-            _state[key] = (now, 0);
+            state[key] = (now, 0);
             return true;
         }
     }

@@ -7,73 +7,73 @@ public sealed class SinkMetrics
 {
     public const string MeterName = "BitcoinVolume.Sink";
 
-    private readonly Counter<long> _recordsConsumed;
-    private readonly Counter<long> _recordsInvalid;
-    private readonly Counter<long> _rowsUpserted;
-    private readonly Counter<long> _rowsUnchanged;
-    private readonly Counter<long> _batches;
-    private readonly Counter<long> _upsertErrors;
-    private readonly Counter<long> _commitErrors;
-    private readonly Histogram<double> _upsertDuration;
-    private readonly Histogram<double> _lag;
-    private readonly Counter<long> _upsertRetries;
-    private readonly Counter<long> _storeRetries;
-    private readonly UpDownCounter<long> _paused;
-    private readonly UpDownCounter<long> _streamClients;
-    private readonly Counter<long> _streamResyncs;
+    private readonly Counter<long> recordsConsumed;
+    private readonly Counter<long> recordsInvalid;
+    private readonly Counter<long> rowsUpserted;
+    private readonly Counter<long> rowsUnchanged;
+    private readonly Counter<long> batches;
+    private readonly Counter<long> upsertErrors;
+    private readonly Counter<long> commitErrors;
+    private readonly Histogram<double> upsertDuration;
+    private readonly Histogram<double> lag;
+    private readonly Counter<long> upsertRetries;
+    private readonly Counter<long> storeRetries;
+    private readonly UpDownCounter<long> paused;
+    private readonly UpDownCounter<long> streamClients;
+    private readonly Counter<long> streamResyncs;
 
     public SinkMetrics(IMeterFactory meterFactory)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _recordsConsumed = meter.CreateCounter<long>("sink.records.consumed", "{record}", "Records read from volumes.1m.");
-        _recordsInvalid = meter.CreateCounter<long>("sink.records.invalid", "{record}", "Records skipped because they could not be decoded (tag: reason).");
-        _rowsUpserted = meter.CreateCounter<long>("sink.rows.upserted", "{row}", "Rows inserted or replaced by a newer version.");
-        _rowsUnchanged = meter.CreateCounter<long>("sink.rows.unchanged", "{row}", "Rows written whose stored version was the same or newer (no-op).");
-        _batches = meter.CreateCounter<long>("sink.batches", "{batch}", "Batches written and committed.");
-        _upsertErrors = meter.CreateCounter<long>("sink.upsert.errors", "{error}", "Batch writes that failed after all retries (the batch is retried).");
-        _commitErrors = meter.CreateCounter<long>("sink.commit.errors", "{error}", "Kafka offset commits that failed (records are redelivered; writes are idempotent).");
-        _upsertDuration = meter.CreateHistogram<double>(
+        recordsConsumed = meter.CreateCounter<long>("sink.records.consumed", "{record}", "Records read from volumes.1m.");
+        recordsInvalid = meter.CreateCounter<long>("sink.records.invalid", "{record}", "Records skipped because they could not be decoded (tag: reason).");
+        rowsUpserted = meter.CreateCounter<long>("sink.rows.upserted", "{row}", "Rows inserted or replaced by a newer version.");
+        rowsUnchanged = meter.CreateCounter<long>("sink.rows.unchanged", "{row}", "Rows written whose stored version was the same or newer (no-op).");
+        batches = meter.CreateCounter<long>("sink.batches", "{batch}", "Batches written and committed.");
+        upsertErrors = meter.CreateCounter<long>("sink.upsert.errors", "{error}", "Batch writes that failed after all retries (the batch is retried).");
+        commitErrors = meter.CreateCounter<long>("sink.commit.errors", "{error}", "Kafka offset commits that failed (records are redelivered; writes are idempotent).");
+        upsertDuration = meter.CreateHistogram<double>(
             "sink.upsert.duration", "s", "Duration of one batch transaction.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-        _lag = meter.CreateHistogram<double>(
+        lag = meter.CreateHistogram<double>(
             "sink.lag", "s",
             "End-to-end lag of each committed row: from min(window end, Kafka record timestamp) to the database commit.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600] });
-        _upsertRetries = meter.CreateCounter<long>("sink.upsert.retries", "{retry}", "Retries of a failed batch write (tag: store).");
-        _storeRetries = meter.CreateCounter<long>("sink.store.retries", "{retry}", "Retries inside a store, e.g. BigQuery HTTP 5xx or transient insertErrors (tags: store, reason).");
-        _paused = meter.CreateUpDownCounter<long>("sink.consumer.paused", "{consumer}", "1 while consumption is paused because the database cannot be written.");
-        _streamClients = meter.CreateUpDownCounter<long>("sink.stream.clients", "{client}", "Connected /api/volumes/stream (SSE) clients.");
-        _streamResyncs = meter.CreateCounter<long>("sink.stream.resyncs", "{event}", "Updates dropped for a slow stream client (it was sent a resync event instead).");
+        upsertRetries = meter.CreateCounter<long>("sink.upsert.retries", "{retry}", "Retries of a failed batch write (tag: store).");
+        storeRetries = meter.CreateCounter<long>("sink.store.retries", "{retry}", "Retries inside a store, e.g. BigQuery HTTP 5xx or transient insertErrors (tags: store, reason).");
+        paused = meter.CreateUpDownCounter<long>("sink.consumer.paused", "{consumer}", "1 while consumption is paused because the database cannot be written.");
+        streamClients = meter.CreateUpDownCounter<long>("sink.stream.clients", "{client}", "Connected /api/volumes/stream (SSE) clients.");
+        streamResyncs = meter.CreateCounter<long>("sink.stream.resyncs", "{event}", "Updates dropped for a slow stream client (it was sent a resync event instead).");
     }
 
-    public void RecordConsumed() => _recordsConsumed.Add(1);
+    public void RecordConsumed() => recordsConsumed.Add(1);
 
-    public void RecordInvalid(string reason) => _recordsInvalid.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    public void RecordInvalid(string reason) => recordsInvalid.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordBatchWritten(int rows, int changed, TimeSpan duration)
     {
-        _rowsUpserted.Add(changed);
-        _rowsUnchanged.Add(rows - changed);
-        _upsertDuration.Record(duration.TotalSeconds);
+        rowsUpserted.Add(changed);
+        rowsUnchanged.Add(rows - changed);
+        upsertDuration.Record(duration.TotalSeconds);
     }
 
-    public void RecordBatchCommitted() => _batches.Add(1);
+    public void RecordBatchCommitted() => batches.Add(1);
 
-    public void RecordUpsertError() => _upsertErrors.Add(1);
+    public void RecordUpsertError() => upsertErrors.Add(1);
 
-    public void RecordLag(TimeSpan lag) => _lag.Record(Math.Max(0, lag.TotalSeconds));
+    public void RecordLag(TimeSpan lag) => this.lag.Record(Math.Max(0, lag.TotalSeconds));
 
-    public void RecordUpsertRetry(string store) => _upsertRetries.Add(1, new KeyValuePair<string, object?>("store", store));
+    public void RecordUpsertRetry(string store) => upsertRetries.Add(1, new KeyValuePair<string, object?>("store", store));
 
     public void RecordStoreRetry(string store, string reason) =>
-        _storeRetries.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("reason", reason));
+        storeRetries.Add(1, new KeyValuePair<string, object?>("store", store), new KeyValuePair<string, object?>("reason", reason));
 
-    public void RecordPaused(bool paused) => _paused.Add(paused ? 1 : -1);
+    public void RecordPaused(bool paused) => this.paused.Add(paused ? 1 : -1);
 
-    public void RecordStreamClient(bool connected) => _streamClients.Add(connected ? 1 : -1);
+    public void RecordStreamClient(bool connected) => streamClients.Add(connected ? 1 : -1);
 
-    public void RecordStreamResync() => _streamResyncs.Add(1);
+    public void RecordStreamResync() => streamResyncs.Add(1);
 
-    public void RecordCommitError() => _commitErrors.Add(1);
+    public void RecordCommitError() => commitErrors.Add(1);
 }

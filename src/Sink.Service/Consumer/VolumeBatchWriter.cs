@@ -14,7 +14,7 @@ namespace BitcoinVolume.Sink.Consumer;
 /// <para>
 /// Database outages: a write is retried by the resilience pipeline (bounded, exponential backoff). When that fails too,
 /// the consumer PAUSES its partitions — it keeps calling <c>Consume</c>, so it stays in the consumer group, but nothing
-/// more is fetched — holds the one batch it has, reports itself degraded (<see cref="SinkHealth"/>) and tries the same batch
+/// more is fetched — holds the one batch it has, reports itself degraded (<see cref="SinkStatus"/>) and tries the same batch
 /// again every <see cref="SinkOptions.DbRetryPauseMs"/>. The first success commits the offsets and resumes consumption,
 /// which catches up from where it paused. Memory stays bounded by one batch.
 /// </para>
@@ -33,7 +33,7 @@ internal sealed partial class VolumeBatchWriter
     private readonly SinkOptions options;
     private readonly SinkMetrics metrics;
     private readonly ILogger logger;
-    private readonly SinkHealth health;
+    private readonly SinkStatus health;
     private readonly BatchUpserter upserter;
     private readonly PendingBatch batch = new();
     private readonly ConsumptionPause pause;
@@ -46,7 +46,7 @@ internal sealed partial class VolumeBatchWriter
         SinkMetrics metrics,
         ILogger logger,
         TimeProvider? timeProvider = null,
-        SinkHealth? health = null,
+        SinkStatus? health = null,
         VolumeUpdateHub? updates = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -55,7 +55,7 @@ internal sealed partial class VolumeBatchWriter
         this.metrics = metrics;
         this.logger = logger;
         var clock = timeProvider ?? TimeProvider.System;
-        this.health = health ?? new SinkHealth(clock);
+        this.health = health ?? new SinkStatus(clock);
         upserter = new BatchUpserter(store, options.Window, metrics, this.health, updates, clock, logger);
         pause = new ConsumptionPause(clock, TimeSpan.FromMilliseconds(options.DbRetryPauseMs));
         reader = new BatchReader(batch, options.Window, metrics, clock, logger);

@@ -19,7 +19,7 @@ internal sealed partial class VolumesConsumer(
     ResiliencePipelineProvider<string> pipelines,
     IOptions<SinkOptions> options,
     SinkMetrics metrics,
-    SinkHealth health,
+    SinkStatus health,
     VolumeUpdateHub updates,
     TimeProvider timeProvider,
     ILogger<VolumesConsumer> logger) : BackgroundService

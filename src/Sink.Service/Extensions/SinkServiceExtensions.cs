@@ -30,7 +30,7 @@ public static class SinkServiceExtensions
 
         builder.AddVolumeStore();
         services.AddSingleton<ProductCatalog>();
-        services.AddSingleton<SinkHealth>();
+        services.AddSingleton<SinkStatus>();
         services.AddSingleton<VolumeUpdateHub>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 

@@ -87,16 +87,16 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
                         (SELECT MAX(window_start) FROM volumes_1m WHERE product = $1 AND side = 'sell'));
         """;
 
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly SemaphoreSlim _initLock = new(1, 1);
-    private volatile bool _initialized;
+    private readonly NpgsqlDataSource dataSource;
+    private readonly SemaphoreSlim initLock = new(1, 1);
+    private volatile bool initialized;
 
     public PostgresVolumeStore(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "bitcoinvolume-sink";
-        _dataSource = builder.Build();
+        dataSource = builder.Build();
     }
 
     public string Name => "postgres";
@@ -147,7 +147,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         }
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(UpsertSql);
+        await using var command = dataSource.CreateCommand(UpsertSql);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = product, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = side, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windowStart, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
@@ -173,7 +173,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(product);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(RangeSql);
+        await using var command = dataSource.CreateCommand(RangeSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(fromInclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(toExclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -205,7 +205,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
     public async Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(ProductsSql);
+        await using var command = dataSource.CreateCommand(ProductsSql);
         var products = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -221,7 +221,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(product);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand(ExtentSql);
+        await using var command = dataSource.CreateCommand(ExtentSql);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0) || reader.IsDBNull(1))
@@ -235,32 +235,32 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
     public async Task PingAsync(CancellationToken cancellationToken = default)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = _dataSource.CreateCommand("SELECT 1;");
+        await using var command = dataSource.CreateCommand("SELECT 1;");
         await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _dataSource.DisposeAsync().ConfigureAwait(false);
-        _initLock.Dispose();
+        await dataSource.DisposeAsync().ConfigureAwait(false);
+        initLock.Dispose();
     }
 
     private async Task EnsureInitializedAsync(CancellationToken cancellationToken)
     {
-        if (_initialized)
+        if (initialized)
         {
             return;
         }
 
-        await _initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await initLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_initialized)
+            if (initialized)
             {
                 return;
             }
 
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLockKey}); {Schema}", connection, transaction))
             {
@@ -268,11 +268,11 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            _initialized = true;
+            initialized = true;
         }
         finally
         {
-            _initLock.Release();
+            initLock.Release();
         }
     }
 }

@@ -8,34 +8,34 @@ public sealed class ProductCatalog(IVolumeStore store, TimeProvider timeProvider
 {
     private static readonly TimeSpan MinRefresh = TimeSpan.FromSeconds(1);
 
-    private readonly SemaphoreSlim _refresh = new(1, 1);
-    private volatile HashSet<string> _known = new(StringComparer.Ordinal);
-    private long _loadedAt = long.MinValue;
+    private readonly SemaphoreSlim refresh = new(1, 1);
+    private volatile HashSet<string> known = new(StringComparer.Ordinal);
+    private long loadedAt = long.MinValue;
 
     public async Task<bool> IsKnownAsync(string product, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(product);
-        if (_known.Contains(product))
+        if (known.Contains(product))
         {
             return true;
         }
 
-        await _refresh.WaitAsync(cancellationToken);
+        await refresh.WaitAsync(cancellationToken);
         try
         {
-            if (!_known.Contains(product) && (_loadedAt == long.MinValue || timeProvider.GetElapsedTime(_loadedAt) >= MinRefresh))
+            if (!known.Contains(product) && (loadedAt == long.MinValue || timeProvider.GetElapsedTime(loadedAt) >= MinRefresh))
             {
-                _known = new HashSet<string>(await store.GetProductsAsync(cancellationToken), StringComparer.Ordinal);
-                _loadedAt = timeProvider.GetTimestamp();
+                known = new HashSet<string>(await store.GetProductsAsync(cancellationToken), StringComparer.Ordinal);
+                loadedAt = timeProvider.GetTimestamp();
             }
 
-            return _known.Contains(product);
+            return known.Contains(product);
         }
         finally
         {
-            _refresh.Release();
+            refresh.Release();
         }
     }
 
-    public void Dispose() => _refresh.Dispose();
+    public void Dispose() => refresh.Dispose();
 }

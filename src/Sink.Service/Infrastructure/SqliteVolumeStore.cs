@@ -74,10 +74,10 @@ public sealed class SqliteVolumeStore : IVolumeStore
                (SELECT MAX(window_start) FROM volumes_1m WHERE product = $product AND side = 'sell');
         """;
 
-    private readonly string _connectionString;
-    private readonly TimeProvider _timeProvider;
-    private readonly Lock _initLock = new();
-    private volatile bool _initialized;
+    private readonly string connectionString;
+    private readonly TimeProvider timeProvider;
+    private readonly Lock initLock = new();
+    private volatile bool initialized;
 
     public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null)
     {
@@ -88,9 +88,9 @@ public sealed class SqliteVolumeStore : IVolumeStore
             throw new ArgumentException("The volume store needs a database file (Data Source=path/volumes.db).", nameof(connectionString));
         }
 
-        _connectionString = builder.ToString();
+        this.connectionString = builder.ToString();
         DatabasePath = Path.GetFullPath(builder.DataSource);
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
     }
 
     /// <summary>Full path of the database file.</summary>
@@ -130,7 +130,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         var version = command.Parameters.Add("$version", SqliteType.Integer);
         var final = command.Parameters.Add("$final", SqliteType.Integer);
         var updatedAt = command.Parameters.Add("$updated_at", SqliteType.Integer);
-        updatedAt.Value = _timeProvider.GetUtcNow().ToUnixTimeSeconds();
+        updatedAt.Value = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         command.Prepare();
 
         var changed = 0;
@@ -245,7 +245,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         EnsureInitialized();
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -266,14 +266,14 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
     private void EnsureInitialized()
     {
-        if (_initialized)
+        if (initialized)
         {
             return;
         }
 
-        lock (_initLock)
+        lock (initLock)
         {
-            if (_initialized)
+            if (initialized)
             {
                 return;
             }
@@ -283,13 +283,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
                 Directory.CreateDirectory(directory);
             }
 
-            using var connection = new SqliteConnection(_connectionString);
+            using var connection = new SqliteConnection(connectionString);
             connection.Open();
             using var command = connection.CreateCommand();
             // journal_mode=WAL is persistent in the file; readers (the API) never block the writer (the consumer).
             command.CommandText = "PRAGMA journal_mode = WAL;\n" + Schema;
             command.ExecuteNonQuery();
-            _initialized = true;
+            initialized = true;
         }
     }
 

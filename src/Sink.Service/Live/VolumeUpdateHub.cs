@@ -12,17 +12,17 @@ namespace BitcoinVolume.Sink.Live;
 /// </summary>
 public sealed class VolumeUpdateHub(SinkMetrics metrics)
 {
-    private readonly ConcurrentDictionary<VolumeSubscription, byte> _subscriptions = new();
+    private readonly ConcurrentDictionary<VolumeSubscription, byte> subscriptions = new();
 
     /// <summary>Live subscribers.</summary>
-    public int Count => _subscriptions.Count;
+    public int Count => subscriptions.Count;
 
     /// <summary>Subscribes to the updates of one product; dispose the subscription to leave.</summary>
     public VolumeSubscription Subscribe(string product, int capacity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(product);
         var subscription = new VolumeSubscription(this, product, capacity);
-        _subscriptions.TryAdd(subscription, 0);
+        subscriptions.TryAdd(subscription, 0);
         metrics.RecordStreamClient(connected: true);
         return subscription;
     }
@@ -31,12 +31,12 @@ public sealed class VolumeUpdateHub(SinkMetrics metrics)
     public void Publish(IReadOnlyList<WindowVolume> windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
-        if (_subscriptions.IsEmpty)
+        if (subscriptions.IsEmpty)
         {
             return;
         }
 
-        foreach (var subscription in _subscriptions.Keys)
+        foreach (var subscription in subscriptions.Keys)
         {
             foreach (var window in windows)
             {
@@ -51,7 +51,7 @@ public sealed class VolumeUpdateHub(SinkMetrics metrics)
 
     internal void Remove(VolumeSubscription subscription)
     {
-        if (_subscriptions.TryRemove(subscription, out _))
+        if (subscriptions.TryRemove(subscription, out _))
         {
             metrics.RecordStreamClient(connected: false);
         }
@@ -61,15 +61,15 @@ public sealed class VolumeUpdateHub(SinkMetrics metrics)
 /// <summary>One subscriber's bounded buffer of updates.</summary>
 public sealed class VolumeSubscription : IDisposable
 {
-    private readonly VolumeUpdateHub _hub;
-    private readonly Channel<WindowVolume> _channel;
-    private int _overflowed;
+    private readonly VolumeUpdateHub hub;
+    private readonly Channel<WindowVolume> channel;
+    private int overflowed;
 
     internal VolumeSubscription(VolumeUpdateHub hub, string product, int capacity)
     {
-        _hub = hub;
+        this.hub = hub;
         Product = product;
-        _channel = Channel.CreateBounded<WindowVolume>(new BoundedChannelOptions(capacity)
+        channel = Channel.CreateBounded<WindowVolume>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the update is dropped and the overflow flagged
             SingleReader = true,
@@ -79,25 +79,25 @@ public sealed class VolumeSubscription : IDisposable
 
     public string Product { get; }
 
-    public ChannelReader<WindowVolume> Reader => _channel.Reader;
+    public ChannelReader<WindowVolume> Reader => channel.Reader;
 
     /// <summary>True (once) when updates were dropped since the last call: the reader should tell its client to re-read.</summary>
-    public bool TakeOverflow() => Interlocked.Exchange(ref _overflowed, 0) == 1;
+    public bool TakeOverflow() => Interlocked.Exchange(ref overflowed, 0) == 1;
 
     internal bool Offer(WindowVolume window)
     {
-        if (_channel.Writer.TryWrite(window))
+        if (channel.Writer.TryWrite(window))
         {
             return true;
         }
 
-        Interlocked.Exchange(ref _overflowed, 1);
+        Interlocked.Exchange(ref overflowed, 1);
         return false;
     }
 
     public void Dispose()
     {
-        _channel.Writer.TryComplete();
-        _hub.Remove(this);
+        channel.Writer.TryComplete();
+        hub.Remove(this);
     }
 }

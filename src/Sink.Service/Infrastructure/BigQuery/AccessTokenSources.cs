@@ -14,7 +14,7 @@ public interface IAccessTokenSource
 /// </summary>
 public sealed class ServiceAccountTokenSource : IAccessTokenSource
 {
-    private readonly ITokenAccess _credential;
+    private readonly ITokenAccess credential;
 
     public ServiceAccountTokenSource(string keyFilePath, string scope = BigQueryOptions.InsertScope)
     {
@@ -25,11 +25,11 @@ public sealed class ServiceAccountTokenSource : IAccessTokenSource
         }
 
         var serviceAccount = CredentialFactory.FromFile<ServiceAccountCredential>(keyFilePath);
-        _credential = serviceAccount.ToGoogleCredential().CreateScoped(scope);
+        credential = serviceAccount.ToGoogleCredential().CreateScoped(scope);
     }
 
     public async Task<string?> GetAccessTokenAsync(CancellationToken cancellationToken) =>
-        await _credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 }
 
 /// <summary>No token (local emulators, <c>Sink:BigQuery:Anonymous=true</c>).</summary>

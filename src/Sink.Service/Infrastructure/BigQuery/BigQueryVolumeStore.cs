@@ -27,12 +27,12 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
     private static readonly HashSet<string> TransientReasons =
         new(["backendError", "internalError", "timeout", "rateLimitExceeded", "stopped"], StringComparer.Ordinal);
 
-    private readonly HttpClient _http;
-    private readonly BigQueryOptions _options;
-    private readonly IAccessTokenSource _tokens;
-    private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
-    private readonly SinkMetrics? _metrics;
+    private readonly HttpClient http;
+    private readonly BigQueryOptions options;
+    private readonly IAccessTokenSource tokens;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger logger;
+    private readonly SinkMetrics? metrics;
 
     public BigQueryVolumeStore(
         HttpClient http, BigQueryOptions options, IAccessTokenSource tokens, TimeProvider? timeProvider = null, ILogger? logger = null, SinkMetrics? metrics = null)
@@ -41,12 +41,12 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tokens);
         options.Validate();
-        _http = http;
-        _options = options;
-        _tokens = tokens;
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _metrics = metrics;
+        this.http = http;
+        this.options = options;
+        this.tokens = tokens;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        this.logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        this.metrics = metrics;
     }
 
     public string Name => "bigquery";
@@ -69,9 +69,9 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
             return 0;
         }
 
-        var insertedAt = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        var insertedAt = timeProvider.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
         var rows = WindowBatch.LatestPerKey(windows).Select(w => ToRow(w, insertedAt)).ToList();
-        foreach (var chunk in rows.Chunk(_options.MaxRowsPerRequest))
+        foreach (var chunk in rows.Chunk(options.MaxRowsPerRequest))
         {
             await InsertChunkAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
@@ -129,13 +129,13 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
                 }
 
                 retryReason = status is { } s ? $"http_{(int)s}" : "transport";
-                if (attempt >= _options.RetryAttempts)
+                if (attempt >= options.RetryAttempts)
                 {
                     throw new BigQueryInsertException(
                         $"BigQuery insertAll still failing after {attempt} retries ({retryReason}): {failure}", (int?)status, transient: true);
                 }
 
-                LogRequestRetry(retryReason, failure, pending.Count, attempt + 1, _options.RetryAttempts);
+                LogRequestRetry(retryReason, failure, pending.Count, attempt + 1, options.RetryAttempts);
             }
             else
             {
@@ -156,19 +156,19 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
                 }
 
                 retryReason = "insert_errors";
-                if (attempt >= _options.RetryAttempts)
+                if (attempt >= options.RetryAttempts)
                 {
                     throw new BigQueryInsertException(
                         $"BigQuery still rejects {errors.Count} rows after {attempt} retries: {summary}", (int)HttpStatusCode.OK, transient: true);
                 }
 
                 var failed = errors.Select(e => e.Index).Where(i => i >= 0 && i < pending.Count).Distinct().Order().ToList();
-                LogRowsRetry(failed.Count, pending.Count, summary, attempt + 1, _options.RetryAttempts);
+                LogRowsRetry(failed.Count, pending.Count, summary, attempt + 1, options.RetryAttempts);
                 pending = failed.Select(i => pending[i]).ToList();
             }
 
-            _metrics?.RecordStoreRetry(Name, retryReason);
-            await Task.Delay(Backoff(attempt), _timeProvider, cancellationToken).ConfigureAwait(false);
+            metrics?.RecordStoreRetry(Name, retryReason);
+            await Task.Delay(Backoff(attempt), timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -176,21 +176,21 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
         IReadOnlyList<InsertAllRow> rows, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(_options.RequestTimeoutSeconds));
+        timeout.CancelAfter(TimeSpan.FromSeconds(options.RequestTimeoutSeconds));
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _options.InsertAllUri)
+            using var request = new HttpRequestMessage(HttpMethod.Post, options.InsertAllUri)
             {
                 Content = JsonContent.Create(
                     new InsertAllRequest("bigquery#tableDataInsertAllRequest", SkipInvalidRows: false, IgnoreUnknownValues: false, rows),
                     BigQueryJsonContext.Default.InsertAllRequest),
             };
-            if (await _tokens.GetAccessTokenAsync(timeout.Token).ConfigureAwait(false) is { Length: > 0 } token)
+            if (await tokens.GetAccessTokenAsync(timeout.Token).ConfigureAwait(false) is { Length: > 0 } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
-            using var response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
@@ -208,7 +208,7 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, null, $"no answer within {_options.RequestTimeoutSeconds} s");
+            return (null, null, $"no answer within {options.RequestTimeoutSeconds} s");
         }
         catch (HttpRequestException e)
         {
@@ -234,7 +234,7 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
 
     private TimeSpan Backoff(int attempt)
     {
-        var baseDelay = _options.RetryDelayMs * Math.Pow(2, Math.Min(attempt, 10));
+        var baseDelay = options.RetryDelayMs * Math.Pow(2, Math.Min(attempt, 10));
         var jitter = 0.8 + (Random.Shared.NextDouble() * 0.4);
         return TimeSpan.FromMilliseconds(Math.Min(baseDelay * jitter, 30_000));
     }

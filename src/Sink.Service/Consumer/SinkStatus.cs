@@ -4,22 +4,22 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace BitcoinVolume.Sink.Consumer;
 
 /// <summary>What the consumer last saw of the database: set when a batch cannot be written, cleared when one is. Thread-safe.</summary>
-public sealed class SinkHealth(TimeProvider timeProvider)
+public sealed class SinkStatus(TimeProvider timeProvider)
 {
-    private readonly Lock _lock = new();
-    private DateTimeOffset? _failingSince;
-    private string? _lastError;
-    private int _heldRecords;
-    private bool _paused;
+    private readonly Lock gate = new();
+    private DateTimeOffset? failingSince;
+    private string? lastError;
+    private int heldRecords;
+    private bool paused;
 
     /// <summary>True while the last write attempt failed.</summary>
     public bool IsFailing
     {
         get
         {
-            lock (_lock)
+            lock (gate)
             {
-                return _failingSince is not null;
+                return failingSince is not null;
             }
         }
     }
@@ -29,9 +29,9 @@ public sealed class SinkHealth(TimeProvider timeProvider)
     {
         get
         {
-            lock (_lock)
+            lock (gate)
             {
-                return _paused;
+                return paused;
             }
         }
     }
@@ -39,33 +39,33 @@ public sealed class SinkHealth(TimeProvider timeProvider)
     public void ReportWriteFailed(Exception error, int heldRecords, bool paused)
     {
         ArgumentNullException.ThrowIfNull(error);
-        lock (_lock)
+        lock (gate)
         {
-            _failingSince ??= timeProvider.GetUtcNow();
-            _lastError = $"{error.GetType().Name}: {error.Message}";
-            _heldRecords = heldRecords;
-            _paused = paused;
+            failingSince ??= timeProvider.GetUtcNow();
+            lastError = $"{error.GetType().Name}: {error.Message}";
+            this.heldRecords = heldRecords;
+            this.paused = paused;
         }
     }
 
     public void ReportWriteSucceeded()
     {
-        lock (_lock)
+        lock (gate)
         {
-            _failingSince = null;
-            _lastError = null;
-            _heldRecords = 0;
-            _paused = false;
+            failingSince = null;
+            lastError = null;
+            heldRecords = 0;
+            paused = false;
         }
     }
 
     /// <summary>The consumer's view, or <see langword="null"/> when its last write succeeded.</summary>
     public string? Describe()
     {
-        lock (_lock)
+        lock (gate)
         {
-            return _failingSince is { } since
-                ? $"Writing to the database fails since {since:O} ({_lastError}); {_heldRecords} records held, consumption {(_paused ? "paused" : "running")}."
+            return failingSince is { } since
+                ? $"Writing to the database fails since {since:O} ({lastError}); {heldRecords} records held, consumption {(paused ? "paused" : "running")}."
                 : null;
         }
     }
@@ -75,7 +75,7 @@ public sealed class SinkHealth(TimeProvider timeProvider)
 /// <c>/health</c>: Degraded while the consumer cannot write (its partitions are paused) or the store does not answer a
 /// ping within 2 s; Healthy otherwise. The service stays alive (<c>/alive</c>) and keeps serving what the database holds.
 /// </summary>
-internal sealed class DatabaseHealthCheck(IVolumeStore store, SinkHealth health) : IHealthCheck
+internal sealed class DatabaseHealthCheck(IVolumeStore store, SinkStatus health) : IHealthCheck
 {
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(2);
 
