@@ -1,5 +1,7 @@
+using System.ComponentModel.DataAnnotations;
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
+using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Aggregate;
 
@@ -12,12 +14,15 @@ public sealed class AggregateOptions
     public string GroupId { get; set; } = "aggregate";
 
     /// <summary>At most this many records are processed per batch (one output flush per batch).</summary>
+    [Range(1, 1_000_000)]
     public int BatchSize { get; set; } = 5000;
 
     /// <summary>A batch closes after this long even when smaller.</summary>
+    [Range(0, 60_000)]
     public int BatchMaxWaitMs { get; set; } = 50;
 
     /// <summary>Folder of this instance's RocksDB state. Every running instance needs its own.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Aggregate:StatePath must name a folder for the RocksDB state.")]
     public string StatePath { get; set; } = "data/aggregate-state";
 
     /// <summary>fsync every state commit (survives machine crashes, not only process crashes).</summary>
@@ -34,6 +39,7 @@ public sealed class AggregateOptions
     public Dictionary<string, string> Kafka { get; set; } = [];
 
     /// <summary>Event-time window rules.</summary>
+    [ValidateObjectMembers]
     public WindowingOptions Windowing { get; set; } = new();
 
     /// <summary>
@@ -49,3 +55,7 @@ public sealed class AggregateOptions
         set => Windowing.Window = value ?? throw new ArgumentNullException(nameof(value));
     }
 }
+
+/// <summary>Source-generated validation of <see cref="AggregateOptions"/> (data annotations and <see cref="WindowingOptions"/>' rules).</summary>
+[OptionsValidator]
+internal sealed partial class AggregateOptionsValidator : IValidateOptions<AggregateOptions>;

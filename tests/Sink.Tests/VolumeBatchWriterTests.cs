@@ -136,7 +136,11 @@ public sealed class VolumeBatchWriterTests : IDisposable
         _consumer.Enqueue(0, 0, Encode(Window(start: T0)));
         _consumer.Enqueue(0, 1, Encode(Window(start: T0.AddMinutes(1))));
 
-        var writer = Writer(Options(batchSize: 2));
+        // The batch closes on its size (2), never on time: a first decode that JIT-compiles on a loaded machine can take
+        // longer than the default wait and would otherwise close the batch after one record.
+        var options = Options(batchSize: 2);
+        options.BatchMaxWaitMs = 10_000;
+        var writer = Writer(options);
         await RunUntilAsync(writer, () => _consumer.Commits.Count >= 1 && !writer.IsPaused);
 
         // 1 try + 2 retries fail: the partitions are paused (nothing more is fetched) and the batch is retried until written.

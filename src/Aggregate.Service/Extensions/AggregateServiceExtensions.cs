@@ -1,5 +1,6 @@
 using BitcoinVolume.Aggregate;
 using BitcoinVolume.Aggregate.Processing;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -7,10 +8,8 @@ public static class AggregateServiceExtensions
 {
     public static IHostApplicationBuilder AddAggregateServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AggregateOptions>().BindConfiguration(AggregateOptions.Section)
-            .Validate(o => o.BatchSize > 0 && o.BatchMaxWaitMs >= 0, "Aggregate:BatchSize must be > 0 and Aggregate:BatchMaxWaitMs >= 0")
-            .Validate(o => o.Windowing.Grace >= TimeSpan.Zero && o.Windowing.Retention > TimeSpan.Zero, "Aggregate:Windowing:Grace must be >= 0 and Retention > 0")
-            .ValidateOnStart();
+        builder.Services.AddOptions<AggregateOptions>().BindConfiguration(AggregateOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AggregateOptions>, AggregateOptionsValidator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AggregateMetrics>();
         builder.Services.AddSingleton<AggregateStatus>();

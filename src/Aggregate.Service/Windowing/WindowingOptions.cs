@@ -1,9 +1,10 @@
+using System.ComponentModel.DataAnnotations;
 using BitcoinVolume.Contracts;
 
 namespace BitcoinVolume.Aggregate.Windowing;
 
 /// <summary>Event-time rules of the windows (section <c>Aggregate:Windowing</c>) and the base window itself.</summary>
-public sealed class WindowingOptions
+public sealed class WindowingOptions : IValidatableObject
 {
     /// <summary>
     /// The base window: length and alignment of every window (default 1 minute). Configured as <c>Aggregate:Window</c>
@@ -16,6 +17,20 @@ public sealed class WindowingOptions
 
     /// <summary>How long (event time, behind the watermark) a window can still be corrected by a late trade; older trades go to trades.late.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Grace < TimeSpan.Zero)
+        {
+            yield return new($"Aggregate:Windowing:Grace must be >= 0, not {Grace}.", [nameof(Grace)]);
+        }
+
+        if (Retention <= TimeSpan.Zero)
+        {
+            yield return new($"Aggregate:Windowing:Retention must be > 0, not {Retention}.", [nameof(Retention)]);
+        }
+    }
 }
 
 /// <summary>What happened to one trade.</summary>

@@ -85,7 +85,8 @@ public static class SinkServiceExtensions
                 break;
 
             case VolumeStoreKind.BigQuery:
-                services.AddOptions<BigQueryOptions>().BindConfiguration(BigQueryOptions.Section);
+                services.AddOptions<BigQueryOptions>().BindConfiguration(BigQueryOptions.Section).ValidateOnStart();
+                services.AddSingleton<IValidateOptions<BigQueryOptions>, BigQueryOptionsValidator>();
                 services.AddSingleton<IAccessTokenSource>(sp =>
                 {
                     var options = sp.GetRequiredService<IOptions<BigQueryOptions>>().Value;

@@ -1,9 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
 
 /// <summary>Settings of the BigQuery store (<c>Sink:BigQuery:*</c>), used when <c>Sink:Store</c> is <c>bigquery</c>.</summary>
-public sealed class BigQueryOptions
+public sealed class BigQueryOptions : IValidatableObject
 {
     public const string Section = "Sink:BigQuery";
 
@@ -53,17 +54,32 @@ public sealed class BigQueryOptions
     public Uri InsertAllUri =>
         new(BaseUrl, $"projects/{Uri.EscapeDataString(ProjectId)}/datasets/{Uri.EscapeDataString(Dataset)}/tables/{Uri.EscapeDataString(Table)}/insertAll");
 
-    /// <summary>Throws naming the first missing setting.</summary>
+    /// <summary>Throws naming the first invalid setting (for callers that construct the store without options validation).</summary>
     public void Validate()
+    {
+        var problems = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, new ValidationContext(this), problems, validateAllProperties: true))
+        {
+            throw new InvalidOperationException(problems[0].ErrorMessage);
+        }
+    }
+
+    /// <inheritdoc/>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ProjectId) || string.IsNullOrWhiteSpace(Dataset) || string.IsNullOrWhiteSpace(Table))
         {
-            throw new InvalidOperationException("Sink:Store=bigquery needs Sink:BigQuery:ProjectId, Sink:BigQuery:Dataset and Sink:BigQuery:Table.");
+            yield return new("Sink:Store=bigquery needs Sink:BigQuery:ProjectId, Sink:BigQuery:Dataset and Sink:BigQuery:Table.",
+                [nameof(ProjectId), nameof(Dataset), nameof(Table)]);
         }
 
         if (!BaseUrl.IsAbsoluteUri || !BaseUrl.AbsolutePath.EndsWith('/'))
         {
-            throw new InvalidOperationException($"Sink:BigQuery:BaseUrl must be an absolute URL ending in '/', not '{BaseUrl}'.");
+            yield return new($"Sink:BigQuery:BaseUrl must be an absolute URL ending in '/', not '{BaseUrl}'.", [nameof(BaseUrl)]);
         }
     }
 }
+
+/// <summary>Source-generated validation of <see cref="BigQueryOptions"/> (its ranges and rules), run at start when the store is BigQuery.</summary>
+[OptionsValidator]
+internal sealed partial class BigQueryOptionsValidator : IValidateOptions<BigQueryOptions>;
