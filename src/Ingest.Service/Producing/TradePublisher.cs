@@ -142,8 +142,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
             producer.Flush(options.FlushTimeout);
             if (QueueDepth > 0)
             {
-                logger.LogError("Kafka did not acknowledge {Count} messages within {Timeout} (Ingest:Kafka:FlushTimeout) at shutdown; they are lost with this process",
-                    QueueDepth, options.FlushTimeout);
+                logger.FlushIncomplete(QueueDepth, options.FlushTimeout);
             }
         }
         finally
@@ -220,7 +219,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
             Interlocked.Increment(ref deliveryErrors);
             lastDeliveryError = report.Error.Reason;
             metrics.DeliveryError(report.Topic);
-            logger.LogError("Kafka did not accept a message for {Topic} (key {Key}): {Reason}", report.Topic, report.Message.Key, report.Error.Reason);
+            logger.DeliveryFailed(report.Topic, report.Message.Key, report.Error.Reason);
         }
         else
         {
@@ -234,7 +233,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         if (error.IsFatal)
         {
             fatalError = error.Reason;
-            logger.LogCritical("Kafka producer fatal error: {Reason}", error.Reason);
+            logger.ProducerFatal(error.Reason);
             return;
         }
 
@@ -250,6 +249,6 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         }
 
         // librdkafka repeats connection errors on every retry: the first of each kind is a warning, the rest debug.
-        logger.Log(first ? LogLevel.Warning : LogLevel.Debug, "Kafka producer error: {Reason} ({Code}); messages stay buffered and are retried", error.Reason, error.Code);
+        logger.ProducerError(first ? LogLevel.Warning : LogLevel.Debug, error.Reason, error.Code);
     }
 }

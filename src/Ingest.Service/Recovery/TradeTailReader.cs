@@ -39,7 +39,7 @@ public static class TradeTailReader
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             ClientId = "ingest-recovery",
-        }).SetErrorHandler((_, e) => logger.LogDebug("Recovery consumer: {Error}", e.Reason)).Build();
+        }).SetErrorHandler((_, e) => logger.RecoveryConsumerError(e.Reason)).Build();
 
         // Per partition: the offset the read must reach (the high watermark at start).
         var ends = new Dictionary<int, long>();
@@ -98,7 +98,7 @@ public static class TradeTailReader
                 }
                 catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
                 {
-                    logger.LogDebug("Recovery skipped a record of {Partition}@{Offset} that is not a trade", partition, record.Offset.Value);
+                    logger.RecoverySkippedRecord(partition, record.Offset.Value);
                 }
 
                 if (trade is not null)
