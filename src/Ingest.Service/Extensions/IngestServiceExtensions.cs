@@ -36,7 +36,7 @@ public static class IngestServiceExtensions
         services.AddHostedService<IngestWorker>();
         services.AddHealthChecks()
             .AddCheck<IngestStatus>("ingest")
-            .AddCheck<TradePublisher>("kafka-producer");
+            .AddCheck<KafkaProducerHealthCheck>(KafkaProducerHealthCheck.Name, tags: ["ready"]);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestApiJsonContext.Default));
         return builder;
     }
