@@ -59,14 +59,13 @@ public sealed class IngestWorker(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             status.Fail($"cannot record into {o.Record.Path}: {e.Message}");
-            logger.LogCritical(e, "Ingest:Record:Path {Path} is not usable", o.Record.Path);
+            logger.RecordPathNotUsable(e, o.Record.Path);
             return;
         }
 
         using var recording = recorder;
 
-        logger.LogInformation("Ingest reading {Source}; products: {Products}; gaps: {Mode}; recording: {Record}",
-            source.Description, products is null ? "all in the source" : string.Join(",", products), mode, o.Record.Path ?? "off");
+        logger.Reading(source.Description, products is null ? "all in the source" : string.Join(",", products), mode, o.Record.Path ?? "off");
         status.Report($"reading {source.Description}");
         var started = timeProvider.GetTimestamp();
         using var stopBackfill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -89,7 +88,7 @@ public sealed class IngestWorker(
         catch (Exception e)
         {
             status.Fail(e.Message);
-            logger.LogCritical(e, "Ingest source {Source} failed: {Error}", source.Description, e.Message);
+            logger.SourceFailed(e, source.Description, e.Message);
             return;
         }
         finally
@@ -101,9 +100,7 @@ public sealed class IngestWorker(
         publisher.Flush(stoppingToken);
         var elapsed = timeProvider.GetElapsedTime(started);
         status.Report($"finished {source.Description}", finished: true);
-        logger.LogInformation(
-            "{Source} finished in {Elapsed:F1} s: {Frames} frames, {Trades} trades produced, {Duplicates} duplicates dropped, {Ignored} non-trade frames skipped, " +
-            "{Invalid} invalid frames dead-lettered, {Filtered} trades of other products left out; Kafka acknowledged {Delivered}, failed {Failed}",
+        logger.SourceFinished(
             source.Description, elapsed.TotalSeconds, processor.Frames, processor.Trades, processor.Duplicates, processor.Ignored + processor.Heartbeats,
             processor.Invalid, processor.FilteredOut, publisher.Delivered, publisher.DeliveryErrors);
     }
@@ -131,14 +128,13 @@ public sealed class IngestWorker(
                 }
             }
 
-            logger.LogInformation(
-                "Recovered high-water marks for {Products} products from trades ({Records} records of {Partitions} partitions in {Elapsed:F0} ms{Incomplete}); {Holes} gaps reopened; {Marks}",
+            logger.Recovered(
                 restored, tail.Records, tail.Partitions, tail.Elapsed.TotalMilliseconds, tail.Complete ? "" : ", INCOMPLETE: time limit Ingest:Recovery:Timeout reached", holes,
                 string.Join(", ", products.Select(p => $"{p}={gate.HighWaterMark(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
         }
         catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
         {
-            logger.LogWarning(e, "Recovery of high-water marks from trades failed ({Error}); trades missed while ingest was down will not be backfilled", e.Message);
+            logger.RecoveryFailed(e, e.Message);
         }
     }
 }

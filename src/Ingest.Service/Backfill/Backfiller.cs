@@ -83,7 +83,7 @@ public sealed class Backfiller(
                 if (page.Invalid is { } invalid)
                 {
                     failure = $"REST page had a bad trade ({invalid})";
-                    logger.LogWarning("Backfill {Product} {Range}: {Failure}", product, range, failure);
+                    logger.BackfillPageInvalid(product, range, failure);
                 }
 
                 var oldest = long.MaxValue;
@@ -124,7 +124,7 @@ public sealed class Backfiller(
         {
             failure = e.Message;
             metrics.BackfillRequest("error");
-            logger.LogWarning("Backfill {Product} {Range} attempt {Attempt} failed: {Error}", product, range, work.Attempts + 1, e.Message);
+            logger.BackfillAttemptFailed(product, range, work.Attempts + 1, e.Message);
         }
 
         metrics.Backfilled(produced);
@@ -133,7 +133,7 @@ public sealed class Backfiller(
         status.CountTrades(produced);
         if (produced > 0)
         {
-            logger.LogInformation("Backfill {Product} {Range}: produced {Produced} of {Count} missed trades", product, range, produced, range.Count);
+            logger.Backfilled(product, range, produced, range.Count);
         }
 
         gate.CompleteFetch(product, range, options.MaxAttempts, options.RetryDelay, failure ?? "REST did not return these trade ids");

@@ -29,15 +29,14 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
     {
         metrics.GapDetected(cause, range.Count);
         status.CountGap();
-        logger.LogInformation("Gap: {Product} trade ids {Range} ({Count} trades) missed, seen by {Cause}", product, range, range.Count, cause);
+        logger.GapDetected(product, range, range.Count, cause);
     }
 
     public void GapUnfilled(string product, TradeIdRange range, int attempts, string reason)
     {
         metrics.GapUnfilled(range.Count);
         status.CountUnfilledGap();
-        logger.LogError("Unfilled gap: {Product} trade ids {Range} ({Count} trades) will not be produced after {Attempts} fetch attempts: {Reason}",
-            product, range, range.Count, attempts, reason);
+        logger.GapUnfilled(product, range, range.Count, attempts, reason);
         var raw = JsonSerializer.Serialize(new UnfilledGapRecord(product, range.First, range.Last, range.Count, attempts, reason), GapJsonContext.Default.UnfilledGapRecord);
         var letter = new DeadLetter(
             DeadLetterReasons.UnfilledGap,
@@ -47,7 +46,7 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
             timeProvider.GetUtcNow());
         if (!pending.Writer.TryWrite(letter))
         {
-            logger.LogCritical("More than {Max} unfilled-gap records wait to be produced; this one is only in the log: {Detail}", MaxPending, letter.Detail);
+            logger.UnfilledGapQueueFull(MaxPending, letter.Detail);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace BitcoinVolume.Ingest.Gaps;
 
 /// <summary>An inclusive range of trade ids of one product.</summary>
@@ -56,9 +58,11 @@ public interface IGapObserver
 public sealed class GapOptions
 {
     /// <summary>Open gaps kept per product; when exceeded the oldest is given up (and reported, when backfilling).</summary>
+    [Range(1, int.MaxValue)]
     public int MaxOpenGapsPerProduct { get; set; } = 1000;
 
     /// <summary>Products tracked; trades of further products are produced without dedup or gap detection (logged).</summary>
+    [Range(1, int.MaxValue)]
     public int MaxProducts { get; set; } = 10_000;
 }
 

@@ -87,7 +87,7 @@ public sealed class WebSocketFrameSource(
                 // A healthy session ended (dropped, stalled, closed): reconnect at once; the backoff starts over.
                 status.SourceDisconnected(outcome.Cause, failed: false);
                 metrics.Reconnect(outcome.Cause);
-                logger.LogWarning("{Feed}: connection ended ({Cause}: {Detail}) after {Frames} frames; reconnecting now", FeedName, outcome.Cause, outcome.Detail, outcome.Frames);
+                logger.ConnectionEnded(FeedName, outcome.Cause, outcome.Detail, outcome.Frames);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -107,7 +107,7 @@ public sealed class WebSocketFrameSource(
         var detail = args.Outcome.Result?.Detail ?? args.Outcome.Exception?.Message ?? "unknown";
         status.SourceDisconnected(cause, failed: true);
         metrics.Reconnect(cause);
-        logger.LogWarning("{Feed}: connection failed ({Cause}: {Detail}); reconnect attempt {Attempt} in {Delay:F2} s", FeedName, cause, detail, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
+        logger.ConnectionFailed(FeedName, cause, detail, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
         return ValueTask.CompletedTask;
     }
 
@@ -142,7 +142,7 @@ public sealed class WebSocketFrameSource(
             }
 
             status.SourceConnected();
-            logger.LogInformation("{Origin}: connected to {Url}, subscribed to {Products}", origin, Url, string.Join(",", products));
+            logger.Connected(origin, Url, string.Join(",", products));
             using var connected = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var pings = feed.Ping.Enabled ? PingAsync(socket, origin, connected.Token) : Task.CompletedTask;
             try
@@ -167,7 +167,7 @@ public sealed class WebSocketFrameSource(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "{Origin}: unexpected error", origin);
+            logger.SessionError(e, origin);
             return new SessionOutcome(false, ReconnectCauses.Error, e.Message, frames);
         }
     }
@@ -231,7 +231,7 @@ public sealed class WebSocketFrameSource(
 
                 if (cut)
                 {
-                    logger.LogWarning("{Origin}: a frame exceeded {Max} bytes; its first {Max} bytes are dead-lettered", origin, maxFrameBytes, maxFrameBytes);
+                    logger.FrameCut(origin, maxFrameBytes);
                 }
 
                 counted();
@@ -266,7 +266,7 @@ public sealed class WebSocketFrameSource(
         }
         catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException or InvalidOperationException)
         {
-            logger.LogDebug("{Origin}: ping not sent ({Error})", origin, e.Message);
+            logger.PingNotSent(origin, e.Message);
         }
     }
 

@@ -1,9 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace BitcoinVolume.Ingest.Parsing;
 
 /// <summary>Limits the parser enforces on input.</summary>
 public sealed class FrameParserOptions
 {
     /// <summary>Frames larger than this are dead-lettered as <see cref="DeadLetterReasons.OversizedFrame"/>.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxFrameBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Trades timed before this are absurd (Coinbase opened in 2012).</summary>

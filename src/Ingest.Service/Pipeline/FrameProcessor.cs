@@ -101,7 +101,7 @@ public sealed class FrameProcessor(
         if (!productCapLogged && gate.ProductCapReached)
         {
             productCapLogged = true;
-            logger.LogWarning("More products than Ingest:Gaps:MaxProducts: trades of further products are produced without dedup or gap detection");
+            logger.ProductCapReached();
         }
 
         Trades += produced;
@@ -133,7 +133,7 @@ public sealed class FrameProcessor(
         status.CountDeadLetter();
         if (loggedReasons.Add(reason))
         {
-            logger.LogWarning("Dead-lettering frame at {Origin}: {Reason} ({Detail}). Further frames with this reason are counted in ingest.frames.dead_lettered, not logged.", frame.Origin, reason, result.Detail);
+            logger.DeadLettering(frame.Origin, reason, result.Detail);
         }
 
         var raw = frame.Data.Length <= MaxRawBytesInDeadLetter

@@ -21,9 +21,10 @@ public interface ITradeOutput
 /// <see cref="Topics.TradesDeadLetter"/> through one idempotent producer (acks=all, lz4). Nothing is given up while
 /// Kafka is down: messages never time out (<c>message.timeout.ms=0</c>) and librdkafka retries them; its buffer is
 /// bounded (<see cref="KafkaProducerOptions.MaxBufferedMessages"/>), and when it is full the caller waits — the
-/// back-pressure reaches the socket reader through the bounded frame channel. Also the producer's health check.
+/// back-pressure reaches the socket reader through the bounded frame channel. Its health (<see cref="CheckHealth"/>) is
+/// served by <see cref="KafkaProducerHealthCheck"/>.
 /// </summary>
-public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
+public sealed class TradePublisher : ITradeOutput, IDisposable
 {
     private readonly IProducer<string, byte[]> producer;
     private readonly IngestMetrics metrics;
@@ -99,7 +100,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
     public void Flush(CancellationToken cancellationToken) => producer.Flush(cancellationToken);
 
     /// <summary>Unhealthy when Kafka is unreachable, messages wait without acknowledgement, or the producer failed fatally.</summary>
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public HealthCheckResult CheckHealth()
     {
         var data = new Dictionary<string, object>
         {
@@ -132,7 +133,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
             result = HealthCheckResult.Healthy($"{Delivered} messages acknowledged, {QueueDepth} waiting", data);
         }
 
-        return Task.FromResult(result);
+        return result;
     }
 
     public void Dispose()
@@ -142,8 +143,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
             producer.Flush(options.FlushTimeout);
             if (QueueDepth > 0)
             {
-                logger.LogError("Kafka did not acknowledge {Count} messages within {Timeout} (Ingest:Kafka:FlushTimeout) at shutdown; they are lost with this process",
-                    QueueDepth, options.FlushTimeout);
+                logger.FlushIncomplete(QueueDepth, options.FlushTimeout);
             }
         }
         finally
@@ -220,7 +220,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
             Interlocked.Increment(ref deliveryErrors);
             lastDeliveryError = report.Error.Reason;
             metrics.DeliveryError(report.Topic);
-            logger.LogError("Kafka did not accept a message for {Topic} (key {Key}): {Reason}", report.Topic, report.Message.Key, report.Error.Reason);
+            logger.DeliveryFailed(report.Topic, report.Message.Key, report.Error.Reason);
         }
         else
         {
@@ -234,7 +234,7 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         if (error.IsFatal)
         {
             fatalError = error.Reason;
-            logger.LogCritical("Kafka producer fatal error: {Reason}", error.Reason);
+            logger.ProducerFatal(error.Reason);
             return;
         }
 
@@ -250,6 +250,6 @@ public sealed class TradePublisher : ITradeOutput, IHealthCheck, IDisposable
         }
 
         // librdkafka repeats connection errors on every retry: the first of each kind is a warning, the rest debug.
-        logger.Log(first ? LogLevel.Warning : LogLevel.Debug, "Kafka producer error: {Reason} ({Code}); messages stay buffered and are retried", error.Reason, error.Code);
+        logger.ProducerError(first ? LogLevel.Warning : LogLevel.Debug, error.Reason, error.Code);
     }
 }

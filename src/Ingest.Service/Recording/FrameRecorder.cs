@@ -84,7 +84,7 @@ public sealed class FrameRecorder : IDisposable
             {
                 // A full disk must not stop ingest: recording stops, loudly, and ingest goes on.
                 failed = true;
-                logger.LogError(e, "Recording stopped: writing to {File} failed; ingest continues without recording", frames?.Name);
+                logger.RecordingStopped(e, frames?.Name);
                 try
                 {
                     CloseFiles();
@@ -147,7 +147,7 @@ public sealed class FrameRecorder : IDisposable
             }
             catch (IOException e)
             {
-                logger.LogError(e, "Recording: flushing {File} failed", frames?.Name);
+                logger.RecordingFlushFailed(e, frames?.Name);
             }
         }
     }
@@ -181,7 +181,7 @@ public sealed class FrameRecorder : IDisposable
 
         frames = new FileStream(name, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
         times = options.ReceiveTimes ? new FileStream(name + TimesExtension, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 14) : null;
-        logger.LogInformation("Recording raw frames to {File}", name);
+        logger.RecordingTo(name);
         DeleteOldFiles();
     }
 
@@ -207,11 +207,11 @@ public sealed class FrameRecorder : IDisposable
             {
                 File.Delete(old);
                 File.Delete(old + TimesExtension);
-                logger.LogInformation("Recording: deleted {File} (more than Ingest:Record:MaxFiles = {Max} files)", old, options.MaxFiles);
+                logger.RecordingDeleted(old, options.MaxFiles);
             }
             catch (IOException e)
             {
-                logger.LogWarning(e, "Recording: could not delete {File}", old);
+                logger.RecordingDeleteFailed(e, old);
             }
         }
     }

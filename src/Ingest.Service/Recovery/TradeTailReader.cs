@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using BitcoinVolume.Contracts;
 using Confluent.Kafka;
@@ -11,9 +12,11 @@ public sealed class RecoveryOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Records read at most from the end of each `trades` partition.</summary>
+    [Range(1, int.MaxValue)]
     public int MaxRecordsPerPartition { get; set; } = 10_000;
 
-    /// <summary>Time allowed for the whole read; what was read by then is used (logged as a warning).</summary>
+    /// <summary>Time allowed for the whole read; what was read by then is used (the recovery log line then says INCOMPLETE).</summary>
+    [Range(typeof(TimeSpan), TimeSpanRange.Zero, TimeSpanRange.Max, MinimumIsExclusive = true)]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
@@ -39,7 +42,7 @@ public static class TradeTailReader
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             ClientId = "ingest-recovery",
-        }).SetErrorHandler((_, e) => logger.LogDebug("Recovery consumer: {Error}", e.Reason)).Build();
+        }).SetErrorHandler((_, e) => logger.RecoveryConsumerError(e.Reason)).Build();
 
         // Per partition: the offset the read must reach (the high watermark at start).
         var ends = new Dictionary<int, long>();
@@ -98,7 +101,7 @@ public static class TradeTailReader
                 }
                 catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
                 {
-                    logger.LogDebug("Recovery skipped a record of {Partition}@{Offset} that is not a trade", partition, record.Offset.Value);
+                    logger.RecoverySkippedRecord(partition, record.Offset.Value);
                 }
 
                 if (trade is not null)

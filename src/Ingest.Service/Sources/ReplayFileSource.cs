@@ -220,7 +220,7 @@ public sealed class ReplayFileSource(string path, ReplayOptions? options = null,
             return null;
         }
 
-        logger.LogWarning("Replay of {File} at the recorded pace: it has no receive times ({Sidecar} is missing), so it replays at full speed", file, sidecar);
+        logger.ReplayWithoutTimes(file, sidecar);
         return null;
     }
 

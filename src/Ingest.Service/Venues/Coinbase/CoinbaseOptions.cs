@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest.Venues.Coinbase;
@@ -7,7 +8,7 @@ namespace BitcoinVolume.Ingest.Venues.Coinbase;
 /// they were before the venue seam, so existing configuration keeps working; the shared live settings (timeouts,
 /// backoff, buffer) are <see cref="LiveOptions"/> in the same section.
 /// </summary>
-public sealed class CoinbaseOptions
+public sealed class CoinbaseOptions : IValidatableObject
 {
     public const string Section = "Ingest:Live";
 
@@ -17,27 +18,27 @@ public sealed class CoinbaseOptions
 
     /// <summary>REST base URL for backfill (both feeds: the Exchange endpoint pages by trade id).</summary>
     public Uri RestUrl { get; set; } = new("https://api.exchange.coinbase.com");
-}
 
-/// <summary>Checks the Coinbase endpoints at start and names each bad one.</summary>
-internal sealed class CoinbaseOptionsValidator : IValidateOptions<CoinbaseOptions>
-{
-    public ValidateOptionsResult Validate(string? name, CoinbaseOptions options)
+    /// <summary>The endpoints must be absolute URLs of the right scheme; each bad one is named.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        var errors = new List<string>();
-        foreach (var url in new[] { options.ExchangeUrl, options.AdvancedTradeUrl })
+        foreach (var (url, setting) in new[] { (ExchangeUrl, nameof(ExchangeUrl)), (AdvancedTradeUrl, nameof(AdvancedTradeUrl)) })
         {
             if (!(url.IsAbsoluteUri && url.Scheme is "ws" or "wss"))
             {
-                errors.Add($"Ingest:Live websocket URL '{url}' must be an absolute ws:// or wss:// URL");
+                yield return new($"Ingest:Live:{setting} '{url}' must be an absolute ws:// or wss:// URL", [setting]);
             }
         }
 
-        if (!(options.RestUrl.IsAbsoluteUri && options.RestUrl.Scheme is "http" or "https"))
+        if (!(RestUrl.IsAbsoluteUri && RestUrl.Scheme is "http" or "https"))
         {
-            errors.Add("Ingest:Live:RestUrl must be an absolute http(s) URL");
+            yield return new("Ingest:Live:RestUrl must be an absolute http(s) URL", [nameof(RestUrl)]);
         }
-
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
+
+/// <summary>Source-generated validation of <see cref="CoinbaseOptions"/> (runs its <see cref="IValidatableObject"/> rules).</summary>
+[OptionsValidator]
+internal sealed partial class CoinbaseOptionsValidator : IValidateOptions<CoinbaseOptions>;
+
+
