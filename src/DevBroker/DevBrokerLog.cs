@@ -36,4 +36,7 @@ internal static partial class DevBrokerLog
 
     [LoggerMessage(9, LogLevel.Debug, "Development broker forwarder: connection {Id} closed")]
     public static partial void ConnectionClosed(ILogger logger, long id);
+
+    [LoggerMessage(EventId = 10, Message = "librdkafka {Facility}: {Message}")]
+    public static partial void Librdkafka(ILogger logger, LogLevel level, string? facility, string? message);
 }

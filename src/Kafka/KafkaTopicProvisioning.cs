@@ -22,12 +22,12 @@ internal sealed partial class KafkaTopicProvisioning(IConfiguration configuratio
         var created = await KafkaTopicProvisioner.EnsureTopicsAsync(KafkaClientSettings.From(configuration), Topics.All, cancellationToken).ConfigureAwait(false);
         if (created.Count > 0)
         {
-            LogCreated(string.Join(", ", created));
+            LogCreated(created);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created Kafka topics: {Topics}")]
-    private partial void LogCreated(string topics);
+    private partial void LogCreated(IReadOnlyCollection<string> topics); // a list is written as "a, b, c"
 }

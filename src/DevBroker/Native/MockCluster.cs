@@ -181,7 +181,7 @@ internal sealed unsafe class MockCluster : IDisposable
 
             if (logger.IsEnabled(logLevel))
             {
-                logger.Log(logLevel, "librdkafka {Facility}: {Message}", facilityText, messageText);
+                DevBrokerLog.Librdkafka(logger, logLevel, facilityText, messageText);
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
