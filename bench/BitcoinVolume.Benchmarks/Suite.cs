@@ -2,7 +2,7 @@ using System.Diagnostics;
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Measurements;
 using BitcoinVolume.Benchmarks.Report;
-using BitcoinVolume.Pipeline.Tests;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Benchmarks;
 

@@ -1,5 +1,6 @@
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using CsCheck;
 
 namespace BitcoinVolume.Aggregate.Tests;
@@ -118,7 +119,7 @@ public class VolumeAggregatorPropertyTests
         }
     }
 
-    /// <summary>Straight from the definitions: distinct trades, minus those beyond retention at arrival, grouped and summed.</summary>
+    /// <summary>Straight from the definitions: distinct trades, minus those beyond retention at arrival, grouped and summed by the one oracle.</summary>
     private static (Dictionary<string, WindowVolume> Windows, List<Trade> Late) Oracle(IReadOnlyList<Trade> arrival, WindowingOptions options)
     {
         var seen = new HashSet<(string, long)>();
@@ -143,15 +144,8 @@ public class VolumeAggregatorPropertyTests
             counted.Add(trade);
         }
 
-        var windows = counted
-            .GroupBy(t => (t.Product, t.Side, Start: options.Window.StartOf(t.Time)))
-            .Select(g =>
-            {
-                var byId = g.OrderBy(t => t.TradeId).ToList();
-                return new WindowVolume(
-                    g.Key.Product, g.Key.Side, g.Key.Start, byId.Count, byId.Sum(t => t.Size), byId.Sum(t => t.Price * t.Size),
-                    byId[0].Price, byId.Max(t => t.Price), byId.Min(t => t.Price), byId[^1].Price, byId[0].TradeId, byId[^1].TradeId, 0, false);
-            })
+        var windows = WindowOracle.Compute(counted, options.Window).Values
+            .Select(w => w.ToWindowVolume(version: 0, final: false))
             .ToDictionary(w => w.Key, StringComparer.Ordinal);
         return (windows, late);
     }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BitcoinVolume.Contracts;
-using BitcoinVolume.Pipeline.Tests;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -32,19 +32,16 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
     {
         Log($"chaos seed {plan.Seed} (replay with BV_CHAOS_SEED={plan.Seed}); plan {plan}");
         var products = Names.Take(plan.Products).ToArray();
-        var market = MarketTrade.Generate(products, plan.Trades, plan.Span, plan.Seed);
-        var oracle = TradeStream.Oracle(market.Select(t => t.Expected));
+        var market = TradeStream.Market(products, plan.Trades, plan.Span, plan.Seed);
+        var oracle = WindowOracle.Compute(market);
         Log($"{market.Count} trades, {oracle.Count} windows in the oracle");
 
         await using var coinbase = await StreamingCoinbase.StartAsync(market, plan.Rate, plan.Disorder, plan.Seed);
         await using var harness = new PipelineHarness(output);
         var work = harness.WorkDirectory;
-        var database = Path.Combine(work, "volumes.db");
-        var ingestPort = PipelineHarness.FreeTcpPort();
+        var database = harness.SinkDatabase;
         var ingestEnv = new Dictionary<string, string>
         {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ingestPort}",
-            ["ConnectionStrings__kafka"] = harness.Broker.BootstrapServers,
             ["Ingest__Source"] = "coinbase-exchange",
             ["Ingest__Live__ExchangeUrl"] = coinbase.ExchangeUrl.ToString(),
             ["Ingest__Live__RestUrl"] = coinbase.BaseUrl.ToString(),
@@ -62,20 +59,18 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
             ingestEnv[$"Ingest__Products__{i}"] = products[i];
         }
 
-        await using var ingest = new ServiceProcess("ingest", "Ingest.Service", "BitcoinVolume.Ingest", ingestEnv, Path.Combine(work, "ingest.log"));
+        var ingest = harness.Ingest(TestPorts.FreeTcpPort(), ingestEnv);
 
         // Busy timeout 1 s: while the test holds the write lock, the sink's writes fail (instead of waiting 30 s).
-        await using var sink = new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", new Dictionary<string, string>
+        var sink = harness.Sink(new Dictionary<string, string>
         {
-            ["ConnectionStrings__kafka"] = harness.Broker.BootstrapServers,
             ["ConnectionStrings__volumes"] = $"Data Source={database};Default Timeout=1",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{harness.SinkPort}",
 
             // Static membership: a restarted sink takes its old place in the group at once (no session timeout to wait).
             ["Sink__Kafka__group.instance.id"] = "sink",
             ["Sink__Kafka__session.timeout.ms"] = "6000",
             ["Sink__Kafka__heartbeat.interval.ms"] = "1000",
-        }, Path.Combine(work, "sink.log"));
+        });
         var aggregatorA = harness.Aggregator("aggregate-a");
         var aggregatorB = harness.Aggregator("aggregate-b");
 
@@ -85,7 +80,7 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
         ingest.Start();
         await ingest.WaitForOutputAsync("Recovered high-water marks", TimeSpan.FromSeconds(60));
         using var stop = new CancellationTokenSource();
-        var dlq = Task.Run(() => ReadDeadLetters(harness.Broker.BootstrapServers, stop.Token));
+        var dlq = Task.Run(() => ReadDeadLetters(harness.Kafka.BootstrapServers, stop.Token));
         // Ingest must be subscribed before the market opens: trades before its first connection are history, not its business.
         await WaitAsync(() => coinbase.Connections >= 1, TimeSpan.FromSeconds(30), "ingest to connect");
         await Task.Delay(1000);

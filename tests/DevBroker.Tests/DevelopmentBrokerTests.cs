@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

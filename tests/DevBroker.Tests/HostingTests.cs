@@ -1,5 +1,5 @@
+using BitcoinVolume.TestSupport;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Xunit.Abstractions;
 
@@ -10,9 +10,8 @@ public sealed class HostingTests(ITestOutputHelper output)
     [Fact]
     public async Task HealthCheckFollowsTheHostedBroker()
     {
-        var logger = new TestOutputLogger(output);
         await using var hosted = new DevelopmentBrokerHostedService(
-            Options.Create(new DevelopmentBrokerOptions { Port = 0 }), new TypedLogger<DevelopmentBroker>(logger));
+            Options.Create(new DevelopmentBrokerOptions { Port = 0 }), new TestOutputLogger<DevelopmentBroker>(output));
         var check = new DevelopmentBrokerHealthCheck(hosted);
         var context = new HealthCheckContext
         {
@@ -29,16 +28,5 @@ public sealed class HostingTests(ITestOutputHelper output)
         await hosted.StopAsync(CancellationToken.None);
         Assert.Null(hosted.Broker);
         Assert.Equal(HealthStatus.Unhealthy, (await check.CheckHealthAsync(context)).Status);
-    }
-
-    private sealed class TypedLogger<T>(ILogger inner) : ILogger<T>
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => inner.BeginScope(state);
-
-        public bool IsEnabled(LogLevel logLevel) => inner.IsEnabled(logLevel);
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            inner.Log(logLevel, eventId, state, exception, formatter);
     }
 }

@@ -4,11 +4,13 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Threading.RateLimiting;
+using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Parsing;
 using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.Ingest.Venues.Coinbase;
+using BitcoinVolume.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;
@@ -16,7 +18,7 @@ namespace BitcoinVolume.Ingest.Tests;
 /// <summary>REST backfill: cursor pagination, overlap never produced twice, retries then unfilled-gap records, rate limit.</summary>
 public class BackfillerTests
 {
-    private readonly List<ServerTrade> server = ServerTrade.Generate("BTC-USD", 1000, 100, seed: 7);
+    private readonly List<Trade> server = TradeStream.OfProduct("BTC-USD", 1000, 100, seed: 7);
     private readonly ListOutput output = new();
     private readonly IngestStatus status = new();
 
@@ -25,7 +27,7 @@ public class BackfillerTests
         var metrics = TestServices.Metrics();
         var reporter = new GapReporter(metrics, status, NullLogger<GapReporter>.Instance, TimeProvider.System);
         var gate = new TradeGate(new GapOptions(), GapMode.Backfill, options.MaxGapTrades, reporter, TimeProvider.System);
-        var rest = new FakeRest(server.Where(t => serves?.Invoke(t.Id) ?? true).ToList(), failures);
+        var rest = new FakeRest(server.Where(t => serves?.Invoke(t.TradeId) ?? true).ToList(), failures);
         var client = new CoinbaseRestClient(new HttpClient(rest) { BaseAddress = new Uri("http://rest.test/") }, new CoinbaseFrameParser());
         var backfiller = new Backfiller(gate, client, output, reporter, options, metrics, status, NullLogger<Backfiller>.Instance, TimeProvider.System);
         return (gate, backfiller, rest);
@@ -44,7 +46,7 @@ public class BackfillerTests
         var produced = await backfiller.FillAsync(work, limiter, CancellationToken.None);
 
         Assert.Equal(19, produced);
-        Assert.Equal(server.Where(t => t.Id is >= 1001 and <= 1020 and not 1010).Select(t => t.Expected).OrderBy(t => t.TradeId), output.Trades.OrderBy(t => t.TradeId));
+        Assert.Equal(server.Where(t => t.TradeId is >= 1001 and <= 1020 and not 1010).OrderBy(t => t.TradeId), output.Trades.OrderBy(t => t.TradeId));
         Assert.Empty(gate.GapsOf("BTC-USD"));
 
         // Cursor pagination: after = newest missing + 1, then each page's CB-AFTER; limits never above the page size
@@ -149,7 +151,7 @@ public class BackfillerTests
     });
 
     /// <summary>Coinbase's trades endpoint over a fixed list; the first <c>failures</c> requests answer 503.</summary>
-    private sealed class FakeRest(List<ServerTrade> trades, int failures) : HttpMessageHandler
+    private sealed class FakeRest(List<Trade> trades, int failures) : HttpMessageHandler
     {
         private int failuresLeft = failures;
 
@@ -165,7 +167,7 @@ public class BackfillerTests
             }
 
             var query = uri.Query.TrimStart('?').Split('&').Select(p => p.Split('=')).ToDictionary(p => p[0], p => long.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
-            var (body, before, after) = ServerTrade.Page(trades, query.GetValueOrDefault("after") is var a and > 0 ? a : null, null, (int)query["limit"]);
+            var (body, before, after) = CoinbaseFrames.Page(CoinbaseFrames.Select(trades, query.GetValueOrDefault("after") is var a and > 0 ? a : null, null, (int)query["limit"]));
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             if (after is not null)
             {

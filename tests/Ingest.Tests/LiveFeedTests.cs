@@ -1,12 +1,8 @@
-extern alias DevBroker;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
-using BitcoinVolume.Ingest.Tests.Fakes;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.AspNetCore.Hosting;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;
 
@@ -18,19 +14,19 @@ namespace BitcoinVolume.Ingest.Tests;
 /// </summary>
 public sealed class LiveFeedTests : IAsyncLifetime
 {
-    private DevelopmentBroker broker = null!;
+    private KafkaTestCluster kafka = null!;
     private FakeCoinbase coinbase = null!;
 
     public async Task InitializeAsync()
     {
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         coinbase = await FakeCoinbase.StartAsync("BTC-USD", "ETH-USD");
     }
 
     public async Task DisposeAsync()
     {
         await coinbase.DisposeAsync();
-        await broker.DisposeAsync();
+        await kafka.DisposeAsync();
     }
 
     [Theory]
@@ -39,7 +35,7 @@ public sealed class LiveFeedTests : IAsyncLifetime
     public async Task Every_trade_of_the_exchange_is_produced_exactly_once_with_the_taker_side_through_drops_gaps_and_stalls(string source)
     {
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("ConnectionStrings:kafka", broker.BootstrapServers)
+            .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
             .UseSetting("Ingest:Source", source)
             .UseSetting("Ingest:Products:0", "BTC-USD")
             .UseSetting("Ingest:Products:1", "ETH-USD")
@@ -56,7 +52,7 @@ public sealed class LiveFeedTests : IAsyncLifetime
             .UseSetting("Ingest:Backfill:RequestsPerSecond", "50")
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
-        var expected = coinbase.AllTrades.Select(t => t.Expected).ToList();
+        var expected = coinbase.AllTrades.ToList();
 
         // Wait until ingest has produced every trade and has no open gap (or give up and let the assertions say why).
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
@@ -72,9 +68,9 @@ public sealed class LiveFeedTests : IAsyncLifetime
             await Task.Delay(100, timeout.Token);
         }
 
-        var trades = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1.5));
+        var trades = kafka.ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1.5));
         var malformed = coinbase.MalformedSent.ToList();
-        var letters = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.TradesDeadLetter, malformed.Count, ContractSerializers.DeadLetterDeserializer, settle: TimeSpan.FromMilliseconds(200));
+        var letters = kafka.ReadAll(Topics.TradesDeadLetter, malformed.Count, ContractSerializers.DeadLetterDeserializer, settle: TimeSpan.FromMilliseconds(200));
 
         // Exactly the server's trades: none missing, none twice, every field (taker side!) right, key = product.
         Assert.Equal(expected.Count, trades.Count);

@@ -1,10 +1,7 @@
-extern alias DevBroker;
 using System.Diagnostics;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Cli;
-using BitcoinVolume.Ingest.Tests.Fakes;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.Extensions.Logging.Abstractions;
+using BitcoinVolume.TestSupport;
 using Spectre.Console;
 
 namespace BitcoinVolume.Ingest.Tests;
@@ -13,17 +10,17 @@ namespace BitcoinVolume.Ingest.Tests;
 public sealed class ReplayCommandTests : IAsyncLifetime
 {
     private readonly string file = Path.Combine(Path.GetTempPath(), $"bv-cli-{Guid.NewGuid():N}.ndjson");
-    private DevelopmentBroker broker = null!;
+    private KafkaTestCluster kafka = null!;
 
     public Task InitializeAsync()
     {
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await broker.DisposeAsync();
+        await kafka.DisposeAsync();
         File.Delete(file);
     }
 
@@ -42,7 +39,7 @@ public sealed class ReplayCommandTests : IAsyncLifetime
             Out = new AnsiConsoleOutput(output),
         });
 
-        var exit = await ReplayCommand.RunAsync(["replay", file, "--kafka", broker.BootstrapServers], console, CancellationToken.None);
+        var exit = await ReplayCommand.RunAsync(["replay", file, "--kafka", kafka.BootstrapServers], console, CancellationToken.None);
 
         var text = output.ToString();
         Assert.Equal(0, exit);
@@ -52,10 +49,10 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Matches(@"duplicates dropped\s*│\s*107\b", text);
         Assert.Matches(@"Kafka acknowledged\s*│\s*108\b", text);
 
-        var trades = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, 107, ContractSerializers.TradeDeserializer);
+        var trades = kafka.ReadAll(Topics.Trades, 107, ContractSerializers.TradeDeserializer);
         Assert.Equal(107, trades.Count);
         Assert.Equal(107, trades.Select(t => (t.Value.Product, t.Value.TradeId)).Distinct().Count());
-        var letter = Assert.Single(KafkaTopic.ReadAll(broker.BootstrapServers, Topics.TradesDeadLetter, 1, ContractSerializers.DeadLetterDeserializer));
+        var letter = Assert.Single(kafka.ReadAll(Topics.TradesDeadLetter, 1, ContractSerializers.DeadLetterDeserializer));
         Assert.Equal(("malformed_json", "{oops"), (letter.Value.Reason, letter.Value.Raw));
     }
 
@@ -80,7 +77,7 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         var exe = Path.Combine(AppContext.BaseDirectory, "BitcoinVolume.Ingest.dll");
         using var process = Process.Start(new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { exe, "replay", file, "--kafka", broker.BootstrapServers, "--pace", "full" },
+            ArgumentList = { exe, "replay", file, "--kafka", kafka.BootstrapServers, "--pace", "full" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             Environment = { ["ASPNETCORE_URLS"] = "http://127.0.0.1:1" }, // a web host would fail to bind this
@@ -92,6 +89,6 @@ public sealed class ReplayCommandTests : IAsyncLifetime
 
         Assert.True(process.ExitCode == 0, await stdout + await stderr);
         Assert.Contains("trades produced", await stdout, StringComparison.Ordinal);
-        Assert.Equal(107, KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, 107, ContractSerializers.TradeDeserializer).Count);
+        Assert.Equal(107, kafka.ReadAll(Topics.Trades, 107, ContractSerializers.TradeDeserializer).Count);
     }
 }

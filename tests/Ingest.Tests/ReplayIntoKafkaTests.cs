@@ -1,12 +1,8 @@
-extern alias DevBroker;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
-using Confluent.Kafka;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.AspNetCore.Hosting;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;
 
@@ -16,18 +12,18 @@ namespace BitcoinVolume.Ingest.Tests;
 /// </summary>
 public class ReplayIntoKafkaTests : IAsyncLifetime
 {
-    private DevelopmentBroker broker = null!;
+    private KafkaTestCluster kafka = null!;
     private readonly string file = Path.Combine(Path.GetTempPath(), $"bv-replay-{Guid.NewGuid():N}.ndjson");
 
     public Task InitializeAsync()
     {
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await broker.DisposeAsync();
+        await kafka.DisposeAsync();
         File.Delete(file);
     }
 
@@ -48,7 +44,7 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
         await File.WriteAllLinesAsync(file, lines);
 
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("ConnectionStrings:kafka", broker.BootstrapServers)
+            .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
             .UseSetting("Ingest:Source", $"replay:{file}"));
         using var client = factory.CreateClient();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -57,13 +53,9 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
             await Task.Delay(100, timeout.Token);
         }
 
-        var expected = File.ReadLines(TestData.RecordedExchangeFile)
-            .Select(l => JsonDocument.Parse(l).RootElement)
-            .Where(e => e.GetProperty("type").GetString() is "match" or "last_match")
-            .Select(e => (e.GetProperty("product_id").GetString()!, e.GetProperty("trade_id").GetInt64(), e.GetProperty("side").GetString() == "sell" ? TakerSide.Buy : TakerSide.Sell))
-            .ToHashSet();
-        var trades = ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer);
-        var letters = ReadAll(Topics.TradesDeadLetter, bad.Length, ContractSerializers.DeadLetterDeserializer);
+        var expected = RecordedFrames.Trades(TestData.RecordedExchangeFile).Select(t => (t.Product, t.TradeId, t.Side)).ToHashSet();
+        var trades = kafka.ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer);
+        var letters = kafka.ReadAll(Topics.TradesDeadLetter, bad.Length, ContractSerializers.DeadLetterDeserializer);
 
         Assert.Equal(expected.Count, trades.Count);
         Assert.True(expected.SetEquals(trades.Select(t => (t.Value.Product, t.Value.TradeId, t.Value.Side))));
@@ -72,35 +64,5 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
             [("malformed_json", bad[0]), ("non_positive_size", bad[1]), ("unknown_type", bad[2])],
             letters.Select(l => (l.Value.Reason, l.Value.Raw)));
         Assert.All(letters, l => Assert.StartsWith($"replay:{file}:", l.Value.Source, StringComparison.Ordinal));
-    }
-
-    /// <summary>Reads a topic from the beginning of every partition until <paramref name="count"/> records, then 1 s more to catch extras.</summary>
-    private List<(string Key, T Value)> ReadAll<T>(string topic, int count, IDeserializer<T> deserializer)
-    {
-        using var consumer = new ConsumerBuilder<string, T>(new ConsumerConfig
-        {
-            BootstrapServers = broker.BootstrapServers,
-            GroupId = $"test-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-        }).SetValueDeserializer(deserializer).Build();
-        var partitions = Topics.All.Single(t => t.Name == topic).Partitions;
-        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-        var records = new List<(string, T)>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        DateTime? settleUntil = null;
-        while (DateTime.UtcNow < (settleUntil ?? deadline))
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } record)
-            {
-                records.Add((record.Message.Key, record.Message.Value));
-            }
-
-            if (records.Count >= count && settleUntil is null)
-            {
-                settleUntil = DateTime.UtcNow.AddSeconds(1);
-            }
-        }
-
-        return records;
     }
 }

@@ -1,13 +1,10 @@
-extern alias DevBroker;
 using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Recovery;
-using BitcoinVolume.Ingest.Tests.Fakes;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -18,15 +15,15 @@ namespace BitcoinVolume.Ingest.Tests;
 public sealed class RestartRecoveryTests : IAsyncLifetime
 {
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private DevelopmentBroker broker = null!;
+    private KafkaTestCluster kafka = null!;
 
     public Task InitializeAsync()
     {
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await broker.DisposeAsync();
+    public async Task DisposeAsync() => await kafka.DisposeAsync();
 
     [Fact]
     public void Restore_sets_floor_and_high_water_mark_and_reopens_the_holes_still_open_at_the_end_of_the_tail()
@@ -59,21 +56,18 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
     [Fact]
     public async Task The_tail_reader_reads_at_most_the_last_N_records_of_every_partition_and_skips_records_that_are_not_trades()
     {
-        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers }).Build())
+        for (var id = 1; id <= 500; id++)
         {
-            for (var id = 1; id <= 500; id++)
+            foreach (var product in new[] { "BTC-USD", "ETH-USD", "SOL-USD" })
             {
-                foreach (var product in new[] { "BTC-USD", "ETH-USD", "SOL-USD" })
-                {
-                    var trade = new Trade(product, id, DateTimeOffset.UnixEpoch.AddDays(20_000), 1m, 1m, TakerSide.Buy);
-                    await producer.ProduceAsync(Topics.Trades, new Message<string, byte[]> { Key = product, Value = ContractSerializers.TradeSerializer.Serialize(trade, SerializationContext.Empty) });
-                }
+                kafka.Produce(Topics.Trades, product, new Trade(product, id, DateTimeOffset.UnixEpoch.AddDays(20_000), 1m, 1m, TakerSide.Buy), ContractSerializers.TradeSerializer);
             }
-
-            await producer.ProduceAsync(Topics.Trades, new Message<string, byte[]> { Key = "BTC-USD", Value = "not json"u8.ToArray() });
         }
 
-        var tail = TradeTailReader.Read(new ClientConfig { BootstrapServers = broker.BootstrapServers }, new RecoveryOptions { MaxRecordsPerPartition = 100 }, NullLogger.Instance, CancellationToken.None);
+        kafka.Produce(Topics.Trades, "BTC-USD", "not json"u8.ToArray());
+        kafka.Flush();
+
+        var tail = TradeTailReader.Read(new ClientConfig { BootstrapServers = kafka.BootstrapServers }, new RecoveryOptions { MaxRecordsPerPartition = 100 }, NullLogger.Instance, CancellationToken.None);
 
         Assert.True(tail.Complete);
         Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], tail.IdsByProduct.Keys.Order());
@@ -94,20 +88,11 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         await using var coinbase = await FakeCoinbase.StartAsync("BTC-USD", "ETH-USD");
 
         // The previous run produced indexes 0..49 of each product, except 45..47 (a gap still open when it was killed).
-        var before = coinbase.Trades.SelectMany(list => list.Take(50).Where((_, i) => i is < 45 or > 47)).Select(t => t.Expected).ToList();
-        using (var producer = new ProducerBuilder<string, Trade>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, EnableIdempotence = true })
-            .SetValueSerializer(ContractSerializers.TradeSerializer).Build())
-        {
-            foreach (var trade in before)
-            {
-                producer.Produce(Topics.Trades, new Message<string, Trade> { Key = trade.Product, Value = trade });
-            }
-
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(10)));
-        }
+        var before = coinbase.Trades.SelectMany(list => list.Take(50).Where((_, i) => i is < 45 or > 47)).ToList();
+        await kafka.ProduceTradesAsync(before, TimeSpan.Zero, CancellationToken.None);
 
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
-            .UseSetting("ConnectionStrings:kafka", broker.BootstrapServers)
+            .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
             .UseSetting("Ingest:Source", "coinbase-exchange")
             .UseSetting("Ingest:Products:0", "BTC-USD")
             .UseSetting("Ingest:Products:1", "ETH-USD")
@@ -122,7 +107,7 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
             .UseSetting("Ingest:Backfill:RequestsPerSecond", "50")
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
-        var expected = coinbase.AllTrades.Select(t => t.Expected).ToList();
+        var expected = coinbase.AllTrades.ToList();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
         JsonElement status;
         while (true)
@@ -137,13 +122,13 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         }
 
         // Exactly every trade once: the 47 of each product from before, the rest from this run (stream + backfill).
-        var trades = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1.5));
+        var trades = kafka.ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1.5));
         Assert.Equal(expected.Count, trades.Count);
         Assert.Equal(expected.OrderBy(t => t.Product).ThenBy(t => t.TradeId), trades.Select(t => t.Value).OrderBy(t => t.Product).ThenBy(t => t.TradeId));
         Assert.Equal(expected.Count - before.Count, status.GetProperty("trades").GetInt64());
 
         // The reopened holes (45..47) were fetched from REST.
-        var firstHeld = coinbase.Trades.Select(list => list[48].Id).ToList();
+        var firstHeld = coinbase.Trades.Select(list => list[48].TradeId).ToList();
         Assert.All(firstHeld, id => Assert.Contains(coinbase.RestRequests, r => r.Contains($"after={id}", StringComparison.Ordinal)));
     }
 

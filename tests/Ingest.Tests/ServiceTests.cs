@@ -1,15 +1,11 @@
-extern alias DevBroker;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Sources;
-using BitcoinVolume.Ingest.Tests.Fakes;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.AspNetCore.Hosting;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests;
 
@@ -17,17 +13,17 @@ namespace BitcoinVolume.Ingest.Tests;
 public sealed class ServiceTests : IAsyncLifetime
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), $"bv-svc-{Guid.NewGuid():N}");
-    private DevelopmentBroker broker = null!;
+    private KafkaTestCluster kafka = null!;
 
     public Task InitializeAsync()
     {
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        await broker.DisposeAsync();
+        await kafka.DisposeAsync();
         if (Directory.Exists(folder))
         {
             Directory.Delete(folder, recursive: true);
@@ -42,7 +38,7 @@ public sealed class ServiceTests : IAsyncLifetime
         using var client = factory.CreateClient();
         await WaitAsync(client, s => s.GetProperty("finished").GetBoolean(), TimeSpan.FromSeconds(30));
 
-        var trades = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, 3000, ContractSerializers.TradeDeserializer);
+        var trades = kafka.ReadAll(Topics.Trades, 3000, ContractSerializers.TradeDeserializer);
         Assert.Equal(3000, trades.Count);
         Assert.Equal(3000, trades.Select(t => (t.Value.Product, t.Value.TradeId)).Distinct().Count());
         Assert.Equal(5, trades.Select(t => t.Key).Distinct().Count());
@@ -70,7 +66,7 @@ public sealed class ServiceTests : IAsyncLifetime
         await WaitAsync(client, s => s.GetProperty("delivered").GetInt64() > 10_000, TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
 
-        await broker.DisposeAsync();
+        await kafka.DisposeAsync();
 
         // Health turns unhealthy, and says why.
         var health = await WaitForHealthAsync(client, HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(20));
@@ -98,20 +94,20 @@ public sealed class ServiceTests : IAsyncLifetime
         using var client = factory.CreateClient();
         await WaitAsync(client, s => s.GetProperty("delivered").GetInt64() > 5_000, TimeSpan.FromSeconds(30));
 
-        var port = broker.Port;
-        await broker.DisposeAsync();
+        var port = kafka.Port;
+        await kafka.DisposeAsync();
         await WaitAsync(client, s => s.GetProperty("producerQueueDepth").GetInt64() == 2000, TimeSpan.FromSeconds(20));
         var before = (await client.GetFromJsonAsync<JsonElement>("/api/ingest/status")).GetProperty("delivered").GetInt64();
 
         // A new (empty) broker on the same address: the producer delivers its buffer and the reader goes on.
-        broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = port }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start(port);
         await WaitAsync(client, s => s.GetProperty("finished").GetBoolean(), TimeSpan.FromSeconds(60));
         var status = await client.GetFromJsonAsync<JsonElement>("/api/ingest/status");
         Assert.Equal(0, status.GetProperty("deliveryErrors").GetInt64());
         Assert.Equal(count, status.GetProperty("delivered").GetInt64());
 
         // The new broker holds exactly what was not acknowledged before the outage: nothing lost, nothing twice.
-        var trades = KafkaTopic.ReadAll(broker.BootstrapServers, Topics.Trades, (int)(count - before), ContractSerializers.TradeDeserializer);
+        var trades = kafka.ReadAll(Topics.Trades, (int)(count - before), ContractSerializers.TradeDeserializer);
         Assert.Equal(count - before, trades.Count);
         Assert.Equal(trades.Count, trades.Select(t => (t.Value.Product, t.Value.TradeId)).Distinct().Count());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
@@ -120,7 +116,7 @@ public sealed class ServiceTests : IAsyncLifetime
     private WebApplicationFactory<Program> Host(string source, params (string Key, string Value)[] settings) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("ConnectionStrings:kafka", broker.BootstrapServers).UseSetting("Ingest:Source", source);
+            web.UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers).UseSetting("Ingest:Source", source);
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);

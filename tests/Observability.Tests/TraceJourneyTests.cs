@@ -1,15 +1,12 @@
 extern alias Aggregate;
-extern alias DevBroker;
 extern alias Ingest;
 extern alias Sink;
 
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using DevBroker::BitcoinVolume.DevBroker;
-using Microsoft.AspNetCore.Hosting;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
 using Xunit.Abstractions;
@@ -33,14 +30,14 @@ public class TraceJourneyTests(ITestOutputHelper output)
             .AddSource("BitcoinVolume.*")
             .AddInMemoryExporter(spans)
             .Build();
-        await using var broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        await using var kafka = KafkaTestCluster.Start();
         var work = Directory.CreateTempSubdirectory("bv-traces-").FullName;
 
-        await using var sink = Host<Sink::Program>(broker, ("ConnectionStrings:volumes", $"Data Source={Path.Combine(work, "volumes.db")}"));
-        await using var aggregate = Host<Aggregate::Program>(broker, ("Aggregate:StatePath", Path.Combine(work, "state")));
+        await using var sink = Host<Sink::Program>(kafka, ("ConnectionStrings:volumes", $"Data Source={Path.Combine(work, "volumes.db")}"));
+        await using var aggregate = Host<Aggregate::Program>(kafka, ("Aggregate:StatePath", Path.Combine(work, "state")));
         using var sinkClient = sink.CreateClient();
         _ = aggregate.Services;
-        await using var ingest = Host<Ingest::Program>(broker, ("Ingest:Source", $"replay:{RecordedFile}"));
+        await using var ingest = Host<Ingest::Program>(kafka, ("Ingest:Source", $"replay:{RecordedFile}"));
         _ = ingest.Services;
 
         // Wait until the sink has stored windows of the replay.
@@ -89,11 +86,11 @@ public class TraceJourneyTests(ITestOutputHelper output)
         }
     }
 
-    private static WebApplicationFactory<T> Host<T>(DevelopmentBroker broker, params (string Key, string Value)[] settings)
+    private static WebApplicationFactory<T> Host<T>(KafkaTestCluster kafka, params (string Key, string Value)[] settings)
         where T : class =>
         new WebApplicationFactory<T>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("ConnectionStrings:kafka", broker.BootstrapServers);
+            web.UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers);
             foreach (var (key, value) in settings)
             {
                 web.UseSetting(key, value);

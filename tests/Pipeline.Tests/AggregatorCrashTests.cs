@@ -1,3 +1,4 @@
+using BitcoinVolume.TestSupport;
 using Xunit.Abstractions;
 
 namespace BitcoinVolume.Pipeline.Tests;
@@ -15,7 +16,7 @@ public class AggregatorCrashTests(ITestOutputHelper output)
         const int seed = 20261127;
         output.WriteLine($"seed {seed}");
         var (arrival, distinct) = TradeStream.Generate(200_000, 16, TimeSpan.FromHours(3), seed);
-        var oracle = TradeStream.Oracle(distinct);
+        var oracle = WindowOracle.Compute(distinct);
         await using var harness = new PipelineHarness(output);
         harness.Sink().Start();
         var aggregator = harness.Aggregator("aggregate-1");
@@ -46,7 +47,7 @@ public class AggregatorCrashTests(ITestOutputHelper output)
     {
         const int seed = 7;
         var (arrival, distinct) = TradeStream.Generate(60_000, 12, TimeSpan.FromHours(1), seed);
-        var oracle = TradeStream.Oracle(distinct);
+        var oracle = WindowOracle.Compute(distinct);
         await using var harness = new PipelineHarness(output);
         harness.Sink().Start();
         var first = harness.Aggregator("aggregate-a");

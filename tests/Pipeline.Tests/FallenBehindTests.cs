@@ -1,4 +1,5 @@
 using System.Net;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Pipeline.Tests;
 
@@ -16,7 +17,7 @@ public class FallenBehindTests(Xunit.Abstractions.ITestOutputHelper output)
         // 2. A new, empty broker (e.g. the development broker restarted, or a topic recreated): the stored offsets are
         //    beyond the end of its log. Resuming there would silently skip whatever the new log holds.
         await using var second = new PipelineHarness(output);
-        var port = PipelineHarness.FreeTcpPort();
+        var port = TestPorts.FreeTcpPort();
         var restarted = second.Aggregator("aggregate-again", port, state);
         restarted.Start();
         await restarted.WaitForOutputAsync("is NOT being aggregated", TimeSpan.FromSeconds(60));

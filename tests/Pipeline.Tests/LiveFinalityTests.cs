@@ -1,5 +1,5 @@
 using BitcoinVolume.Contracts;
-using Confluent.Kafka;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Pipeline.Tests;
 
@@ -29,22 +29,8 @@ public class LiveFinalityTests(Xunit.Abstractions.ITestOutputHelper output)
         await harness.ProduceAsync(trades, TimeSpan.Zero, CancellationToken.None);
         var produced = DateTimeOffset.UtcNow;
 
-        using var consumer = new ConsumerBuilder<string, WindowVolume>(new ConsumerConfig
-        {
-            BootstrapServers = harness.Broker.BootstrapServers,
-            GroupId = $"test-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-        }).SetValueDeserializer(ContractSerializers.WindowDeserializer).Build();
-        consumer.Assign(Enumerable.Range(0, 6).Select(p => new TopicPartitionOffset(Topics.Volumes1m, p, Offset.Beginning)));
-        WindowVolume? final = null;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (final is null && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message.Value: { Final: true } window } && window.Product == "LIVE-USD")
-            {
-                final = window;
-            }
-        }
+        var final = harness.Kafka.ReadAll(Topics.Volumes1m, 1, ContractSerializers.WindowDeserializer, TimeSpan.FromSeconds(20), settle: TimeSpan.Zero,
+            where: w => w is { Final: true, Product: "LIVE-USD" }).Select(r => r.Value).FirstOrDefault();
 
         Assert.NotNull(final);
         var after = DateTimeOffset.UtcNow - produced;

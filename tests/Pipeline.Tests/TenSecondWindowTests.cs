@@ -1,4 +1,5 @@
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using Xunit.Abstractions;
 
 namespace BitcoinVolume.Pipeline.Tests;
@@ -15,8 +16,8 @@ public class TenSecondWindowTests(ITestOutputHelper output)
     {
         var window = WindowSpec.Parse("10s");
         var (arrival, distinct) = TradeStream.Generate(30_000, 6, TimeSpan.FromMinutes(15), seed: 10);
-        var oracle = TradeStream.Oracle(distinct, window);
-        var minuteOracle = TradeStream.Oracle(distinct, WindowSpec.Default);
+        var oracle = WindowOracle.Compute(distinct, window);
+        var minuteOracle = WindowOracle.Compute(distinct, WindowSpec.Default);
         Assert.Contains(oracle.Keys, k => k.Item3.Second % 60 != 0); // windows that 1-minute windows would not have
 
         await using var harness = new PipelineHarness(output, window);

@@ -29,32 +29,32 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     private const string Table = "volumes_1m_versions";
     private const string ClientEmail = "sink@test-project.iam.gserviceaccount.com";
 
-    private readonly RSA _key = RSA.Create(2048);
-    private readonly ConcurrentQueue<Func<JsonElement, (int Status, string Body)>> _script = new();
-    private readonly ConcurrentQueue<(string Path, string? Authorization, string ContentType, JsonElement Body)> _requests = new();
-    private readonly ConcurrentQueue<string> _tokenErrors = new();
-    private readonly string _keyFile = Path.Combine(Path.GetTempPath(), $"bq-key-{Guid.NewGuid():N}.json");
-    private WebApplication _server = null!;
-    private int _tokensIssued;
+    private readonly RSA key = RSA.Create(2048);
+    private readonly ConcurrentQueue<Func<JsonElement, (int Status, string Body)>> script = new();
+    private readonly ConcurrentQueue<(string Path, string? Authorization, string ContentType, JsonElement Body)> requestLog = new();
+    private readonly ConcurrentQueue<string> tokenErrors = new();
+    private readonly string keyFile = Path.Combine(Path.GetTempPath(), $"bq-key-{Guid.NewGuid():N}.json");
+    private WebApplication server = null!;
+    private int tokensIssued;
 
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        _server = builder.Build();
-        _server.MapPost("/token", HandleTokenAsync);
-        _server.MapPost("/bigquery/v2/projects/{project}/datasets/{dataset}/tables/{table}/insertAll", HandleInsertAllAsync);
-        await _server.StartAsync();
-        var address = _server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server = builder.Build();
+        server.MapPost("/token", HandleTokenAsync);
+        server.MapPost("/bigquery/v2/projects/{project}/datasets/{dataset}/tables/{table}/insertAll", HandleInsertAllAsync);
+        await server.StartAsync();
+        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseUrl = new Uri(address + "/bigquery/v2/");
 
-        await File.WriteAllTextAsync(_keyFile, JsonSerializer.Serialize(new Dictionary<string, string>
+        await File.WriteAllTextAsync(keyFile, JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["type"] = "service_account",
             ["project_id"] = Project,
             ["private_key_id"] = "test-key-1",
-            ["private_key"] = _key.ExportPkcs8PrivateKeyPem(),
+            ["private_key"] = key.ExportPkcs8PrivateKeyPem(),
             ["client_email"] = ClientEmail,
             ["client_id"] = "1234567890",
             ["token_uri"] = address + "/token",
@@ -63,9 +63,9 @@ public sealed class BigQueryContractTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
-        _key.Dispose();
-        File.Delete(_keyFile);
+        await server.DisposeAsync();
+        key.Dispose();
+        File.Delete(keyFile);
     }
 
     private Uri BaseUrl { get; set; } = null!;
@@ -82,7 +82,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
             RetryDelayMs = 1,
             MaxRowsPerRequest = maxRowsPerRequest,
         },
-        new ServiceAccountTokenSource(_keyFile));
+        new ServiceAccountTokenSource(keyFile));
 
     private static (int, string) Ok() => (200, """{"kind":"bigquery#tableDataInsertAllResponse"}""");
 
@@ -90,11 +90,11 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     {
         foreach (var answer in answers)
         {
-            _script.Enqueue(answer);
+            script.Enqueue(answer);
         }
     }
 
-    private List<(string Path, string? Authorization, string ContentType, JsonElement Body)> Requests => [.. _requests];
+    private List<(string Path, string? Authorization, string ContentType, JsonElement Body)> Requests => [.. requestLog];
 
     private static string[] InsertIds(JsonElement body) =>
         body.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("insertId").GetString()!).ToArray();
@@ -117,8 +117,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal($"/bigquery/v2/projects/{Project}/datasets/{Dataset}/tables/{Table}/insertAll", path);
         Assert.Equal("Bearer ya29.test-token-1", authorization);
         Assert.Equal("Bearer ya29.test-token-1", requests[1].Authorization); // cached until it expires
-        Assert.Equal(1, _tokensIssued);
-        Assert.Empty(_tokenErrors);
+        Assert.Equal(1, tokensIssued);
+        Assert.Empty(tokenErrors);
         Assert.StartsWith("application/json", contentType, StringComparison.Ordinal);
         Assert.Equal("bigquery#tableDataInsertAllRequest", body.GetProperty("kind").GetString());
         Assert.False(body.GetProperty("skipInvalidRows").GetBoolean());
@@ -255,7 +255,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
             ["Sink:BigQuery:ProjectId"] = Project,
             ["Sink:BigQuery:Dataset"] = Dataset,
             ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
-            ["Sink:BigQuery:CredentialsPath"] = _keyFile,
+            ["Sink:BigQuery:CredentialsPath"] = keyFile,
         });
         using var client = factory.CreateClient();
 
@@ -289,11 +289,11 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         var error = CheckAssertion(form["grant_type"].ToString(), form["assertion"].ToString());
         if (error is not null)
         {
-            _tokenErrors.Enqueue(error);
+            tokenErrors.Enqueue(error);
             return Results.Json(new Dictionary<string, string> { ["error"] = "invalid_grant", ["error_description"] = error }, statusCode: 400);
         }
 
-        var n = Interlocked.Increment(ref _tokensIssued);
+        var n = Interlocked.Increment(ref tokensIssued);
         return Results.Text($$"""{"access_token":"ya29.test-token-{{n}}","expires_in":3600,"token_type":"Bearer"}""", "application/json");
     }
 
@@ -311,7 +311,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         }
 
         var signed = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
-        if (!_key.VerifyData(signed, Base64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!key.VerifyData(signed, Base64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
         {
             return "bad signature";
         }
@@ -336,8 +336,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     {
         using var body = await JsonDocument.ParseAsync(request.Body);
         var root = body.RootElement.Clone();
-        _requests.Enqueue((request.Path, request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, request.ContentType ?? string.Empty, root));
-        var (status, text) = _script.TryDequeue(out var answer) ? answer(root) : (500, "no scripted answer left");
+        requestLog.Enqueue((request.Path, request.Headers.Authorization.ToString() is { Length: > 0 } a ? a : null, request.ContentType ?? string.Empty, root));
+        var (status, text) = script.TryDequeue(out var answer) ? answer(root) : (500, "no scripted answer left");
         return Results.Text(text, "application/json", statusCode: status);
     }
 }

@@ -1,13 +1,9 @@
-extern alias DevBroker;
 using System.Globalization;
-using System.Text.Json;
 using BitcoinVolume.Contracts;
-using Confluent.Kafka;
-using DevBroker::BitcoinVolume.DevBroker;
+using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -26,15 +22,15 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"];
 
-    private DevelopmentBroker _broker = null!;
+    private KafkaTestCluster kafka = null!;
 
     public Task InitializeAsync()
     {
-        _broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
+        kafka = KafkaTestCluster.Start();
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _broker.DisposeAsync();
+    public async Task DisposeAsync() => await kafka.DisposeAsync();
 
     private static string? Chromium =>
         Environment.GetEnvironmentVariable("BV_TEST_CHROMIUM") is { Length: > 0 } configured ? configured
@@ -55,13 +51,12 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         var skl = windows.Where(w => w.Product == Product).ToList();
         Assert.Contains(skl, w => w.Side == TakerSide.Buy);
         Assert.Contains(skl, w => w.Side == TakerSide.Sell);
-        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = _broker.BootstrapServers, EnableIdempotence = true }).Build();
-        Produce(producer, windows);
+        Produce(windows);
 
         await using var sink = new SinkApiFactory(new Dictionary<string, string>
         {
             ["Sink:ConsumerEnabled"] = "true",
-            ["ConnectionStrings:kafka"] = _broker.BootstrapServers,
+            ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
             ["Sink:GroupId"] = "sink-browser-test",
             ["Sink:BatchMaxWaitMs"] = "20",
             ["Sink:Kafka:group.protocol"] = "consumer",
@@ -113,7 +108,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
                 new(Product, TakerSide.Buy, last.AddMinutes(1), 3, 1500m, 1500m * 0.5123m, 0.5120m, 0.5130m, 0.5110m, 0.5125m, 9_000_001, 9_000_003, 1, false),
                 new(Product, TakerSide.Sell, last.AddMinutes(1), 2, 987.654321m, 987.654321m * 0.5101m, 0.5101m, 0.5101m, 0.5101m, 0.5101m, 9_000_004, 9_000_005, 1, false),
             ];
-            Produce(producer, fresh);
+            Produce(fresh);
 
             await page.WaitForFunctionAsync(
                 "([rows, buy]) => { const d = document.getElementById('dashboard').dataset; return +d.updates > 0 && +d.bars > rows && document.getElementById('t-buy').textContent !== buy; }",
@@ -145,63 +140,22 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
     private static WindowVolume Bump(WindowVolume w) =>
         w with { Trades = w.Trades + 1, BaseVolume = w.BaseVolume + 250m, QuoteVolume = w.QuoteVolume + (250m * w.Close), LastTradeId = w.LastTradeId + 1, Version = w.Version + 1 };
 
-    private static void Produce(IProducer<string, byte[]> producer, IEnumerable<WindowVolume> windows)
+    private void Produce(IEnumerable<WindowVolume> windows)
     {
         foreach (var w in windows)
         {
-            producer.Produce(Topics.Volumes1m, new Message<string, byte[]>
-            {
-                Key = w.Key,
-                Value = ContractSerializers.WindowSerializer.Serialize(w, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m)),
-            });
+            kafka.Produce(Topics.Volumes1m, w.Key, w, ContractSerializers.WindowSerializer);
         }
 
-        producer.Flush(TimeSpan.FromSeconds(10));
+        kafka.Flush(TimeSpan.FromSeconds(10));
     }
 
     /// <summary>
-    /// The 1-minute windows of a recorded ws-feed file: every <c>match</c>/<c>last_match</c>, taker side = opposite of
-    /// Coinbase's (maker) side, sums in decimal, open/close by trade id (a faithful small copy of the aggregator's math).
+    /// The 1-minute windows of a recorded ws-feed file (its distinct trades, taker side = opposite of Coinbase's (maker)
+    /// side, through the one oracle), as final version-1 records of <c>volumes.1m</c>.
     /// </summary>
-    private static List<WindowVolume> RecordedWindows(string file)
-    {
-        var trades = new List<(string Product, TakerSide Side, DateTimeOffset Start, long Id, decimal Price, decimal Size)>();
-        foreach (var line in File.ReadLines(file))
-        {
-            JsonElement frame;
-            try
-            {
-                frame = JsonDocument.Parse(line).RootElement;
-            }
-            catch (JsonException)
-            {
-                continue;
-            }
-
-            if (frame.TryGetProperty("type", out var type) && type.GetString() is "match" or "last_match")
-            {
-                var time = DateTimeOffset.Parse(frame.GetProperty("time").GetString()!, CultureInfo.InvariantCulture);
-                trades.Add((
-                    frame.GetProperty("product_id").GetString()!,
-                    frame.GetProperty("side").GetString() == "sell" ? TakerSide.Buy : TakerSide.Sell,
-                    WindowSpec.Default.StartOf(time),
-                    frame.GetProperty("trade_id").GetInt64(),
-                    decimal.Parse(frame.GetProperty("price").GetString()!, CultureInfo.InvariantCulture),
-                    decimal.Parse(frame.GetProperty("size").GetString()!, CultureInfo.InvariantCulture)));
-            }
-        }
-
-        return trades
-            .DistinctBy(t => (t.Product, t.Id))
-            .GroupBy(t => (t.Product, t.Side, t.Start))
-            .Select(g =>
-            {
-                var ordered = g.OrderBy(t => t.Id).ToList();
-                return new WindowVolume(g.Key.Product, g.Key.Side, g.Key.Start, ordered.Count, ordered.Sum(t => t.Size), ordered.Sum(t => t.Price * t.Size),
-                    ordered[0].Price, ordered.Max(t => t.Price), ordered.Min(t => t.Price), ordered[^1].Price, ordered[0].Id, ordered[^1].Id, 1, true);
-            })
-            .ToList();
-    }
+    private static List<WindowVolume> RecordedWindows(string file) =>
+        [.. WindowOracle.Compute(RecordedFrames.Trades(file)).Values.Select(w => w.ToWindowVolume(version: 1, final: true))];
 
     private async Task SaveScreenshotAsync(IPage page, string name)
     {

@@ -1,34 +1,27 @@
 using System.Text.Json;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using static BitcoinVolume.Sink.Tests.TestData;
 
 namespace BitcoinVolume.Sink.Tests;
 
-/// <summary>The whole service against librdkafka's mock cluster: consume, write, commit, serve.</summary>
+/// <summary>The whole service against the development broker: consume, write, commit, serve.</summary>
 public sealed class VolumesConsumerTests
 {
     private const string GroupId = "sink-test";
 
-    private static byte[] Encode(WindowVolume window) =>
-        ContractSerializers.WindowSerializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m));
-
     [Fact]
     public async Task Consumes_volumes_into_the_database_commits_offsets_and_serves_them()
     {
-        using var kafka = new MockKafkaCluster();
-        foreach (var topic in Topics.All.Select(t => t.Name).Where(t => t != Topics.Volumes1m))
-        {
-            kafka.Produce(topic, "warm-up", [(byte)'{', (byte)'}']); // creates the topic: the mock has no CreateTopics
-        }
-
+        await using var kafka = KafkaTestCluster.Start();
         var buyV1 = Window(side: TakerSide.Buy, version: 1, trades: 1, baseVolume: 0.00000001m, quoteVolume: 0.0006m);
         var buyV2 = Window(side: TakerSide.Buy, version: 2, trades: 2, baseVolume: 0.00000003m, quoteVolume: 0.0018000003m);
         var sell = Window(side: TakerSide.Sell, start: T0.AddMinutes(1), version: 5, baseVolume: 123456789.123456789012m, quoteVolume: 1m);
-        kafka.Produce(Topics.Volumes1m, buyV2.Key, Encode(buyV2));
+        kafka.Produce(Topics.Volumes1m, buyV2.Key, buyV2, ContractSerializers.WindowSerializer);
         kafka.Produce(Topics.Volumes1m, "garbage", "{not a window"u8.ToArray());
-        kafka.Produce(Topics.Volumes1m, buyV1.Key, Encode(buyV1)); // older version after newer: ignored
-        kafka.Produce(Topics.Volumes1m, sell.Key, Encode(sell));
+        kafka.Produce(Topics.Volumes1m, buyV1.Key, buyV1, ContractSerializers.WindowSerializer); // older version after newer: ignored
+        kafka.Produce(Topics.Volumes1m, sell.Key, sell, ContractSerializers.WindowSerializer);
         kafka.Produce(Topics.Volumes1m, "tombstone", null);
         kafka.Flush();
         var bootstrap = kafka.BootstrapServers;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.DevBroker;
-using BitcoinVolume.Pipeline.Tests;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,7 +29,7 @@ public sealed class PipelineRun : IAsyncDisposable
             new DevelopmentBrokerOptions { Port = 0, Topics = [.. BenchTopics(partitions), .. extraTopics ?? []] },
             NullLogger.Instance);
         watermarkProbe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = Broker.BootstrapServers, GroupId = "bench-probe" }).Build();
-        SinkPort = FreeTcpPort();
+        SinkPort = TestPorts.FreeTcpPort();
         SinkApi = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{SinkPort}"), Timeout = TimeSpan.FromMinutes(2) };
         Aggregator = Add(new ServiceProcess("aggregate", "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
         {
@@ -86,7 +86,7 @@ public sealed class PipelineRun : IAsyncDisposable
     /// <summary>Starts the ingest service reading <paramref name="source"/> (e.g. <c>synthetic:…</c>).</summary>
     public ServiceProcess StartIngest(string source)
     {
-        var port = FreeTcpPort();
+        var port = TestPorts.FreeTcpPort();
         Ingest = Add(new ServiceProcess("ingest", "Ingest.Service", "BitcoinVolume.Ingest", new Dictionary<string, string>
         {
             ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
@@ -250,13 +250,6 @@ public sealed class PipelineRun : IAsyncDisposable
         SinkApi.Dispose();
         IngestApi?.Dispose();
         await Broker.DisposeAsync();
-    }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private int PartitionsOf(string topic) => Broker.Topics.First(t => t.Name == topic).Partitions;

@@ -1,7 +1,6 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues.Coinbase;
-using BitcoinVolume.Pipeline.Tests;
 
 namespace BitcoinVolume.Benchmarks.Harness;
 

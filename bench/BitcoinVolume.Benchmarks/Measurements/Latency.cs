@@ -4,6 +4,7 @@ using System.Text.Json;
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Report;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
@@ -29,7 +30,7 @@ public static class Latency
         await run.StartConsumersAsync();
         run.StartIngest(source);
 
-        // Trades as the aggregator sees them: per (product, side, minute) in partition order.
+        // Trades as the aggregator sees them: per (product, side, window of the default 1-minute base window; the oracle's key) in partition order.
         using var stop = new CancellationTokenSource();
         var windows = new ConcurrentDictionary<(string, TakerSide, DateTime), List<DateTimeOffset>>();
         var reader = Task.Factory.StartNew(() => ReadTrades(run, windows, stop.Token), TaskCreationOptions.LongRunning);
@@ -118,8 +119,7 @@ public static class Latency
             if (consumer.Consume(100) is { } record)
             {
                 var t = record.Message.Value;
-                var start = new DateTime(t.Time.UtcTicks - (t.Time.UtcTicks % TimeSpan.TicksPerMinute), DateTimeKind.Utc);
-                windows.GetOrAdd((t.Product, t.Side, start), _ => []).Add(t.Time);
+                windows.GetOrAdd(WindowOracle.KeyOf(t, WindowSpec.Default), _ => []).Add(t.Time);
             }
         }
     }

@@ -3,8 +3,7 @@ using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Peer;
 using BitcoinVolume.Benchmarks.Report;
 using BitcoinVolume.Contracts;
-using BitcoinVolume.Pipeline.Tests;
-using Confluent.Kafka;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
 
@@ -49,7 +48,7 @@ public static class PeerComparison
         await run.Aggregator.KillAsync();
         result.Cpu.Add(("our aggregator", ours.Cpu));
 
-        var oracle = TradeStream.Oracle(trades);
+        var oracle = WindowOracle.Compute(trades);
         var peers = new List<(int Threads, double Rate, TimeSpan Elapsed, double CpuMicros)>();
         foreach (var threads in Threads)
         {

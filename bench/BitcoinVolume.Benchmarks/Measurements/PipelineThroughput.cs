@@ -1,7 +1,7 @@
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Report;
 using BitcoinVolume.Contracts;
-using BitcoinVolume.Pipeline.Tests;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
 
@@ -94,7 +94,7 @@ public static class PipelineDrain
         var trimmed = (Trades: run.Trimmed(Topics.Trades), Windows: run.Trimmed(Topics.Volumes1m));
         Log.Info("computing the oracle and comparing every window through the sink's API");
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var oracle = TradeStream.Oracle(SyntheticTrades.Generate(source["synthetic:".Length..]));
+        var oracle = WindowOracle.Compute(SyntheticTrades.Generate(source["synthetic:".Length..]));
         var differences = await SinkOracle.DifferencesAsync(run.SinkApi, oracle);
         var exact = differences.Count == 0;
         result.Details.Add($"- exactness: {oracle.Count:N0} windows compared through `/api/volumes`, {differences.Count} differ → " +

@@ -1,7 +1,7 @@
 using System.Globalization;
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Report;
-using BitcoinVolume.Pipeline.Tests;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Benchmarks.Measurements;
 

@@ -1,18 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 using System.Text;
 using BitcoinVolume.Ingest.Live;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.Ingest.Venues;
 using BitcoinVolume.TestSupport;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests.Venues;
@@ -24,31 +17,19 @@ namespace BitcoinVolume.Ingest.Tests.Venues;
 public sealed class WebSocketFrameSourceTests : IAsyncLifetime
 {
     private readonly IngestStatus status = new();
-    private WebApplication server = null!;
+    private FeedServer server = null!;
     private Uri url = null!;
-    private int connections;
 
     /// <summary>Text messages the server received, with the connection number.</summary>
-    private ConcurrentQueue<(int Connection, string Text)> Received { get; } = new();
+    private ConcurrentQueue<(int Connection, string Text)> Received => server.Received;
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        server = builder.Build();
-        server.UseWebSockets();
-        server.Map("/ws", ServeAsync);
-        await server.StartAsync();
-        var address = server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        url = new Uri($"ws://{new Uri(address).Authority}/ws");
+        server = await FeedServer.StartAsync();
+        url = server.WebSocketUrl("/ws");
     }
 
-    public async Task DisposeAsync()
-    {
-        await server.StopAsync();
-        await server.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await server.DisposeAsync();
 
     [Fact]
     public async Task A_reconnect_the_server_asks_for_is_made_at_once_and_the_request_frame_is_still_handed_on()
@@ -93,7 +74,7 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         }
 
         Assert.True(Received.Count(r => r is (1, "ping")) >= 3);
-        Assert.Equal(1, Volatile.Read(ref connections));
+        Assert.Equal(1, server.Connections);
     }
 
     private WebSocketFrameSource Source(ILiveFeed feed) => new(
@@ -116,31 +97,37 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         return frames;
     }
 
-    /// <summary>Per connection: read the subscribe message, send <c>hello N</c> and <c>please reconnect</c>, then record what the client sends.</summary>
-    private async Task ServeAsync(HttpContext context)
+    /// <summary>A fake feed at <c>/ws</c>: per connection it reads the subscribe message, sends <c>hello N</c> and <c>please reconnect</c>, then records what the client sends.</summary>
+    private sealed class FeedServer : FakeVenueServer
     {
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var closed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        var connection = Interlocked.Increment(ref connections);
-        try
+        /// <summary>Text messages received, with the connection number.</summary>
+        public ConcurrentQueue<(int Connection, string Text)> Received { get; } = new();
+
+        public static async Task<FeedServer> StartAsync()
         {
-            Received.Enqueue((connection, await WebSocketText.ReceiveTextAsync(socket, closed.Token)));
-            foreach (var text in new[] { $"hello {connection}", "please reconnect" })
+            var server = new FeedServer();
+            await server.StartServerAsync();
+            return server;
+        }
+
+        protected override void MapEndpoints(IEndpointRouteBuilder endpoints) => MapWebSocket(endpoints, "/ws", ServeAsync);
+
+        private async Task ServeAsync(FakeVenueConnection connection)
+        {
+            Received.Enqueue((connection.Number, await connection.ReceiveTextAsync()));
+            foreach (var text in new[] { $"hello {connection.Number}", "please reconnect" })
             {
-                await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, closed.Token);
+                await connection.SendTextAsync(text);
             }
 
-            while (socket.State == WebSocketState.Open)
+            while (true)
             {
-                var message = await WebSocketText.ReceiveTextAsync(socket, closed.Token);
+                var message = await connection.ReceiveTextAsync();
                 if (message.Length > 0)
                 {
-                    Received.Enqueue((connection, message));
+                    Received.Enqueue((connection.Number, message));
                 }
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
-        {
         }
     }
 

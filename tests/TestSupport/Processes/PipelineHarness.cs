@@ -1,18 +1,14 @@
-using System.Net;
-using System.Net.Sockets;
 using BitcoinVolume.Contracts;
-using BitcoinVolume.DevBroker;
-using Confluent.Kafka;
-using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
-namespace BitcoinVolume.Pipeline.Tests;
+namespace BitcoinVolume.TestSupport;
 
 /// <summary>
-/// The development broker in-process, and aggregator and sink instances as separate OS processes that a test can
-/// SIGKILL and restart; trades are produced straight to `trades`; results are read through the sink's HTTP API. Both
-/// services run with the same base window, <see cref="Window"/> (<c>Aggregate:Window</c> = <c>Sink:Window</c>, as the
-/// AppHost passes one value to both).
+/// The development broker in-process (<see cref="KafkaTestCluster"/>), and ingest, aggregator and sink instances as
+/// separate OS processes (<see cref="ServiceProcess"/>) that a test can SIGKILL and restart; trades are produced straight
+/// to `trades` (or by an ingest process); results are read through the sink's HTTP API. The aggregator and the sink run
+/// with the same base window, <see cref="Window"/> (<c>Aggregate:Window</c> = <c>Sink:Window</c>, as the AppHost passes
+/// one value to both).
 /// </summary>
 public sealed class PipelineHarness : IAsyncDisposable
 {
@@ -26,12 +22,12 @@ public sealed class PipelineHarness : IAsyncDisposable
         this.output = output;
         Window = window ?? WindowSpec.Default;
         Directory.CreateDirectory(workDir);
-        Broker = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = 0 }, NullLogger.Instance);
-        SinkPort = FreeTcpPort();
+        Kafka = KafkaTestCluster.Start();
+        SinkPort = TestPorts.FreeTcpPort();
         http.BaseAddress = new Uri($"http://127.0.0.1:{SinkPort}");
     }
 
-    public DevelopmentBroker Broker { get; }
+    public KafkaTestCluster Kafka { get; }
 
     /// <summary>The base window of the aggregator and the sink.</summary>
     public WindowSpec Window { get; }
@@ -45,7 +41,7 @@ public sealed class PipelineHarness : IAsyncDisposable
     public ServiceProcess Aggregator(string name, int? httpPort = null, string? statePath = null) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort ?? 0}",
-        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
+        ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
         ["Aggregate__StatePath"] = statePath ?? Path.Combine(workDir, name),
         ["Aggregate__Window"] = Window.ToString(),
         ["Aggregate__Kafka__session.timeout.ms"] = "6000",
@@ -55,13 +51,24 @@ public sealed class PipelineHarness : IAsyncDisposable
         ["Aggregate__Kafka__group.instance.id"] = name,
     }, Path.Combine(workDir, name + ".log")));
 
-    public ServiceProcess Sink() => Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", new Dictionary<string, string>
+    /// <summary>The sink on <see cref="SinkPort"/> with SQLite in the work folder; <paramref name="settings"/> add or replace variables.</summary>
+    public ServiceProcess Sink(IReadOnlyDictionary<string, string>? settings = null) => Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", With(new Dictionary<string, string>
     {
-        ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
-        ["ConnectionStrings__volumes"] = $"Data Source={Path.Combine(workDir, "volumes.db")}",
+        ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
+        ["ConnectionStrings__volumes"] = $"Data Source={SinkDatabase}",
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{SinkPort}",
         ["Sink__Window"] = Window.ToString(),
-    }, Path.Combine(workDir, "sink.log")));
+    }, settings), Path.Combine(workDir, "sink.log")));
+
+    /// <summary>The sink's SQLite database file.</summary>
+    public string SinkDatabase => Path.Combine(workDir, "volumes.db");
+
+    /// <summary>An ingest instance on <paramref name="httpPort"/> producing to the broker; <paramref name="settings"/> say what it reads.</summary>
+    public ServiceProcess Ingest(int httpPort, IReadOnlyDictionary<string, string> settings) => Add(new ServiceProcess("ingest", "Ingest.Service", "BitcoinVolume.Ingest", With(new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
+        ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
+    }, settings), Path.Combine(workDir, "ingest.log")));
 
     /// <summary>
     /// Aggregator state (default window) in a new folder (returned), built from <paramref name="trades"/> by one
@@ -80,29 +87,7 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 
     /// <summary>Produces the trades in chunks, pausing between chunks so the stream lasts about <paramref name="duration"/>.</summary>
-    public async Task ProduceAsync(IReadOnlyList<Trade> trades, TimeSpan duration, CancellationToken ct)
-    {
-        using var producer = new ProducerBuilder<string, Trade>(new ProducerConfig
-        {
-            BootstrapServers = Broker.BootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            CompressionType = CompressionType.Lz4,
-            LingerMs = 20,
-        }).SetValueSerializer(ContractSerializers.TradeSerializer).Build();
-        const int chunk = 2_000;
-        var pause = duration / Math.Max(1, trades.Count / chunk);
-        for (var i = 0; i < trades.Count; i++)
-        {
-            producer.Produce(Topics.Trades, new Message<string, Trade> { Key = trades[i].Product, Value = trades[i] });
-            if (i % chunk == chunk - 1)
-            {
-                await Task.Delay(pause, ct);
-            }
-        }
-
-        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(60)));
-    }
+    public Task ProduceAsync(IReadOnlyList<Trade> trades, TimeSpan duration, CancellationToken ct) => Kafka.ProduceTradesAsync(trades, duration, ct);
 
     /// <summary>Polls the API until every oracle window is there with its exact value (or the time is up), then asserts.</summary>
     public Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, TimeSpan timeout) =>
@@ -110,10 +95,11 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     /// <summary>
     /// Like the overload above, for an oracle of <paramref name="interval"/> windows read at that interval:
-    /// <see cref="Window"/> itself or a rollup of it.
+    /// <see cref="Window"/> itself or a rollup of it. Throws when the sink still differs after <paramref name="timeout"/>.
     /// </summary>
     public async Task AssertSinkEqualsOracleAsync(Dictionary<(string, TakerSide, DateTime), OracleWindow> oracle, WindowSpec interval, TimeSpan timeout)
     {
+        ArgumentNullException.ThrowIfNull(oracle);
         var deadline = DateTime.UtcNow + timeout;
         List<string> differences = [];
         while (DateTime.UtcNow < deadline)
@@ -129,7 +115,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             await Task.Delay(2000);
         }
 
-        Assert.Fail($"{differences.Count} of {oracle.Count} windows differ from the oracle after {timeout}; first: {string.Join(" | ", differences.Take(5))}. Logs in {workDir}");
+        throw new SinkDiffersException($"{differences.Count} of {oracle.Count} windows differ from the oracle after {timeout}; first: {string.Join(" | ", differences.Take(5))}. Logs in {workDir}");
     }
 
     public async ValueTask DisposeAsync()
@@ -140,7 +126,17 @@ public sealed class PipelineHarness : IAsyncDisposable
         }
 
         http.Dispose();
-        await Broker.DisposeAsync();
+        await Kafka.DisposeAsync();
+    }
+
+    private static Dictionary<string, string> With(Dictionary<string, string> defaults, IReadOnlyDictionary<string, string>? settings)
+    {
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            defaults[key] = value;
+        }
+
+        return defaults;
     }
 
     private ServiceProcess Add(ServiceProcess process)
@@ -148,11 +144,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         processes.Add(process);
         return process;
     }
-
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
+
+/// <summary>The sink's API does not serve what the oracle expects (a test failure).</summary>
+public sealed class SinkDiffersException(string message) : Exception(message);

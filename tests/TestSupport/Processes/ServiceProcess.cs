@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace BitcoinVolume.Pipeline.Tests;
+namespace BitcoinVolume.TestSupport;
 
 /// <summary>
 /// One of the system's services as a real OS process (`dotnet BitcoinVolume.X.dll` from its own build output), with its

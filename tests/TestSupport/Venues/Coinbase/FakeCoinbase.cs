@@ -1,17 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net.WebSockets;
-using System.Text;
-using BitcoinVolume.TestSupport;
+using BitcoinVolume.Contracts;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Routing;
 
-namespace BitcoinVolume.Ingest.Tests.Fakes;
+namespace BitcoinVolume.TestSupport;
 
 /// <summary>Which Coinbase websocket protocol a connection speaks.</summary>
 public enum FakeProtocol
@@ -21,45 +15,37 @@ public enum FakeProtocol
 }
 
 /// <summary>
-/// A local Coinbase (Kestrel on a loopback port) that speaks both websocket protocols — Exchange at <c>/exchange</c>
+/// A local Coinbase (a <see cref="FakeVenueServer"/>) that speaks both websocket protocols — Exchange at <c>/exchange</c>
 /// (<c>matches</c> + <c>heartbeat</c>), Advanced Trade at <c>/advanced</c> (<c>market_trades</c> + <c>heartbeats</c>) —
 /// and the REST trades endpoint <c>GET /products/{id}/trades</c> with Coinbase's cursor pagination. It owns a fixed
 /// list of trades per product and plays a scripted sequence of connections over it that misbehaves the way the real
 /// feed does: it drops a connection mid-stream, skips ranges of trade ids (REST serves them), stalls without
 /// heartbeats, sends frames carrying several trades, repeats trades (last_match, snapshots, reconnect overlap), and
-/// sends malformed frames.
+/// sends malformed frames. For the ingest tests; <see cref="StreamingCoinbase"/> is the one for long runs.
 /// </summary>
-public sealed class FakeCoinbase : IAsyncDisposable
+public sealed class FakeCoinbase : FakeVenueServer
 {
     /// <summary>Trades per product.</summary>
     public const int TradesPerProduct = 120;
 
-    private readonly WebApplication app;
-    private readonly CancellationTokenSource stopping = new();
-    private int connections;
     private long sequence;
 
-    private FakeCoinbase(WebApplication app, IReadOnlyList<string> products)
+    private FakeCoinbase(IReadOnlyList<string> products)
     {
-        this.app = app;
         Products = products;
-        Trades = products.Select((p, i) => ServerTrade.Generate(p, 100_000 * (i + 3), TradesPerProduct, seed: i + 11)).ToList();
+        Trades = products.Select((p, i) => TradeStream.OfProduct(p, 100_000 * (i + 3), TradesPerProduct, seed: i + 11)).ToList();
     }
 
     public IReadOnlyList<string> Products { get; }
 
-    /// <summary>The exchange's trades, per product in id order.</summary>
-    public IReadOnlyList<List<ServerTrade>> Trades { get; }
+    /// <summary>The exchange's trades (taker side, as ingest must produce them), per product in id order.</summary>
+    public IReadOnlyList<List<Trade>> Trades { get; }
 
-    public IEnumerable<ServerTrade> AllTrades => Trades.SelectMany(t => t);
+    public IEnumerable<Trade> AllTrades => Trades.SelectMany(t => t);
 
-    public Uri BaseUrl { get; private set; } = null!;
+    public Uri ExchangeUrl => WebSocketUrl("/exchange");
 
-    public Uri ExchangeUrl => new($"ws://{BaseUrl.Authority}/exchange");
-
-    public Uri AdvancedTradeUrl => new($"ws://{BaseUrl.Authority}/advanced");
-
-    public int Connections => Volatile.Read(ref connections);
+    public Uri AdvancedTradeUrl => WebSocketUrl("/advanced");
 
     /// <summary>Subscribe messages received, in order.</summary>
     public ConcurrentQueue<string> Subscriptions { get; } = new();
@@ -72,116 +58,63 @@ public sealed class FakeCoinbase : IAsyncDisposable
 
     public static async Task<FakeCoinbase> StartAsync(params string[] products)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        var fake = new FakeCoinbase(app, products);
-        app.UseWebSockets();
-        app.Map("/exchange", context => fake.ServeAsync(context, FakeProtocol.Exchange));
-        app.Map("/advanced", context => fake.ServeAsync(context, FakeProtocol.AdvancedTrade));
-        app.MapGet("/products/{product}/trades", fake.Rest);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address.EndsWith('/') ? address : address + "/");
+        var fake = new FakeCoinbase(products);
+        await fake.StartServerAsync();
         return fake;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        await stopping.CancelAsync();
-        await app.StopAsync();
-        await app.DisposeAsync();
-        stopping.Dispose();
+        MapWebSocket(endpoints, "/exchange", connection => ServeAsync(connection, FakeProtocol.Exchange));
+        MapWebSocket(endpoints, "/advanced", connection => ServeAsync(connection, FakeProtocol.AdvancedTrade));
+        endpoints.MapGet("/products/{product}/trades", Rest);
     }
 
     private IResult Rest(string product, int? limit, long? after, long? before, HttpContext context)
     {
         RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
         var trades = Trades.FirstOrDefault(t => t[0].Product == product);
-        if (trades is null)
-        {
-            return Results.NotFound(new { message = "NotFound" });
-        }
-
-        if (limit is < 1 or > 1000)
-        {
-            return Results.BadRequest(new { message = "limit must be between 1 and 1000" });
-        }
-
-        var (body, newest, oldest) = ServerTrade.Page(trades, after, before, limit ?? 1000);
-        if (newest is not null)
-        {
-            context.Response.Headers["CB-BEFORE"] = newest.Value.ToString(CultureInfo.InvariantCulture);
-            context.Response.Headers["CB-AFTER"] = oldest!.Value.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return Results.Text(body, "application/json");
+        return CoinbaseFrames.RestAnswer(context, trades is not null, limit, max => CoinbaseFrames.Select(trades!, after, before, max));
     }
 
-    private async Task ServeAsync(HttpContext context, FakeProtocol protocol)
+    private async Task ServeAsync(FakeVenueConnection connection, FakeProtocol protocol)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = 400;
-            return;
-        }
-
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var closed = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, context.RequestAborted);
-        var token = closed.Token;
-        var connection = Interlocked.Increment(ref connections);
         for (var i = 0; i < (protocol == FakeProtocol.Exchange ? 1 : 2); i++)
         {
-            Subscriptions.Enqueue(await WebSocketText.ReceiveTextAsync(socket, token));
+            Subscriptions.Enqueue(await connection.ReceiveTextAsync());
         }
 
-        // From here on, notice the client going away (close or abort) while we send or wait.
-        var clientGone = WebSocketText.DrainAsync(socket, closed);
         var script = protocol == FakeProtocol.Exchange ? new ExchangeScript(this) : (Script)new AdvancedTradeScript(this);
-        try
+        foreach (var step in script.Connection(connection.Number))
         {
-            foreach (var step in script.Connection(connection))
+            switch (step)
             {
-                switch (step)
-                {
-                    case Send send:
-                        await socket.SendAsync(Encoding.UTF8.GetBytes(send.Frame), WebSocketMessageType.Text, true, token);
-                        break;
-                    case Drop:
-                        // Let the client read what was sent (an abort may discard unread bytes), then vanish without a close handshake.
-                        await Task.Delay(200, token);
-                        context.Abort();
-                        return;
-                    case Stall:
-                        await Task.Delay(Timeout.Infinite, token); // silent: no trades, no heartbeats
-                        return;
-                    case HeartbeatForever heartbeat:
-                        while (!token.IsCancellationRequested)
+                case Send send:
+                    await connection.SendTextAsync(send.Frame);
+                    break;
+                case Drop:
+                    // Let the client read what was sent (an abort may discard unread bytes), then vanish without a close handshake.
+                    await connection.DropAsync(TimeSpan.FromMilliseconds(200));
+                    return;
+                case Stall:
+                    await connection.StallAsync(); // silent: no trades, no heartbeats
+                    return;
+                case HeartbeatForever heartbeat:
+                    while (!connection.Closed.IsCancellationRequested)
+                    {
+                        await Task.Delay(200, connection.Closed);
+                        foreach (var frame in heartbeat.Frames())
                         {
-                            await Task.Delay(200, token);
-                            foreach (var frame in heartbeat.Frames())
-                            {
-                                await socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, true, token);
-                            }
+                            await connection.SendTextAsync(frame);
                         }
+                    }
 
-                        return;
-                }
+                    return;
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException or WebSocketException or IOException)
-        {
-        }
-        finally
-        {
-            await clientGone.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
     private long NextSequence() => Interlocked.Increment(ref sequence);
-
-    private static string Now => DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>What the server does next on a connection.</summary>
     private abstract record Step;
@@ -233,7 +166,7 @@ public sealed class FakeCoinbase : IAsyncDisposable
         protected abstract IEnumerable<Step> Later();
 
         /// <summary>Trades at indexes <paramref name="from"/>..<paramref name="to"/> of every product, interleaved.</summary>
-        protected IEnumerable<ServerTrade> Range(int from, int to) =>
+        protected IEnumerable<Trade> Range(int from, int to) =>
             Enumerable.Range(from, to - from + 1).SelectMany(i => Server.Trades.Select(list => list[i]));
 
         protected Send Malformed(string reason, string raw)
@@ -247,8 +180,7 @@ public sealed class FakeCoinbase : IAsyncDisposable
 
     private sealed class ExchangeScript(FakeCoinbase server) : Script(server)
     {
-        protected override string Subscriptions() =>
-            "{\"type\":\"subscriptions\",\"channels\":[{\"name\":\"matches\",\"product_ids\":[" + string.Join(",", Server.Products.Select(p => $"\"{p}\"")) + "]}]}";
+        protected override string Subscriptions() => CoinbaseFrames.Subscriptions(Server.Products);
 
         protected override IEnumerable<Step> First()
         {
@@ -265,10 +197,10 @@ public sealed class FakeCoinbase : IAsyncDisposable
             foreach (var trade in Range(1, 39))
             {
                 yield return Match(trade);
-                if (trade.Id % 100 == 10 && trade.Product == Server.Products[0])
+                if (trade.TradeId % 100 == 10 && trade.Product == Server.Products[0])
                 {
-                    yield return Malformed("malformed_json", "{\"type\":\"match\",\"trade_id\":" + trade.Id);
-                    yield return Malformed("non_positive_size", trade.ToExchange("match", 1).Replace($"\"size\":\"{trade.Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"0\"", StringComparison.Ordinal));
+                    yield return Malformed("malformed_json", "{\"type\":\"match\",\"trade_id\":" + trade.TradeId);
+                    yield return Malformed("non_positive_size", CoinbaseFrames.Match(trade, 1).Replace($"\"size\":\"{trade.Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"0\"", StringComparison.Ordinal));
                     yield return Malformed("unknown_type", "{\"type\":\"brand_new_thing\",\"product_id\":\"BTC-USD\"}");
                     yield return Malformed("oversized_frame", Oversized());
                 }
@@ -328,18 +260,17 @@ public sealed class FakeCoinbase : IAsyncDisposable
             yield return new HeartbeatForever(() => HeartbeatFrames(TradesPerProduct - 1));
         }
 
-        private Send Match(ServerTrade trade, string type = "match") => new(trade.ToExchange(type, Server.NextSequence()));
+        private Send Match(Trade trade, string type = "match") => new(CoinbaseFrames.Match(trade, Server.NextSequence(), type));
 
         private IEnumerable<Step> Heartbeats(int index) => HeartbeatFrames(index).Select(f => new Send(f));
 
-        private IEnumerable<string> HeartbeatFrames(int index) => Server.Trades.Select(list => string.Create(CultureInfo.InvariantCulture,
-            $$"""{"type":"heartbeat","sequence":{{Server.NextSequence()}},"last_trade_id":{{list[index].Id}},"product_id":"{{list[index].Product}}","time":"{{Now}}"}"""));
+        private IEnumerable<string> HeartbeatFrames(int index) =>
+            Server.Trades.Select(list => CoinbaseFrames.Heartbeat(list[index].Product, list[index].TradeId, Server.NextSequence()));
     }
 
     private sealed class AdvancedTradeScript(FakeCoinbase server) : Script(server)
     {
-        protected override string Subscriptions() => Envelope("subscriptions",
-            "[{\"subscriptions\":{\"market_trades\":[" + string.Join(",", Server.Products.Select(p => $"\"{p}\"")) + "]}}]");
+        protected override string Subscriptions() => CoinbaseFrames.AdvancedSubscriptions(Server.Products, Server.NextSequence());
 
         protected override IEnumerable<Step> First()
         {
@@ -351,8 +282,8 @@ public sealed class FakeCoinbase : IAsyncDisposable
             }
 
             // One frame with good trades (repeats, dropped as duplicates) and one bad trade.
-            var good = Server.Trades[0][38].ToAdvanced();
-            var bad = Server.Trades[0][39].ToAdvanced().Replace($"\"size\":\"{Server.Trades[0][39].Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"-1\"", StringComparison.Ordinal);
+            var good = CoinbaseFrames.AdvancedTrade(Server.Trades[0][38]);
+            var bad = CoinbaseFrames.AdvancedTrade(Server.Trades[0][39]).Replace($"\"size\":\"{Server.Trades[0][39].Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"-1\"", StringComparison.Ordinal);
             yield return Malformed("non_positive_size", Envelope("market_trades", $"[{{\"type\":\"update\",\"trades\":[{bad},{good}]}}]"));
             yield return Malformed("malformed_json", "{\"channel\":\"market_trades\",\"events\":[{\"type\":\"update\",\"trades\":[");
             yield return Malformed("unknown_type", Envelope("surprise", "[]"));
@@ -383,26 +314,27 @@ public sealed class FakeCoinbase : IAsyncDisposable
                 yield return Heartbeat();
             }
 
-            yield return new HeartbeatForever(() => [Envelope("heartbeats", $"[{{\"current_time\":\"{Now}\",\"heartbeat_counter\":{Server.NextSequence()}}}]")]);
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
         }
 
         protected override IEnumerable<Step> Later()
         {
             yield return Snapshot(TradesPerProduct - 10, TradesPerProduct - 1);
-            yield return new HeartbeatForever(() => [Envelope("heartbeats", $"[{{\"current_time\":\"{Now}\",\"heartbeat_counter\":{Server.NextSequence()}}}]")]);
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
         }
 
         private Send Snapshot(int from, int to) => new(Envelope("market_trades", Events("snapshot", from, to)));
 
         private Send Update(int from, int to) => new(Envelope("market_trades", Events("update", from, to)));
 
-        private Send Heartbeat() => new(Envelope("heartbeats", $"[{{\"current_time\":\"{Now}\",\"heartbeat_counter\":{Server.NextSequence()}}}]"));
+        private Send Heartbeat() => new(HeartbeatFrame());
+
+        private string HeartbeatFrame() => CoinbaseFrames.AdvancedHeartbeat(Server.NextSequence(), Server.NextSequence());
 
         /// <summary>Coinbase lists a batch newest first.</summary>
         private string Events(string type, int from, int to) =>
-            $"[{{\"type\":\"{type}\",\"trades\":[" + string.Join(",", Range(from, to).Reverse().Select(t => t.ToAdvanced())) + "]}]";
+            $"[{{\"type\":\"{type}\",\"trades\":[" + string.Join(",", Range(from, to).Reverse().Select(CoinbaseFrames.AdvancedTrade)) + "]}]";
 
-        private string Envelope(string channel, string events) => string.Create(CultureInfo.InvariantCulture,
-            $$"""{"channel":"{{channel}}","client_id":"","timestamp":"{{Now}}","sequence_num":{{Server.NextSequence()}},"events":{{events}}}""");
+        private string Envelope(string channel, string events) => CoinbaseFrames.AdvancedEnvelope(channel, events, Server.NextSequence());
     }
 }

@@ -1,0 +1,56 @@
+using BitcoinVolume.Contracts;
+
+namespace BitcoinVolume.TestSupport;
+
+/// <summary>The expected values of one window of one product and taker side.</summary>
+public sealed record OracleWindow(
+    string Product, TakerSide Side, DateTime Start, long Trades, decimal BaseVolume, decimal QuoteVolume, decimal Open, decimal High, decimal Low, decimal Close,
+    long FirstTradeId, long LastTradeId)
+{
+    /// <summary>Volume-weighted average price: quote volume / base volume.</summary>
+    public decimal Vwap => QuoteVolume / BaseVolume;
+
+    /// <summary>The window as the aggregator emits it to <c>volumes.1m</c>, at <paramref name="version"/>.</summary>
+    public WindowVolume ToWindowVolume(long version, bool final) =>
+        new(Product, Side, new DateTimeOffset(Start.Ticks, TimeSpan.Zero), Trades, BaseVolume, QuoteVolume, Open, High, Low, Close, FirstTradeId, LastTradeId, version, final);
+}
+
+/// <summary>
+/// THE oracle of the tests and the benchmarks: the expected per-window values, computed from a set of distinct trades by
+/// plain LINQ, independently of the product's code but for the window spec (<see cref="WindowSpec.StartOf(DateTimeOffset)"/>),
+/// so any base window works. Trades are grouped by (product, taker side, window start); open and close are the prices of
+/// the lowest and highest trade id; volumes are decimal sums.
+/// </summary>
+public static class WindowOracle
+{
+    /// <summary>The windows of the default base window, 1 minute.</summary>
+    public static Dictionary<(string Product, TakerSide Side, DateTime Start), OracleWindow> Compute(IEnumerable<Trade> distinct) => Compute(distinct, WindowSpec.Default);
+
+    /// <summary>The windows of <paramref name="window"/>, keyed by (product, taker side, window start in UTC).</summary>
+    public static Dictionary<(string Product, TakerSide Side, DateTime Start), OracleWindow> Compute(IEnumerable<Trade> distinct, WindowSpec window)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        return distinct
+            .GroupBy(t => KeyOf(t, window))
+            .ToDictionary(
+                g => g.Key,
+                g =>
+                {
+                    var byId = g.OrderBy(t => t.TradeId).ToList();
+                    return new OracleWindow(g.Key.Product, g.Key.Side, g.Key.Start, byId.Count, byId.Sum(t => t.Size), byId.Sum(t => t.Price * t.Size),
+                        byId[0].Price, byId.Max(t => t.Price), byId.Min(t => t.Price), byId[^1].Price, byId[0].TradeId, byId[^1].TradeId);
+                });
+    }
+
+    /// <summary>The window <paramref name="trade"/> counts in: (product, taker side, window start in UTC).</summary>
+    public static (string Product, TakerSide Side, DateTime Start) KeyOf(Trade trade, WindowSpec window)
+    {
+        ArgumentNullException.ThrowIfNull(trade);
+        ArgumentNullException.ThrowIfNull(window);
+        return (trade.Product, trade.Side, window.StartOf(trade.Time).UtcDateTime);
+    }
+
+    /// <summary>Windows in the order the API lists them: product (ordinal), start, side (buy first).</summary>
+    public static List<OracleWindow> InApiOrder(IEnumerable<OracleWindow> windows) =>
+        [.. windows.OrderBy(w => w.Product, StringComparer.Ordinal).ThenBy(w => w.Start).ThenBy(w => w.Side)];
+}
