@@ -6,38 +6,38 @@ namespace BitcoinVolume.Sink.Tests;
 /// <summary>An in-memory <see cref="IConsumer{TKey,TValue}"/>: hands out queued records and records commits.</summary>
 internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 {
-    private readonly ConcurrentQueue<ConsumeResult<Ignore, byte[]>> _records = new();
-    private volatile bool _paused;
+    private readonly ConcurrentQueue<ConsumeResult<Ignore, byte[]>> records = new();
+    private volatile bool paused;
 
     public List<List<TopicPartitionOffset>> Commits { get; } = [];
 
     public Exception? CommitFailure { get; set; }
 
     public void Enqueue(int partition, long offset, byte[]? value) =>
-        _records.Enqueue(new ConsumeResult<Ignore, byte[]>
+        records.Enqueue(new ConsumeResult<Ignore, byte[]>
         {
             TopicPartitionOffset = new TopicPartitionOffset(BitcoinVolume.Contracts.Topics.Volumes1m, partition, offset),
             Message = new Message<Ignore, byte[]> { Value = value! },
         });
 
-    public int Remaining => _records.Count;
+    public int Remaining => records.Count;
 
     /// <summary>True while the writer has paused the (fake) assignment: Consume then hands out nothing.</summary>
-    public bool IsPaused => _paused;
+    public bool IsPaused => paused;
 
     /// <summary>How many times Consume was called while paused (the group membership stays alive through them).</summary>
     public int PausedPolls { get; private set; }
 
     public ConsumeResult<Ignore, byte[]> Consume(TimeSpan timeout)
     {
-        if (_paused)
+        if (paused)
         {
             PausedPolls++;
             Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(5, timeout.TotalMilliseconds)));
             return null!;
         }
 
-        if (_records.TryDequeue(out var record))
+        if (records.TryDequeue(out var record))
         {
             log.Add($"consume {record.Partition.Value}@{record.Offset.Value}");
             return record;
@@ -118,13 +118,13 @@ internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
     public void Pause(IEnumerable<TopicPartition> partitions)
     {
         log.Add("pause " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
-        _paused = true;
+        paused = true;
     }
 
     public void Resume(IEnumerable<TopicPartition> partitions)
     {
         log.Add("resume " + string.Join(" ", partitions.Select(p => p.Partition.Value)));
-        _paused = false;
+        paused = false;
     }
 
     public List<TopicPartitionOffset> Committed(TimeSpan timeout) => throw new NotSupportedException();
@@ -152,21 +152,21 @@ internal sealed class FakeConsumer(EventLog log) : IConsumer<Ignore, byte[]>
 /// <summary>A thread-safe, ordered log of what happened (consumes, writes, commits).</summary>
 internal sealed class EventLog
 {
-    private readonly List<string> _events = [];
+    private readonly List<string> events = [];
 
     public void Add(string e)
     {
-        lock (_events)
+        lock (events)
         {
-            _events.Add(e);
+            events.Add(e);
         }
     }
 
     public string[] Snapshot()
     {
-        lock (_events)
+        lock (events)
         {
-            return [.. _events];
+            return [.. events];
         }
     }
 }

@@ -9,15 +9,15 @@ namespace BitcoinVolume.Sink.Tests;
 /// </summary>
 internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStore
 {
-    private volatile bool _down;
+    private volatile bool down;
 
     public int FailuresLeft { get; set; }
 
     /// <summary>An outage: every write and ping fails until cleared.</summary>
     public bool Down
     {
-        get => _down;
-        set => _down = value;
+        get => down;
+        set => down = value;
     }
 
     public int Attempts { get; private set; }
@@ -29,9 +29,9 @@ internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStor
     public Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
     {
         Attempts++;
-        if (_down || FailuresLeft > 0)
+        if (down || FailuresLeft > 0)
         {
-            if (!_down)
+            if (!down)
             {
                 FailuresLeft--;
             }
@@ -54,5 +54,5 @@ internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStor
         inner.GetExtentAsync(product, cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
-        _down ? Task.FromException(new InvalidOperationException("database is down")) : inner.PingAsync(cancellationToken);
+        down ? Task.FromException(new InvalidOperationException("database is down")) : inner.PingAsync(cancellationToken);
 }

@@ -9,7 +9,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// unless <paramref name="settings"/> say otherwise.</summary>
 public sealed class SinkApiFactory(IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
-    private readonly TempDatabase _db = new();
+    private readonly TempDatabase db = new();
 
     public SinkApiFactory()
         : this(null)
@@ -21,7 +21,7 @@ public sealed class SinkApiFactory(IReadOnlyDictionary<string, string>? settings
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Sink:ConsumerEnabled", "false");
-        builder.UseSetting("ConnectionStrings:volumes", _db.ConnectionString);
+        builder.UseSetting("ConnectionStrings:volumes", db.ConnectionString);
         builder.UseSetting("Sink:MaxRows", "50000");
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -34,7 +34,7 @@ public sealed class SinkApiFactory(IReadOnlyDictionary<string, string>? settings
         base.Dispose(disposing);
         if (disposing)
         {
-            _db.Dispose();
+            db.Dispose();
         }
     }
 }

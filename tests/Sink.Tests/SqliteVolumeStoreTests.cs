@@ -7,19 +7,19 @@ namespace BitcoinVolume.Sink.Tests;
 /// <summary>What is specific to the SQLite store; the shared upsert/replay suite is <see cref="VolumeStoreContractTests"/>.</summary>
 public sealed class SqliteVolumeStoreTests : IDisposable
 {
-    private readonly TempDatabase _db = new();
-    private readonly SqliteVolumeStore _store;
+    private readonly TempDatabase db = new();
+    private readonly SqliteVolumeStore store;
 
-    public SqliteVolumeStoreTests() => _store = new SqliteVolumeStore(_db.ConnectionString);
+    public SqliteVolumeStoreTests() => store = new SqliteVolumeStore(db.ConnectionString);
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose() => db.Dispose();
 
     [Fact]
     public async Task Decimals_are_stored_as_text_and_the_file_uses_wal()
     {
-        await _store.UpsertAsync([Window()]);
+        await store.UpsertAsync([Window()]);
 
-        await using var connection = new SqliteConnection(_db.ConnectionString);
+        await using var connection = new SqliteConnection(db.ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT typeof(base_volume), typeof(quote_volume), typeof(open), typeof(close), typeof(window_start) FROM volumes_1m";
@@ -31,7 +31,7 @@ public sealed class SqliteVolumeStoreTests : IDisposable
 
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await command.ExecuteScalarAsync());
-        Assert.True(File.Exists(_db.FilePath)); // the missing folder was created
+        Assert.True(File.Exists(db.FilePath)); // the missing folder was created
     }
 
     [Fact]

@@ -57,18 +57,18 @@ internal sealed class TempDatabase : IDisposable
 /// <summary>An <see cref="IMeterFactory"/> whose meters can be listened to in isolation.</summary>
 internal sealed class TestMeterFactory : IMeterFactory
 {
-    private readonly List<Meter> _meters = [];
+    private readonly List<Meter> meters = [];
 
     public Meter Create(MeterOptions options)
     {
         var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
-        _meters.Add(meter);
+        meters.Add(meter);
         return meter;
     }
 
     public void Dispose()
     {
-        foreach (var meter in _meters)
+        foreach (var meter in meters)
         {
             meter.Dispose();
         }

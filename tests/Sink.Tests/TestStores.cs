@@ -85,23 +85,23 @@ internal sealed class TestSchema(string name, string baseConnectionString, strin
 /// <summary>A store under test: SQLite in a temporary folder, or PostgreSQL in a fresh schema.</summary>
 internal sealed class TestStore : IAsyncDisposable
 {
-    private readonly TempDatabase? _sqlite;
-    private readonly TestSchema? _schema;
+    private readonly TempDatabase? sqlite;
+    private readonly TestSchema? schema;
 
     private TestStore(IVolumeStore store, TempDatabase? sqlite, TestSchema? schema)
     {
         Store = store;
-        _sqlite = sqlite;
-        _schema = schema;
+        this.sqlite = sqlite;
+        this.schema = schema;
     }
 
     public IVolumeStore Store { get; }
 
     /// <summary>The <c>Sink:Store</c> value and <c>ConnectionStrings:volumes</c> of this store, for a whole-service test.</summary>
-    public (string Kind, string ConnectionString) Settings => _schema is not null ? ("postgres", _schema.ConnectionString) : ("sqlite", _sqlite!.ConnectionString);
+    public (string Kind, string ConnectionString) Settings => schema is not null ? ("postgres", schema.ConnectionString) : ("sqlite", sqlite!.ConnectionString);
 
     /// <summary>A second store instance on the same database (what a restarted service would open).</summary>
-    public IVolumeStore Reopen() => _schema is not null ? new PostgresVolumeStore(_schema.ConnectionString) : new SqliteVolumeStore(_sqlite!.ConnectionString);
+    public IVolumeStore Reopen() => schema is not null ? new PostgresVolumeStore(schema.ConnectionString) : new SqliteVolumeStore(sqlite!.ConnectionString);
 
     public static async Task<TestStore> CreateAsync(string kind)
     {
@@ -125,10 +125,10 @@ internal sealed class TestStore : IAsyncDisposable
             await disposable.DisposeAsync();
         }
 
-        _sqlite?.Dispose();
-        if (_schema is not null)
+        sqlite?.Dispose();
+        if (schema is not null)
         {
-            await _schema.DisposeAsync();
+            await schema.DisposeAsync();
         }
     }
 }
@@ -140,18 +140,18 @@ internal sealed class TestStore : IAsyncDisposable
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 internal sealed class StoreDataAttribute : DataAttribute
 {
-    private readonly string _kind;
+    private readonly string kind;
 
     public StoreDataAttribute(string kind)
     {
-        _kind = kind;
+        this.kind = kind;
         if (kind == "postgres" && PostgresServer.SkipReason is { } reason)
         {
             Skip = reason;
         }
     }
 
-    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[_kind]];
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[kind]];
 }
 
 /// <summary>Tests that use the shared PostgreSQL server run one at a time (one of them stops and restarts it).</summary>

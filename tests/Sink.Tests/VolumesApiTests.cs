@@ -28,7 +28,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
 
     private static readonly WindowVolume Buy0406 = Window(side: TakerSide.Buy, start: T0.AddMinutes(2), trades: 5, baseVolume: 0.5m, quoteVolume: 32000.25m);
 
-    private readonly HttpClient _client = fixture.CreateClient();
+    private readonly HttpClient client = fixture.CreateClient();
 
     public sealed class Fixture : IAsyncLifetime
     {
@@ -54,7 +54,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Returns_one_object_per_window_and_side_in_range_with_exact_values()
     {
-        var response = await _client.GetAsync($"/api/volumes?{Range}&interval=1m");
+        var response = await client.GetAsync($"/api/volumes?{Range}&interval=1m");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -71,7 +71,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Decimals_are_written_at_full_precision()
     {
-        var text = await _client.GetStringAsync($"/api/volumes?{Range}");
+        var text = await client.GetStringAsync($"/api/volumes?{Range}");
 
         Assert.Contains("\"baseVolume\":0.00000001,", text, StringComparison.Ordinal);
         Assert.Contains("\"baseVolume\":123456789.123456789012,", text, StringComparison.Ordinal);
@@ -82,8 +82,8 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Interval_defaults_to_1m()
     {
-        var withDefault = await _client.GetStringAsync($"/api/volumes?{Range}");
-        var explicit1m = await _client.GetStringAsync($"/api/volumes?{Range}&interval=1m");
+        var withDefault = await client.GetStringAsync($"/api/volumes?{Range}");
+        var explicit1m = await client.GetStringAsync($"/api/volumes?{Range}&interval=1m");
 
         Assert.Equal(explicit1m, withDefault);
     }
@@ -93,7 +93,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     {
         // from inside 21:04 excludes 21:04; to just after 21:05 includes 21:05.
         using var json = JsonDocument.Parse(
-            await _client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:30Z&to=2026-08-09T21:05:00.001Z"));
+            await client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:30Z&to=2026-08-09T21:05:00.001Z"));
 
         var bar = Assert.Single(json.RootElement.EnumerateArray());
         Assert.Equal("2026-08-09T21:05:00Z", bar.GetProperty("start").GetString());
@@ -102,8 +102,8 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Offsets_and_unzoned_times_are_read_as_instants()
     {
-        var utc = await _client.GetStringAsync($"/api/volumes?{Range}");
-        var offset = await _client.GetStringAsync(
+        var utc = await client.GetStringAsync($"/api/volumes?{Range}");
+        var offset = await client.GetStringAsync(
             "/api/volumes?product=BTC-USD&from=2026-08-09T23:04:00%2B02:00&to=2026-08-09T21:07");
 
         Assert.Equal(utc, offset);
@@ -112,14 +112,14 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task An_empty_range_of_a_known_product_gives_an_empty_array()
     {
-        Assert.Equal("[]", await _client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-10T00:00:00Z&to=2026-08-11T00:00:00Z"));
-        Assert.Equal("[]", await _client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:10Z&to=2026-08-09T21:04:50Z"));
+        Assert.Equal("[]", await client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-10T00:00:00Z&to=2026-08-11T00:00:00Z"));
+        Assert.Equal("[]", await client.GetStringAsync("/api/volumes?product=BTC-USD&from=2026-08-09T21:04:10Z&to=2026-08-09T21:04:50Z"));
     }
 
     [Fact]
     public async Task Products_lists_products_with_rows()
     {
-        var response = await _client.GetAsync("/api/products");
+        var response = await client.GetAsync("/api/products");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -157,7 +157,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [InlineData("product=BTC-USD&from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z", "to")]
     public async Task Bad_queries_are_400_problem_details(string query, string field)
     {
-        var response = await _client.GetAsync($"/api/volumes?{query}");
+        var response = await client.GetAsync($"/api/volumes?{query}");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -171,7 +171,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     public async Task A_range_of_exactly_max_rows_is_accepted()
     {
         // 25,000 minutes x 2 sides = 50,000 rows = Sink:MaxRows.
-        var response = await _client.GetAsync("/api/volumes?product=BTC-USD&from=2026-08-01T00:00:00Z&to=2026-08-18T08:40:00Z");
+        var response = await client.GetAsync("/api/volumes?product=BTC-USD&from=2026-08-01T00:00:00Z&to=2026-08-18T08:40:00Z");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -179,7 +179,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task OpenApi_document_describes_the_endpoints()
     {
-        var text = await _client.GetStringAsync("/openapi/v1.json");
+        var text = await client.GetStringAsync("/openapi/v1.json");
 
         Assert.Contains("\"/api/volumes\"", text, StringComparison.Ordinal);
         Assert.Contains("\"/api/products\"", text, StringComparison.Ordinal);
@@ -197,7 +197,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Csv_has_the_json_columns_with_exact_decimals()
     {
-        var response = await _client.GetAsync($"/api/volumes?{Range}&format=csv");
+        var response = await client.GetAsync($"/api/volumes?{Range}&format=csv");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
@@ -216,7 +216,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Net_and_imbalance_repeat_on_both_rows_of_a_bar()
     {
-        using var json = JsonDocument.Parse(await _client.GetStringAsync($"/api/volumes?{Range}"));
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/api/volumes?{Range}"));
         var bars = json.RootElement.EnumerateArray().ToArray();
 
         var net = Buy0404.BaseVolume - Sell0404.BaseVolume;
@@ -230,12 +230,12 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Extent_gives_the_first_and_last_stored_minute()
     {
-        using var json = JsonDocument.Parse(await _client.GetStringAsync("/api/volumes/extent?product=BTC-USD"));
+        using var json = JsonDocument.Parse(await client.GetStringAsync("/api/volumes/extent?product=BTC-USD"));
 
         Assert.Equal("2026-08-09T21:03:00Z", json.RootElement.GetProperty("first").GetString());
         Assert.Equal("2026-08-09T21:07:00Z", json.RootElement.GetProperty("last").GetString());
-        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/volumes/extent?product=NOPE")).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await _client.GetAsync("/api/volumes/extent")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/volumes/extent?product=NOPE")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/volumes/extent")).StatusCode);
     }
 
     [Theory]
@@ -244,7 +244,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [InlineData("/api/volumes/stream?product=NOPE-USD")]
     public async Task Stream_rejects_missing_or_unknown_products(string path)
     {
-        var response = await _client.GetAsync(path);
+        var response = await client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -254,7 +254,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     public async Task Stream_pushes_committed_windows_of_its_product_as_server_sent_events()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        using var response = await _client.GetAsync("/api/volumes/stream?product=BTC-USD", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var response = await client.GetAsync("/api/volumes/stream?product=BTC-USD", HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
@@ -289,18 +289,18 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     [Fact]
     public async Task Dashboard_api_reference_and_health_are_served()
     {
-        var page = await _client.GetAsync("/");
+        var page = await client.GetAsync("/");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("BitcoinVolume", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/app.js")).StatusCode);
-        var chartLibrary = await _client.GetAsync("/lib/lightweight-charts.standalone.production.js");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/app.js")).StatusCode);
+        var chartLibrary = await client.GetAsync("/lib/lightweight-charts.standalone.production.js");
         Assert.True(chartLibrary.StatusCode == HttpStatusCode.OK, "the build copies the npm chart bundle into wwwroot/lib");
 
-        var scalar = await _client.GetAsync("/scalar");
+        var scalar = await client.GetAsync("/scalar");
         Assert.Equal(HttpStatusCode.OK, scalar.StatusCode);
         Assert.Equal("text/html", scalar.Content.Headers.ContentType?.MediaType);
 
-        Assert.Equal("Healthy", await _client.GetStringAsync("/health"));
+        Assert.Equal("Healthy", await client.GetStringAsync("/health"));
     }
 
     private static void AssertBar(JsonElement bar, WindowVolume expected, string start, string end, string side)
