@@ -109,9 +109,8 @@ public static class ServiceSettingsExtensions
         }
 
         var window = aggregate is { Length: > 0 } ? aggregate : sink is { Length: > 0 } ? sink : DefaultWindow;
-        var parameter = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == "window") is { } existing
-            ? builder.CreateResourceBuilder(existing)
-            : builder.AddParameter("window", window.Trim(), publishValueAsDefault: true).WithDescription("Base window length of the aggregator and the sink (`Aggregate:Window`, `Sink:Window`).");
+        var parameter = builder.GetOrAddParameter("window", () => builder.AddParameter("window", window.Trim(), publishValueAsDefault: true)
+            .WithDescription("Base window length of the aggregator and the sink (`Aggregate:Window`, `Sink:Window`)."));
         return service.WithEnvironment($"{section}__Window", parameter);
     }
 

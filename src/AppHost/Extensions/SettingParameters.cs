@@ -51,15 +51,20 @@ public static class SettingParameters
     public static IResourceBuilder<ParameterResource> AddSettingParameter(this IDistributedApplicationBuilder builder, string key, string value)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var name = NameOf(key);
-        if (builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == name) is { } existing)
-        {
-            return builder.CreateResourceBuilder(existing);
-        }
-
         var secret = IsSecret(key);
-        return builder.AddParameter(name, value, publishValueAsDefault: !secret, secret: secret)
-            .WithDescription($"Setting `{key}`.");
+        return builder.GetOrAddParameter(NameOf(key), () => builder.AddParameter(NameOf(key), value, publishValueAsDefault: !secret, secret: secret)
+            .WithDescription($"Setting `{key}`."));
+    }
+
+    /// <summary>The parameter named <paramref name="name"/> if one exists, else the one <paramref name="add"/> creates (a name is added once).</summary>
+    public static IResourceBuilder<ParameterResource> GetOrAddParameter(
+        this IDistributedApplicationBuilder builder, string name, Func<IResourceBuilder<ParameterResource>> add)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(add);
+        return builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == name) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : add();
     }
 
     /// <summary>Sets environment variable <c>KEY</c> (with <c>:</c> as <c>__</c>) of a service from a parameter for setting <paramref name="key"/>.</summary>
