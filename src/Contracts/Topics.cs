@@ -7,7 +7,7 @@ namespace BitcoinVolume.Contracts;
 /// </summary>
 public static class Topics
 {
-    /// <summary>Normalized trades (<see cref="Trade"/>), key = product id, value = JSON.</summary>
+    /// <summary>Normalized trades (<see cref="Trade"/>), key = <see cref="StreamKey.Of"/>(venue, product), value = JSON.</summary>
     public const string Trades = "trades";
 
     /// <summary>Frames that could not be turned into trades (<see cref="DeadLetter"/>), key = reason.</summary>
@@ -16,7 +16,7 @@ public static class Topics
     /// <summary>Trades older than the aggregator's retention horizon, value = <see cref="Trade"/>.</summary>
     public const string TradesLate = "trades.late";
 
-    /// <summary>Full 1-minute window values (<see cref="WindowVolume"/>), key = product|side|window start. Compacted.</summary>
+    /// <summary>Full 1-minute window values (<see cref="WindowVolume"/>), key = <see cref="WindowVolume.Key"/> (venue, product, side, window start). Compacted.</summary>
     public const string Volumes1m = "volumes.1m";
 
     /// <summary>Every topic with its partition count.</summary>

@@ -14,11 +14,15 @@ public enum TakerSide
 }
 
 /// <summary>
-/// One trade as it crosses topic <see cref="Topics.Trades"/> (key = <see cref="Product"/>).
-/// <see cref="Side"/> is always the taker's side.
+/// One trade as it crosses topic <see cref="Topics.Trades"/> (key = <see cref="StreamKey.Of"/>(<see cref="Venue"/>,
+/// <see cref="Product"/>)). <see cref="Side"/> is always the taker's side. Identity is (venue, product, trade id).
 /// </summary>
-/// <param name="Product">Coinbase product id, e.g. <c>BTC-USD</c>.</param>
-/// <param name="TradeId">Coinbase trade id; contiguous per product.</param>
+/// <param name="Product">Canonical product id (<c>BASE-QUOTE</c>, upper case), e.g. <c>BTC-USD</c>.</param>
+/// <param name="TradeId">
+/// The venue's numeric trade id (contiguous per product on Coinbase, Binance, Kraken, OKX; rising with holes on Bitstamp
+/// and Bybit spot). For a venue whose ids are not numbers (<see cref="TextId"/> set, e.g. Bybit linear UUIDs) it is a
+/// number the venue gives that orders its trades (Bybit's <c>seq</c>), used only for open/close order.
+/// </param>
 /// <param name="Time">Event time of the trade (UTC).</param>
 /// <param name="Price">Quote currency per unit of base.</param>
 /// <param name="Size">Base quantity, always &gt; 0.</param>
@@ -29,7 +33,21 @@ public sealed record Trade(
     DateTimeOffset Time,
     decimal Price,
     decimal Size,
-    TakerSide Side);
+    TakerSide Side)
+{
+    /// <summary>The venue id (<see cref="Venues"/>); a record written before venues existed has none and is Coinbase's.</summary>
+    public string Venue { get; init; } = Venues.Coinbase;
+
+    /// <summary>
+    /// The venue's trade id when it is not a number (Bybit linear perpetuals: a UUID), else null. When set, identity and
+    /// dedup use it instead of <see cref="TradeId"/>.
+    /// </summary>
+    public string? TextId { get; init; }
+
+    /// <summary>The Kafka key of this trade: <see cref="StreamKey.Of"/>(venue, product).</summary>
+    [JsonIgnore]
+    public string Key => StreamKey.Of(Venue, Product);
+}
 
 /// <summary>A frame that could not be turned into trades, as it crosses <see cref="Topics.TradesDeadLetter"/>.</summary>
 /// <param name="Reason">Machine-readable reason, e.g. <c>malformed_json</c>.</param>

@@ -1,7 +1,7 @@
 namespace BitcoinVolume.Contracts;
 
 /// <summary>
-/// The FULL value of one base window (<see cref="WindowSpec"/>, 1 minute by default) for one product and one taker side, as it crosses
+/// The FULL value of one base window (<see cref="WindowSpec"/>, 1 minute by default) for one (venue, product) and one taker side, as it crosses
 /// <see cref="Topics.Volumes1m"/> (key = <see cref="Key"/>). A newer value replaces an older one; consumers keep the
 /// value with the highest <see cref="Version"/>.
 /// </summary>
@@ -35,13 +35,16 @@ public sealed record WindowVolume(
     long Version,
     bool Final)
 {
+    /// <summary>The venue id (<see cref="Venues"/>); a value written before venues existed has none and is Coinbase's.</summary>
+    public string Venue { get; init; } = Venues.Coinbase;
+
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
 
-    /// <summary>The Kafka key: <c>product|side|window start (ISO-8601 UTC)</c>.</summary>
+    /// <summary>The Kafka key: <c>venue|product|side|window start (ISO-8601 UTC)</c> (Coinbase's without <c>venue|</c>, see <see cref="StreamKey"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public string Key => KeyOf(Product, Side, WindowStart);
+    public string Key => KeyOf(Venue, Product, Side, WindowStart);
 
     /// <summary>
     /// The version of a window's value: 2 × trades + (final ? 1 : 0). It grows with every change (trades are only ever
@@ -50,7 +53,11 @@ public sealed record WindowVolume(
     /// </summary>
     public static long VersionOf(long trades, bool final) => (trades * 2) + (final ? 1 : 0);
 
-    /// <summary>Builds the Kafka key for a window.</summary>
+    /// <summary>Builds the Kafka key for a Coinbase window (<see cref="KeyOf(string, string, TakerSide, DateTimeOffset)"/>).</summary>
     public static string KeyOf(string product, TakerSide side, DateTimeOffset windowStart) =>
-        $"{product}|{(side == TakerSide.Buy ? "buy" : "sell")}|{windowStart.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        KeyOf(Venues.Coinbase, product, side, windowStart);
+
+    /// <summary>Builds the Kafka key for a window: <see cref="StreamKey.Of"/>(venue, product)|side|start.</summary>
+    public static string KeyOf(string venue, string product, TakerSide side, DateTimeOffset windowStart) =>
+        $"{StreamKey.Of(venue, product)}|{(side == TakerSide.Buy ? "buy" : "sell")}|{windowStart.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
 }

@@ -12,6 +12,7 @@ namespace BitcoinVolume.Contracts;
 public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
 {
     private static readonly JsonEncodedText Product = JsonEncodedText.Encode("product");
+    private static readonly JsonEncodedText Venue = JsonEncodedText.Encode("venue");
     private static readonly JsonEncodedText Side = JsonEncodedText.Encode("side");
     private static readonly JsonEncodedText WindowStart = JsonEncodedText.Encode("windowStart");
     private static readonly JsonEncodedText Trades = JsonEncodedText.Encode("trades");
@@ -65,6 +66,7 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
         json.WriteNumber(LastTradeId, w.LastTradeId);
         json.WriteNumber(Version, w.Version);
         json.WriteBoolean(Final, w.Final);
+        json.WriteString(Venue, w.Venue);
         json.WriteEndObject();
     }
 }

@@ -73,12 +73,12 @@ internal sealed class BatchProcessor(
             metrics.Outcome(outcome);
             if (traced && outcome is ApplyOutcome.Counted or ApplyOutcome.Correction && KafkaTracing.Extract(record.Message.Headers) is { } context)
             {
-                tracing.Remember(WindowVolume.KeyOf(trade.Product, trade.Side, settings.Windowing.Window.StartOf(trade.Time)), context);
+                tracing.Remember(WindowVolume.KeyOf(trade.Venue, trade.Product, trade.Side, settings.Windowing.Window.StartOf(trade.Time)), context);
             }
 
             if (outcome == ApplyOutcome.TooLate)
             {
-                producer.Produce(Topics.TradesLate, new Message<string, byte[]> { Key = trade.Product, Value = record.Message.Value ?? [] });
+                producer.Produce(Topics.TradesLate, new Message<string, byte[]> { Key = trade.Key, Value = record.Message.Value ?? [] });
             }
         }
 

@@ -53,7 +53,8 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// clock, and the partition's next input offset — all written in ONE atomic write batch per processed batch of records,
 /// so what is on disk is always a consistent (state, offset) pair.
 /// <para>Key layout: <c>'p' partition(4, big-endian) kind(1) …</c> with kind <c>o</c> next offset, <c>c</c> clock,
-/// <c>d</c>+product dedup ranges, <c>w</c>+product+0+side+start ticks window value, <c>l</c> the base window length
+/// <c>d</c>+stream dedup ranges, <c>w</c>+stream+0+side+start ticks window value (stream = <see cref="StreamKey"/>: the
+/// bare product for Coinbase, so state written before venues existed reads as Coinbase's), <c>l</c> the base window length
 /// (ticks, 8 bytes big-endian) the partition's state was written with. State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
@@ -217,7 +218,7 @@ public sealed class PartitionStateStore : IDisposable
 
     private static byte[] WindowKey(byte[] prefix, WindowVolume window)
     {
-        var product = Encoding.UTF8.GetBytes(window.Product);
+        var product = Encoding.UTF8.GetBytes(StreamKey.Of(window.Venue, window.Product));
         var rest = new byte[product.Length + 1 + 1 + 8];
         product.CopyTo(rest, 0);
         rest[product.Length + 1] = (byte)window.Side;
@@ -246,7 +247,7 @@ public sealed class PartitionStateStore : IDisposable
     private static WindowVolume ReadWindow(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
     {
         var zero = key.IndexOf((byte)0);
-        var product = Encoding.UTF8.GetString(key[..zero]);
+        var (venue, product) = StreamKey.Parse(Encoding.UTF8.GetString(key[..zero]));
         var side = (TakerSide)key[zero + 1];
         var start = new DateTimeOffset(BinaryPrimitives.ReadInt64BigEndian(key[(zero + 2)..]), TimeSpan.Zero);
         if (value.Length != WindowValueSize)
@@ -264,7 +265,10 @@ public sealed class PartitionStateStore : IDisposable
         var first = BinaryPrimitives.ReadInt64BigEndian(value[104..]);
         var last = BinaryPrimitives.ReadInt64BigEndian(value[112..]);
         var final = value[120] == 1;
-        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final), final);
+        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final), final)
+        {
+            Venue = venue,
+        };
     }
 
     private WindowSpec ReadWindowLength(int partition, byte[] value) =>

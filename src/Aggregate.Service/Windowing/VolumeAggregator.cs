@@ -5,10 +5,11 @@ namespace BitcoinVolume.Aggregate.Windowing;
 /// <summary>
 /// The windowing and volume math, pure (no I/O, no clock): taker-side trades in, full values of changed base windows
 /// (<see cref="WindowingOptions.Window"/>, 1 minute by default) out. One instance holds the state of one input
-/// partition. Every product's trades arrive on one partition, so dedup by (product, trade id) here is complete.
+/// partition. Every (venue, product) stream's trades arrive on one partition (key = <see cref="StreamKey"/>), so dedup by
+/// (venue, product, trade id) here is complete; the same product id on two venues is two streams and never merges.
 /// <list type="bullet">
 /// <item>Window = [<see cref="WindowSpec.StartOf(long)"/>, <see cref="WindowSpec.EndOf(long)"/>) of the trade's event
-/// time, per (product, taker side).</item>
+/// time, per (venue, product, taker side).</item>
 /// <item>Watermark = newest counted event time − grace. A window is final once the watermark reaches its end.</item>
 /// <item>A trade older than watermark − retention is <see cref="ApplyOutcome.TooLate"/>; anything newer updates its
 /// window, final or not, and the window's new full value is emitted.</item>
@@ -47,7 +48,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     public ApplyOutcome Apply(Trade trade)
     {
         ArgumentNullException.ThrowIfNull(trade);
-        var product = ProductOf(trade.Product);
+        var product = StreamOf(trade.Venue, trade.Product);
         if (!product.Ids.IsNext(trade.TradeId) && product.Ids.Contains(trade.TradeId))
         {
             return ApplyOutcome.Duplicate;
@@ -157,7 +158,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
         watermarkTicks = clock.WatermarkTicks;
         foreach (var (name, ranges) in dedup)
         {
-            ProductOf(name).Ids.Load(ranges);
+            StreamOf(name).Ids.Load(ranges);
         }
 
         foreach (var volume in retainedWindows)
@@ -168,13 +169,25 @@ public sealed class VolumeAggregator(WindowingOptions options)
                 throw new InvalidDataException($"Window {volume.Key} is not a start of a {window} window: state of another window length cannot be restored.");
             }
 
-            AddWindow(SlotOf(start, volume.Side), new WindowState(ProductOf(volume.Product), volume.Side, start, volume));
+            AddWindow(SlotOf(start, volume.Side), new WindowState(StreamOf(volume.Venue, volume.Product), volume.Side, start, volume));
         }
     }
 
-    private ProductState ProductOf(string name)
+    private ProductState StreamOf(string venue, string product)
     {
-        // Trades of one product tend to come in runs: skip the dictionary when it is the same product again.
+        // Trades of one stream tend to come in runs: skip building the key and the dictionary when it is the same again.
+        if (lastProduct is { } last && string.Equals(last.Product, product, StringComparison.Ordinal) && string.Equals(last.Venue, venue, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
+        return StreamOf(StreamKey.Of(venue, product));
+    }
+
+    /// <summary>The state of a (venue, product) stream by its <see cref="StreamKey"/>.</summary>
+    private ProductState StreamOf(string name)
+    {
+        // Trades of one stream tend to come in runs: skip the dictionary when it is the same stream again.
         if (lastProduct is { } last && (ReferenceEquals(last.Name, name) || string.Equals(last.Name, name, StringComparison.Ordinal)))
         {
             return last;
@@ -230,9 +243,16 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
     private static long SafeSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue + 1 : a - b;
 
+    /// <summary>One (venue, product) stream's state; <see cref="Name"/> is its <see cref="StreamKey"/>.</summary>
     private sealed class ProductState(string name)
     {
+        private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
+
         public string Name { get; } = name;
+
+        public string Venue => parts.Venue;
+
+        public string Product => parts.Product;
 
         public TradeIdSet Ids { get; } = new();
 
@@ -314,8 +334,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
         }
 
         public WindowVolume ToVolume() => new(
-            Product.Name, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
-            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final), Final);
+            Product.Product, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
+            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final), Final)
+        { Venue = Product.Venue };
     }
 }
 
@@ -328,7 +349,7 @@ public readonly record struct EventTimeState(long MaxEventTicks, long WatermarkT
 /// <summary>
 /// What one <see cref="VolumeAggregator.TakeChanges"/> produced: the full values to emit, and the state delta to persist
 /// (the changed windows are <see cref="Windows"/> themselves; <see cref="Pruned"/> are to be deleted; <see cref="Dedup"/> has
-/// the complete id ranges of every product that saw a new id; <see cref="Window"/> is the base window they were cut with,
+/// the complete id ranges of every stream (by <see cref="StreamKey"/>) that saw a new id; <see cref="Window"/> is the base window they were cut with,
 /// which the state store records).
 /// </summary>
 public sealed record AggregatorChanges(

@@ -17,7 +17,7 @@ public interface ITradeOutput
 }
 
 /// <summary>
-/// Produces trades to <see cref="Topics.Trades"/> (key = product id) and dead letters to
+/// Produces trades to <see cref="Topics.Trades"/> (key = <see cref="Trade.Key"/>: venue and product) and dead letters to
 /// <see cref="Topics.TradesDeadLetter"/> through one idempotent producer (acks=all, lz4). Nothing is given up while
 /// Kafka is down: messages never time out (<c>message.timeout.ms=0</c>) and librdkafka retries them; its buffer is
 /// bounded (<see cref="KafkaProducerOptions.MaxBufferedMessages"/>), and when it is full the caller waits — the
@@ -90,7 +90,7 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
     {
         ArgumentNullException.ThrowIfNull(trade);
         using var activity = ActivitySource.HasListeners() ? StartPublishActivity(trade) : null;
-        return ProduceAsync(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), cancellationToken);
+        return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), cancellationToken);
     }
 
     public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>
@@ -158,6 +158,7 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.destination.name", Topics.Trades);
         activity?.SetTag("bitcoinvolume.product", trade.Product);
+        activity?.SetTag("bitcoinvolume.venue", trade.Venue);
         activity?.SetTag("bitcoinvolume.trade_id", trade.TradeId);
         activity?.SetTag("bitcoinvolume.side", trade.Side == TakerSide.Buy ? "buy" : "sell");
         return activity;
