@@ -14,10 +14,16 @@ public enum MarketType
 /// <param name="Id">Venue id, lower case, fixed (API, settings and tests use it).</param>
 /// <param name="Market">Spot or derivative.</param>
 /// <param name="Name">Display name.</param>
-/// <param name="DefaultProducts">What <c>dotnet run --project src/AppHost</c> reads when nothing is set (canonical ids).</param>
+/// <param name="DefaultProducts">
+/// What <c>dotnet run --project src/AppHost</c> reads live when nothing is set (canonical ids); empty = the venue is
+/// known (its recordings replay) but not read live unless <c>Ingest:Venues:&lt;id&gt;:Enabled</c> is set.
+/// </param>
 public sealed record VenueInfo(string Id, MarketType Market, string Name, IReadOnlyList<string> DefaultProducts)
 {
     public bool IsSpot => Market == MarketType.Spot;
+
+    /// <summary>True when the venue is read live by default.</summary>
+    public bool EnabledByDefault => DefaultProducts.Count > 0;
 }
 
 /// <summary>
@@ -34,6 +40,8 @@ public static class Venues
     public const string Bybit = "bybit";
     public const string BybitLinear = "bybit-linear";
     public const string Okx = "okx";
+    public const string BinanceUs = "binance-us";
+    public const string Gemini = "gemini";
 
     /// <summary>Every venue id, in display order.</summary>
     public static IReadOnlyList<VenueInfo> All { get; } =
@@ -45,6 +53,8 @@ public static class Venues
         new(Bybit, MarketType.Spot, "Bybit", ["BTC-USDT"]),
         new(BybitLinear, MarketType.LinearPerpetual, "Bybit USDT perpetuals", ["BTC-USDT"]),
         new(Okx, MarketType.Spot, "OKX", ["BTC-USDT"]),
+        new(BinanceUs, MarketType.Spot, "Binance.US", []),
+        new(Gemini, MarketType.Spot, "Gemini", []),
     ];
 
     private static readonly Dictionary<string, VenueInfo> ById = All.ToDictionary(v => v.Id, StringComparer.Ordinal);

@@ -50,7 +50,8 @@ public sealed class IngestWorker(
             await RecoverAsync(gate, products, o.Recovery, stoppingToken).ConfigureAwait(false);
         }
 
-        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider), gate, publisher, reporter, metrics, status, logger, timeProvider, products);
+        var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
+        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, status, logger, timeProvider, products);
         FrameRecorder? recorder;
         try
         {
@@ -70,7 +71,7 @@ public sealed class IngestWorker(
         var started = timeProvider.GetTimestamp();
         using var stopBackfill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var backfill = mode == GapMode.Backfill
-            ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider), publisher, reporter, o.Backfill, metrics, status,
+            ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider, symbols), publisher, reporter, o.Backfill, metrics, status,
                 loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
             : Task.CompletedTask;
         try

@@ -97,7 +97,7 @@ public static class ReplayCommand
         var reporter = new GapReporter(metrics, status, loggers.CreateLogger<GapReporter>(), time);
         var gate = new TradeGate(new GapOptions(), GapMode.Track, long.MaxValue, reporter, time);
         var venue = services.GetRequiredService<VenueRegistry>().Resolve(new SourceSpec(SourceKind.Replay, null, settings.Path)).Venue;
-        var processor = new FrameProcessor(venue.CreateParser(parserOptions, time), gate, publisher, reporter, metrics, status,
+        var processor = new FrameProcessor(venue.CreateParser(parserOptions, time, new SymbolMap(venue)), gate, publisher, reporter, metrics, status,
             loggers.CreateLogger("replay"), time, settings.Products);
         var source = new ReplayFileSource(settings.Path, new ReplayOptions { Pace = settings.Pace, Speed = settings.Speed }, time,
             loggers.CreateLogger<ReplayFileSource>(), settings.MaxFrameBytes);

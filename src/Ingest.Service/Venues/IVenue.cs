@@ -26,14 +26,40 @@ public interface IVenue
     /// <summary>How far back REST can repair a gap; <see cref="HistoryCoverage.None"/> is the explicit "no history" declaration.</summary>
     HistoryCoverage History { get; }
 
-    /// <summary>The parser of this venue's frames (live and recorded).</summary>
-    IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider);
+    /// <summary>Spot or derivative (from the contract's <see cref="Contracts.Venues"/> list).</summary>
+    Contracts.MarketType Market => Contracts.Venues.Find(Id)?.Market ?? Contracts.MarketType.Spot;
+
+    /// <summary>
+    /// The venue's symbol of a canonical product, as its subscribe messages and REST calls use it (Binance
+    /// <c>BTC-USDT</c> → <c>BTCUSDT</c>, Kraken v2 <c>BTC/USD</c>, Bitstamp <c>btcusd</c>). Always defined: it only joins.
+    /// </summary>
+    string SymbolOf(string product);
+
+    /// <summary>
+    /// The canonical product of a venue symbol when a rule gives it without any chance of a wrong split (a separator in
+    /// the symbol: Kraken <c>XBT/USD</c> → <c>BTC-USD</c>, OKX <c>BTC-USDT</c>), else null. Symbols like <c>BTCUSDT</c>
+    /// need the instrument list (<see cref="ParseInstruments"/>) or a configured product.
+    /// </summary>
+    string? ProductFromSymbol(string symbol);
+
+    /// <summary>
+    /// The instruments in a REST instrument-list response of this venue (Binance <c>exchangeInfo</c>, Kraken
+    /// <c>AssetPairs</c>, …): what a cryptofeed recording's <c>http</c> records hold, or a live fetch. Empty when the URL is
+    /// not an instrument list of this venue; a malformed body throws <see cref="FormatException"/>.
+    /// </summary>
+    IReadOnlyList<Instrument> ParseInstruments(Uri url, string body);
+
+    /// <summary>True when a websocket address carries this venue's frames (a cryptofeed recording's <c>connect</c> <c>addr</c>).</summary>
+    bool ServesEndpoint(Uri address);
+
+    /// <summary>The parser of this venue's frames (live and recorded), reading symbols through <paramref name="symbols"/>.</summary>
+    IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider, SymbolMap symbols);
 
     /// <summary>The websocket feed of one of <see cref="LiveSources"/> (by its <see cref="LiveSourceName.Name"/>).</summary>
     ILiveFeed CreateLiveFeed(string source);
 
     /// <summary>The REST trade history; only called when <see cref="History"/> is not <see cref="HistoryCoverage.None"/>.</summary>
-    ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider);
+    ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols);
 }
 
 /// <summary>A live source of a venue, as <c>Ingest:Source</c> names it.</summary>

@@ -19,9 +19,17 @@ public sealed class FakeVenue(string id, IReadOnlyList<LiveSourceName> sources, 
 
     public HistoryCoverage History => history;
 
-    public IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider) => throw new NotSupportedException();
+    public string SymbolOf(string product) => product;
+
+    public string? ProductFromSymbol(string symbol) => null;
+
+    public IReadOnlyList<Instrument> ParseInstruments(Uri url, string body) => [];
+
+    public bool ServesEndpoint(Uri address) => false;
+
+    public IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider, SymbolMap symbols) => throw new NotSupportedException();
 
     public ILiveFeed CreateLiveFeed(string source) => throw new NotSupportedException();
 
-    public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider) => throw new NotSupportedException();
+    public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols) => throw new NotSupportedException();
 }

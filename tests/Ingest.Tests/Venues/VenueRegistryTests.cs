@@ -51,7 +51,7 @@ public sealed class VenueRegistryTests : IDisposable
         Assert.False(spec.IsLive);
         Assert.Equal(VenueRegistry.RecordedFramesVenue, resolved.Venue.Id);
         Assert.Null(resolved.LiveSource);
-        Assert.IsType<CoinbaseFrameParser>(resolved.Venue.CreateParser(new FrameParserOptions(), TimeProvider.System));
+        Assert.IsType<CoinbaseFrameParser>(resolved.Venue.CreateParser(new FrameParserOptions(), TimeProvider.System, new SymbolMap(resolved.Venue)));
     }
 
     [Fact]

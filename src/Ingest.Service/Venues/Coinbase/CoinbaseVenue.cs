@@ -12,7 +12,7 @@ namespace BitcoinVolume.Ingest.Venues.Coinbase;
 /// </summary>
 public sealed class CoinbaseVenue(IOptions<CoinbaseOptions> options, IHttpClientFactory httpClients) : IVenue
 {
-    public const string VenueId = "coinbase";
+    public const string VenueId = Contracts.Venues.Coinbase;
     public const string ExchangeSource = "coinbase-exchange";
     public const string AdvancedTradeSource = "coinbase-advanced";
 
@@ -27,7 +27,21 @@ public sealed class CoinbaseVenue(IOptions<CoinbaseOptions> options, IHttpClient
 
     public HistoryCoverage History => HistoryCoverage.Full;
 
-    public IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider) => new CoinbaseFrameParser(options, timeProvider);
+    /// <summary>Coinbase's product ids are canonical already (<c>BTC-USD</c>).</summary>
+    public string SymbolOf(string product) => product;
+
+    public string? ProductFromSymbol(string symbol) => Contracts.Products.IsCanonical(symbol) ? symbol : null;
+
+    /// <summary>Coinbase's instrument list is not needed: its ids are canonical (none is read).</summary>
+    public IReadOnlyList<Instrument> ParseInstruments(Uri url, string body) => [];
+
+    public bool ServesEndpoint(Uri address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return address.Host.EndsWith("coinbase.com", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public IFrameParser CreateParser(FrameParserOptions options, TimeProvider timeProvider, SymbolMap symbols) => new CoinbaseFrameParser(options, timeProvider);
 
     public ILiveFeed CreateLiveFeed(string source) => source switch
     {
@@ -36,7 +50,7 @@ public sealed class CoinbaseVenue(IOptions<CoinbaseOptions> options, IHttpClient
         _ => throw new ArgumentException($"Coinbase has no live source '{source}' ({ExchangeSource}, {AdvancedTradeSource}).", nameof(source)),
     };
 
-    public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider) =>
+    public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols) =>
         new CoinbaseRestClient(httpClients.CreateClient(RestClientName), new CoinbaseFrameParser(parserOptions, timeProvider));
 }
 
