@@ -14,11 +14,15 @@ public enum MarketType
 /// <param name="Id">Venue id, lower case, fixed (API, settings and tests use it).</param>
 /// <param name="Market">Spot or derivative.</param>
 /// <param name="Name">Display name.</param>
+/// <param name="ContiguousTradeIds">
+/// True when the venue's trade ids are contiguous per product (a jump means missed trades, and dedup memory is a few id
+/// ranges); false when they rise with holes or are not numbers (dedup keeps each id for a bounded horizon).
+/// </param>
 /// <param name="DefaultProducts">
 /// What <c>dotnet run --project src/AppHost</c> reads live when nothing is set (canonical ids); empty = the venue is
 /// known (its recordings replay) but not read live unless <c>Ingest:Venues:&lt;id&gt;:Enabled</c> is set.
 /// </param>
-public sealed record VenueInfo(string Id, MarketType Market, string Name, IReadOnlyList<string> DefaultProducts)
+public sealed record VenueInfo(string Id, MarketType Market, string Name, bool ContiguousTradeIds, IReadOnlyList<string> DefaultProducts)
 {
     public bool IsSpot => Market == MarketType.Spot;
 
@@ -46,15 +50,15 @@ public static class Venues
     /// <summary>Every venue id, in display order.</summary>
     public static IReadOnlyList<VenueInfo> All { get; } =
     [
-        new(Coinbase, MarketType.Spot, "Coinbase", ["BTC-USD"]),
-        new(Binance, MarketType.Spot, "Binance", ["BTC-USDT"]),
-        new(Kraken, MarketType.Spot, "Kraken", ["BTC-USD"]),
-        new(Bitstamp, MarketType.Spot, "Bitstamp", ["BTC-USD"]),
-        new(Bybit, MarketType.Spot, "Bybit", ["BTC-USDT"]),
-        new(BybitLinear, MarketType.LinearPerpetual, "Bybit USDT perpetuals", ["BTC-USDT"]),
-        new(Okx, MarketType.Spot, "OKX", ["BTC-USDT"]),
-        new(BinanceUs, MarketType.Spot, "Binance.US", []),
-        new(Gemini, MarketType.Spot, "Gemini", []),
+        new(Coinbase, MarketType.Spot, "Coinbase", true, ["BTC-USD"]),
+        new(Binance, MarketType.Spot, "Binance", true, ["BTC-USDT"]),
+        new(Kraken, MarketType.Spot, "Kraken", true, ["BTC-USD"]),
+        new(Bitstamp, MarketType.Spot, "Bitstamp", false, ["BTC-USD"]),
+        new(Bybit, MarketType.Spot, "Bybit", false, ["BTC-USDT"]),
+        new(BybitLinear, MarketType.LinearPerpetual, "Bybit USDT perpetuals", false, ["BTC-USDT"]),
+        new(Okx, MarketType.Spot, "OKX", true, ["BTC-USDT"]),
+        new(BinanceUs, MarketType.Spot, "Binance.US", true, []),
+        new(Gemini, MarketType.Spot, "Gemini", false, []),
     ];
 
     private static readonly Dictionary<string, VenueInfo> ById = All.ToDictionary(v => v.Id, StringComparer.Ordinal);

@@ -28,7 +28,7 @@ public class VolumeAggregatorPropertyTests
         Streams.Select(Gen.Int, Gen.Int[0, 30], Gen.Int[0, 20]).Sample(
             (trades, seed, duplicatePercent, disorderSeconds) =>
             {
-                var arrival = Arrive(trades, new Random(seed), duplicatePercent, disorderSeconds);
+                var arrival = ArrivalOrder.Arrive(trades, new Random(seed), duplicatePercent, disorderSeconds, maxLateMinutes: 40);
                 var options = new WindowingOptions { Grace = TimeSpan.FromSeconds(5), Retention = TimeSpan.FromMinutes(10), Window = WindowSpec.Parse(window) };
                 var aggregator = new VolumeAggregator(options);
                 var emitted = new Dictionary<string, WindowVolume>(StringComparer.Ordinal);
@@ -70,41 +70,6 @@ public class VolumeAggregatorPropertyTests
                 }
             },
             iter: 300);
-
-    /// <summary>What a state store keeps: the latest value of every retained window, the dedup ranges, the clock.</summary>
-    private sealed class InMemoryStateStore
-    {
-        private readonly Dictionary<string, WindowVolume> windows = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, IReadOnlyList<(long Start, long End)>> dedup = new(StringComparer.Ordinal);
-        private EventTimeState clock = EventTimeState.None;
-
-        public void Commit(AggregatorChanges changes)
-        {
-            foreach (var window in changes.Windows)
-            {
-                windows[window.Key] = window;
-            }
-
-            foreach (var window in changes.Pruned)
-            {
-                windows.Remove(window.Key);
-            }
-
-            foreach (var (product, ranges) in changes.Dedup)
-            {
-                dedup[product] = ranges;
-            }
-
-            clock = changes.Clock;
-        }
-
-        public VolumeAggregator Restore(WindowingOptions options)
-        {
-            var aggregator = new VolumeAggregator(options);
-            aggregator.Restore(windows.Values, dedup, clock);
-            return aggregator;
-        }
-    }
 
     private static void Collect(IReadOnlyList<WindowVolume> changes, Dictionary<string, WindowVolume> emitted)
     {
@@ -167,25 +132,5 @@ public class VolumeAggregatorPropertyTests
         }
 
         return trades;
-    }
-
-    private static List<Trade> Arrive(Trade[] trades, Random random, int duplicatePercent, int disorderSeconds)
-    {
-        var arrival = new List<Trade>(trades.Length * 2);
-        foreach (var trade in trades)
-        {
-            arrival.Add(trade);
-            if (random.Next(100) < duplicatePercent)
-            {
-                arrival.Insert(random.Next(arrival.Count + 1), trade);
-            }
-        }
-
-        // Out of order: sort by a jittered time; a few trades arrive very late.
-        return arrival
-            .Select(t => (t, at: t.Time.AddSeconds(random.Next(0, disorderSeconds + 1)).AddMinutes(random.Next(50) == 0 ? random.Next(1, 40) : 0)))
-            .OrderBy(x => x.at)
-            .Select(x => x.t)
-            .ToList();
     }
 }

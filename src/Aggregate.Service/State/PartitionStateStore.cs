@@ -55,7 +55,8 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// <para>Key layout: <c>'p' partition(4, big-endian) kind(1) …</c> with kind <c>o</c> next offset, <c>c</c> clock,
 /// <c>d</c>+stream dedup ranges, <c>w</c>+stream+0+side+start ticks window value (stream = <see cref="StreamKey"/>: the
 /// bare product for Coinbase, so state written before venues existed reads as Coinbase's), <c>l</c> the base window length
-/// (ticks, 8 bytes big-endian) the partition's state was written with. State without <c>l</c> (written before the
+/// (ticks, 8 bytes big-endian) the partition's state was written with, <c>i</c>+stream+0+id the ids of streams deduplicated
+/// by horizon (venues without contiguous ids; value = event ticks). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
 /// </summary>
@@ -66,6 +67,9 @@ public sealed class PartitionStateStore : IDisposable
     private const byte DedupKind = (byte)'d';
     private const byte WindowKind = (byte)'w';
     private const byte WindowLengthKind = (byte)'l';
+    private const byte RecentIdKind = (byte)'i';
+    private const byte NumberId = 1;
+    private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
 
     private readonly RocksDb db;
@@ -108,6 +112,7 @@ public sealed class PartitionStateStore : IDisposable
         var clock = EventTimeState.None;
         var windows = new List<WindowVolume>();
         var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(StringComparer.Ordinal);
+        var recent = new List<RecentId>();
         using (var iterator = db.NewIterator())
         {
             for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
@@ -137,13 +142,16 @@ public sealed class PartitionStateStore : IDisposable
                     case WindowLengthKind:
                         written = ReadWindowLength(partition, value);
                         break;
+                    case RecentIdKind:
+                        recent.Add(ReadRecentId(rest, value));
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
             }
         }
 
-        if (nextOffset is null && windows.Count == 0 && dedup.Count == 0)
+        if (nextOffset is null && windows.Count == 0 && dedup.Count == 0 && recent.Count == 0)
         {
             return null;
         }
@@ -154,7 +162,7 @@ public sealed class PartitionStateStore : IDisposable
         }
 
         var aggregator = new VolumeAggregator(options);
-        aggregator.Restore(windows, dedup, clock);
+        aggregator.Restore(windows, dedup, clock, recent);
         return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count);
     }
 
@@ -180,6 +188,18 @@ public sealed class PartitionStateStore : IDisposable
         foreach (var (product, ranges) in changes.Dedup)
         {
             batch.Put(Key(prefix, DedupKind, Encoding.UTF8.GetBytes(product)), WriteRanges(ranges));
+        }
+
+        var ticks = new byte[8];
+        foreach (var recent in changes.RecentAdded)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(ticks, recent.Ticks);
+            batch.Put(RecentIdKey(prefix, recent), ticks);
+        }
+
+        foreach (var recent in changes.RecentForgotten)
+        {
+            batch.Delete(RecentIdKey(prefix, recent));
         }
 
         var clock = new byte[16];
@@ -224,6 +244,32 @@ public sealed class PartitionStateStore : IDisposable
         rest[product.Length + 1] = (byte)window.Side;
         BinaryPrimitives.WriteInt64BigEndian(rest.AsSpan(product.Length + 2), window.WindowStart.UtcTicks);
         return Key(prefix, WindowKind, rest);
+    }
+
+    /// <summary><c>i</c> + stream + 0 + (1 + id, 8 bytes big-endian | 2 + UTF-8 text id); the value is the event ticks.</summary>
+    private static byte[] RecentIdKey(byte[] prefix, RecentId recent)
+    {
+        var stream = Encoding.UTF8.GetBytes(recent.Stream);
+        var id = recent.Id.Text is { } text ? Encoding.UTF8.GetBytes(text) : new byte[8];
+        if (recent.Id.Text is null)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(id, recent.Id.Number);
+        }
+
+        var rest = new byte[stream.Length + 2 + id.Length];
+        stream.CopyTo(rest, 0);
+        rest[stream.Length + 1] = recent.Id.Text is null ? NumberId : TextId;
+        id.CopyTo(rest, stream.Length + 2);
+        return Key(prefix, RecentIdKind, rest);
+    }
+
+    private static RecentId ReadRecentId(ReadOnlySpan<byte> key, byte[] value)
+    {
+        var zero = key.IndexOf((byte)0);
+        var stream = Encoding.UTF8.GetString(key[..zero]);
+        var id = key[(zero + 2)..];
+        var dedupId = key[zero + 1] == NumberId ? new DedupId(BinaryPrimitives.ReadInt64BigEndian(id), null) : new DedupId(0, Encoding.UTF8.GetString(id));
+        return new RecentId(stream, dedupId, BinaryPrimitives.ReadInt64BigEndian(value));
     }
 
     private static byte[] WriteWindow(WindowVolume w)

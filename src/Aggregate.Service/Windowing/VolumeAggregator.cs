@@ -25,8 +25,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly List<WindowState> changed = [];
     private readonly List<ProductState> changedProducts = [];
     private readonly List<WindowVolume> pruned = [];
+    private readonly List<ProductState> recentStreams = [];
+    private readonly List<RecentId> recentAdded = [];
+    private readonly List<RecentId> recentForgotten = [];
     private readonly long graceTicks = options.Grace.Ticks;
     private readonly long retentionTicks = options.Retention.Ticks;
+    private readonly long recentHorizonTicks = Math.Min(options.Retention.Ticks, options.DedupHorizon.Ticks);
     private readonly WindowSpec window = options.Window;
     private ProductState? lastProduct;
     private long maxEventTicks = long.MinValue;
@@ -49,22 +53,42 @@ public sealed class VolumeAggregator(WindowingOptions options)
     {
         ArgumentNullException.ThrowIfNull(trade);
         var product = StreamOf(trade.Venue, trade.Product);
-        if (!product.Ids.IsNext(trade.TradeId) && product.Ids.Contains(trade.TradeId))
-        {
-            return ApplyOutcome.Duplicate;
-        }
-
         var ticks = trade.Time.UtcTicks;
-        if (watermarkTicks != long.MinValue && ticks < watermarkTicks - retentionTicks)
+        if (product.Recent is { } recent)
         {
-            return ApplyOutcome.TooLate;
-        }
+            // Ids that are not contiguous are remembered for the dedup horizon only: a trade older than that cannot be
+            // proven new, so it is too late (reported, never counted twice).
+            if (watermarkTicks != long.MinValue && ticks < watermarkTicks - recentHorizonTicks)
+            {
+                return ApplyOutcome.TooLate;
+            }
 
-        product.Ids.Add(trade.TradeId);
-        if (!product.IdsChanged)
+            var id = DedupId.Of(trade);
+            if (!recent.Add(id, ticks))
+            {
+                return ApplyOutcome.Duplicate;
+            }
+
+            recentAdded.Add(new RecentId(product.Name, id, ticks));
+        }
+        else
         {
-            product.IdsChanged = true;
-            changedProducts.Add(product);
+            if (!product.Ids.IsNext(trade.TradeId) && product.Ids.Contains(trade.TradeId))
+            {
+                return ApplyOutcome.Duplicate;
+            }
+
+            if (watermarkTicks != long.MinValue && ticks < watermarkTicks - retentionTicks)
+            {
+                return ApplyOutcome.TooLate;
+            }
+
+            product.Ids.Add(trade.TradeId);
+            if (!product.IdsChanged)
+            {
+                product.IdsChanged = true;
+                changedProducts.Add(product);
+            }
         }
 
         var start = window.StartOf(ticks);
@@ -137,7 +161,16 @@ public sealed class VolumeAggregator(WindowingOptions options)
         Prune();
         var prunedNow = pruned.ToArray();
         pruned.Clear();
-        return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks)) { Window = window };
+        var added = recentAdded.ToArray();
+        recentAdded.Clear();
+        var forgotten = recentForgotten.ToArray();
+        recentForgotten.Clear();
+        return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks))
+        {
+            Window = window,
+            RecentAdded = added,
+            RecentForgotten = forgotten,
+        };
     }
 
     /// <summary>
@@ -145,7 +178,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// an aggregator with the same <see cref="Window"/>; a window that does not start on this aggregator's window grid
     /// throws (state of another window length is never mixed in).
     /// </summary>
-    public void Restore(IEnumerable<WindowVolume> retainedWindows, IEnumerable<KeyValuePair<string, IReadOnlyList<(long Start, long End)>>> dedup, EventTimeState clock)
+    public void Restore(
+        IEnumerable<WindowVolume> retainedWindows,
+        IEnumerable<KeyValuePair<string, IReadOnlyList<(long Start, long End)>>> dedup,
+        EventTimeState clock,
+        IEnumerable<RecentId>? recentIds = null)
     {
         ArgumentNullException.ThrowIfNull(retainedWindows);
         ArgumentNullException.ThrowIfNull(dedup);
@@ -159,6 +196,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
         foreach (var (name, ranges) in dedup)
         {
             StreamOf(name).Ids.Load(ranges);
+        }
+
+        foreach (var recent in (recentIds ?? []).OrderBy(r => r.Ticks))
+        {
+            StreamOf(recent.Stream).Recent?.Add(recent.Id, recent.Ticks);
         }
 
         foreach (var volume in retainedWindows)
@@ -197,6 +239,10 @@ public sealed class VolumeAggregator(WindowingOptions options)
         {
             product = new ProductState(name);
             products.Add(name, product);
+            if (product.Recent is not null)
+            {
+                recentStreams.Add(product);
+            }
         }
 
         return lastProduct = product;
@@ -223,6 +269,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// <summary>Drops windows that ended before watermark − retention: no trade can change them any more.</summary>
     private void Prune()
     {
+        var recentHorizon = SafeSubtract(watermarkTicks, recentHorizonTicks);
+        foreach (var stream in recentStreams)
+        {
+            stream.Recent!.Forget(recentHorizon, stream.Name, recentForgotten);
+        }
+
         var horizon = SafeSubtract(watermarkTicks, retentionTicks);
         while (retained.TryPeek(out var state, out var start) && window.EndOf(start) <= horizon)
         {
@@ -253,6 +305,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public string Venue => parts.Venue;
 
         public string Product => parts.Product;
+
+        /// <summary>
+        /// For a stream whose venue does not have contiguous ids (or an unknown venue), the ids of the dedup horizon; null
+        /// for contiguous venues, which keep id ranges (<see cref="Ids"/>).
+        /// </summary>
+        public RecentIdSet? Recent { get; } = Venues.Find(StreamKey.Parse(name).Venue)?.ContiguousTradeIds == true ? null : new RecentIdSet();
 
         public TradeIdSet Ids { get; } = new();
 
@@ -326,7 +384,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
                 open = trade.Price;
             }
 
-            if (trade.TradeId > lastId)
+            // >=: among equal ordering numbers (a venue's shared sequence number) the later arrival closes.
+            if (trade.TradeId >= lastId)
             {
                 lastId = trade.TradeId;
                 close = trade.Price;
@@ -358,6 +417,12 @@ public sealed record AggregatorChanges(
     IReadOnlyDictionary<string, IReadOnlyList<(long Start, long End)>> Dedup,
     EventTimeState Clock)
 {
+    /// <summary>Ids of horizon-deduplicated streams counted since the last call (to remember).</summary>
+    public IReadOnlyList<RecentId> RecentAdded { get; init; } = [];
+
+    /// <summary>Ids of horizon-deduplicated streams that fell behind the dedup horizon (to forget).</summary>
+    public IReadOnlyList<RecentId> RecentForgotten { get; init; } = [];
+
     /// <summary>The base window of <see cref="Windows"/> and <see cref="Pruned"/> (the default, 1 minute, unless set).</summary>
     public WindowSpec Window { get; init; } = WindowSpec.Default;
 }

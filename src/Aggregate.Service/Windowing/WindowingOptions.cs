@@ -18,12 +18,25 @@ public sealed class WindowingOptions : IValidatableObject
     /// <summary>How long (event time, behind the watermark) a window can still be corrected by a late trade; older trades go to trades.late.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long (event time, behind the watermark) the ids of a stream whose venue has no contiguous trade ids (Bitstamp,
+    /// Bybit, text ids) are remembered for dedup. Such a trade older than this (or than <see cref="Retention"/>, if
+    /// shorter) cannot be proven new and goes to trades.late instead of being counted. Memory grows with the trades of
+    /// this horizon (≈ 100 bytes per trade).
+    /// </summary>
+    public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromHours(6);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Grace < TimeSpan.Zero)
         {
             yield return new($"Aggregate:Windowing:Grace must be >= 0, not {Grace}.", [nameof(Grace)]);
+        }
+
+        if (DedupHorizon <= TimeSpan.Zero)
+        {
+            yield return new($"Aggregate:Windowing:DedupHorizon must be > 0, not {DedupHorizon}.", [nameof(DedupHorizon)]);
         }
 
         if (Retention <= TimeSpan.Zero)

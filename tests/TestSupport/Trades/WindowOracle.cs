@@ -7,12 +7,18 @@ public sealed record OracleWindow(
     string Product, TakerSide Side, DateTime Start, long Trades, decimal BaseVolume, decimal QuoteVolume, decimal Open, decimal High, decimal Low, decimal Close,
     long FirstTradeId, long LastTradeId)
 {
+    /// <summary>The venue (Coinbase unless the trades named another).</summary>
+    public string Venue { get; init; } = Venues.Coinbase;
+
     /// <summary>Volume-weighted average price: quote volume / base volume.</summary>
     public decimal Vwap => QuoteVolume / BaseVolume;
 
     /// <summary>The window as the aggregator emits it to <c>volumes.1m</c>, at <paramref name="version"/>.</summary>
     public WindowVolume ToWindowVolume(long version, bool final) =>
-        new(Product, Side, new DateTimeOffset(Start.Ticks, TimeSpan.Zero), Trades, BaseVolume, QuoteVolume, Open, High, Low, Close, FirstTradeId, LastTradeId, version, final);
+        new(Product, Side, new DateTimeOffset(Start.Ticks, TimeSpan.Zero), Trades, BaseVolume, QuoteVolume, Open, High, Low, Close, FirstTradeId, LastTradeId, version, final)
+        {
+            Venue = Venue,
+        };
 }
 
 /// <summary>
@@ -26,19 +32,37 @@ public static class WindowOracle
     /// <summary>The windows of the default base window, 1 minute.</summary>
     public static Dictionary<(string Product, TakerSide Side, DateTime Start), OracleWindow> Compute(IEnumerable<Trade> distinct) => Compute(distinct, WindowSpec.Default);
 
-    /// <summary>The windows of <paramref name="window"/>, keyed by (product, taker side, window start in UTC).</summary>
+    /// <summary>
+    /// The windows of <paramref name="window"/> of ONE venue's trades, keyed by (product, taker side, window start in UTC);
+    /// trades of several venues need <see cref="ComputeByVenue"/> (the same product id on two venues is two windows).
+    /// </summary>
     public static Dictionary<(string Product, TakerSide Side, DateTime Start), OracleWindow> Compute(IEnumerable<Trade> distinct, WindowSpec window)
+    {
+        var byVenue = ComputeByVenue(distinct, window);
+        return byVenue.Keys.Select(k => k.Venue).Distinct().Count() > 1
+            ? throw new ArgumentException("The trades are of several venues: use ComputeByVenue.", nameof(distinct))
+            : byVenue.ToDictionary(kv => (kv.Key.Product, kv.Key.Side, kv.Key.Start), kv => kv.Value);
+    }
+
+    /// <summary>
+    /// The windows of <paramref name="window"/>, keyed by (venue, product, taker side, window start in UTC). Open and close
+    /// are the prices of the lowest and highest trade id (ties: the first and the last in input order).
+    /// </summary>
+    public static Dictionary<(string Venue, string Product, TakerSide Side, DateTime Start), OracleWindow> ComputeByVenue(IEnumerable<Trade> distinct, WindowSpec window)
     {
         ArgumentNullException.ThrowIfNull(window);
         return distinct
-            .GroupBy(t => KeyOf(t, window))
+            .GroupBy(t => (t.Venue, t.Product, t.Side, window.StartOf(t.Time).UtcDateTime))
             .ToDictionary(
                 g => g.Key,
                 g =>
                 {
                     var byId = g.OrderBy(t => t.TradeId).ToList();
-                    return new OracleWindow(g.Key.Product, g.Key.Side, g.Key.Start, byId.Count, byId.Sum(t => t.Size), byId.Sum(t => t.Price * t.Size),
-                        byId[0].Price, byId.Max(t => t.Price), byId.Min(t => t.Price), byId[^1].Price, byId[0].TradeId, byId[^1].TradeId);
+                    return new OracleWindow(g.Key.Product, g.Key.Side, g.Key.Item4, byId.Count, byId.Sum(t => t.Size), byId.Sum(t => t.Price * t.Size),
+                        byId[0].Price, byId.Max(t => t.Price), byId.Min(t => t.Price), byId[^1].Price, byId[0].TradeId, byId[^1].TradeId)
+                    {
+                        Venue = g.Key.Venue,
+                    };
                 });
     }
 
