@@ -36,7 +36,15 @@ public sealed record Trade(
     TakerSide Side)
 {
     /// <summary>The venue id (<see cref="Venues"/>); a record written before venues existed has none and is Coinbase's.</summary>
-    public string Venue { get; init; } = Venues.Coinbase;
+    public string Venue
+    {
+        get => field;
+
+        // null (an old record without the field, as the generated deserializer passes it) is Coinbase.
+        init => field = value ?? Venues.Coinbase;
+    }
+
+    = Venues.Coinbase;
 
     /// <summary>
     /// The venue's trade id when it is not a number (Bybit linear perpetuals: a UUID), else null. When set, identity and

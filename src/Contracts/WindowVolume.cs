@@ -36,7 +36,15 @@ public sealed record WindowVolume(
     bool Final)
 {
     /// <summary>The venue id (<see cref="Venues"/>); a value written before venues existed has none and is Coinbase's.</summary>
-    public string Venue { get; init; } = Venues.Coinbase;
+    public string Venue
+    {
+        get => field;
+
+        // null (an old record without the field, as the generated deserializer passes it) is Coinbase.
+        init => field = value ?? Venues.Coinbase;
+    }
+
+    = Venues.Coinbase;
 
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -14,7 +14,10 @@ public class WindowVolumeWriterTests
             .Sample((product, buy, minute, size, quote, price, trades, final) =>
             {
                 var window = new WindowVolume(product + "-USD\"é", buy ? TakerSide.Buy : TakerSide.Sell, new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(minute),
-                    trades, size, quote, price, price + 1, price / 2, price, 7, 9, WindowVolume.VersionOf(trades, final), final);
+                    trades, size, quote, price, price + 1, price / 2, price, 7, 9, WindowVolume.VersionOf(trades, final), final)
+                {
+                    Venue = Venues.All[(int)(minute % Venues.All.Count)].Id,
+                };
                 var expected = ContractSerializers.ReferenceWindowSerializer.Serialize(window, default);
 
                 var actual = ContractSerializers.WindowSerializer.Serialize(window, default);
