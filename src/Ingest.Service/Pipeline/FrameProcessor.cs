@@ -93,6 +93,7 @@ public sealed class FrameProcessor(
             if (admission is Admission.New or Admission.FillsGap)
             {
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
+                status.TradeAt(trade.Time);
                 produced++;
             }
             else
