@@ -44,7 +44,7 @@ public sealed class MultiVenueTests
         Assert.Equal([VenuePlan.FallbackProduct], plan.Single(p => p.Id == "gemini").Products);
 
         Assert.Collection(
-            VenuePlan.Problems(Config(("Ingest:Venues:nowhere:Enabled", "true"), ("Ingest:Venues:okx:Products", "btcusdt"))),
+            VenuePlan.Problems(Config(("Ingest:Venues:nowhere:Products", "BTC-USD"), ("Ingest:Venues:okx:Products", "btcusdt"), ("Ingest:Venues:testvenue:Enabled", "true"))),
             p => Assert.StartsWith("Ingest:Venues:nowhere: unknown venue", p, StringComparison.Ordinal),
             p => Assert.StartsWith("Ingest:Venues:okx:Products: 'btcusdt' is not", p, StringComparison.Ordinal));
         Assert.Throws<ArgumentException>(() => VenuePlan.From(Config(("Ingest:Venues:okx:Enabled", "yes"))));

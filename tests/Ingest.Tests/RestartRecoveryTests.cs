@@ -3,6 +3,7 @@ using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Recovery;
+using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -96,15 +97,7 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
             .UseSetting("Ingest:Source", "coinbase-exchange")
             .UseSetting("Ingest:Products:0", "BTC-USD")
             .UseSetting("Ingest:Products:1", "ETH-USD")
-            .UseSetting("Ingest:Live:ExchangeUrl", coinbase.ExchangeUrl.ToString())
-            .UseSetting("Ingest:Live:RestUrl", coinbase.BaseUrl.ToString())
-            .UseSetting("Ingest:Live:StallTimeout", "00:00:01")
-            .UseSetting("Ingest:Live:ReconnectDelay", "00:00:00.05")
-            .UseSetting("Ingest:Live:MaxReconnectDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:Delay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
-            .UseSetting("Ingest:Backfill:RequestsPerSecond", "50")
+            .UseFastLiveSettings(coinbase)
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
         var expected = coinbase.AllTrades.ToList();

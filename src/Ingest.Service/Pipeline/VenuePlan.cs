@@ -11,6 +11,8 @@ public sealed record PlannedVenue(string Id, IReadOnlyList<string> Products);
 /// <see cref="Contracts.Venues.All"/> that is <see cref="VenueInfo.EnabledByDefault"/> or has
 /// <c>Ingest:Venues:&lt;id&gt;:Enabled=true</c> (and not <c>false</c>), each with <c>Ingest:Venues:&lt;id&gt;:Products</c>
 /// (a comma list or an array of canonical ids), else its <see cref="VenueInfo.DefaultProducts"/>, else <c>BTC-USD</c>.
+/// A venue id outside the contract's list is planned only with <c>Enabled=true</c> (a venue registered by a test host or a
+/// new adapter not yet in the list); without an adapter it is reported <c>unavailable: no adapter</c>.
 /// Any other <c>Ingest:Source</c> (a venue's live source, replay, synthetic) is the single-source mode: no plan.
 /// </summary>
 public static class VenuePlan
@@ -33,7 +35,10 @@ public static class VenuePlan
         }
 
         var plan = new List<PlannedVenue>();
-        foreach (var info in Contracts.Venues.All)
+        var extra = configuration.GetSection(Section).GetChildren()
+            .Where(c => !Contracts.Venues.IsKnown(c.Key) && bool.TryParse(c["Enabled"], out var on) && on)
+            .Select(c => new VenueInfo(c.Key, MarketType.Spot, c.Key, []));
+        foreach (var info in Contracts.Venues.All.Concat(extra))
         {
             var section = configuration.GetSection($"{Section}:{info.Id}");
             var enabled = section["Enabled"] is { Length: > 0 } flag
@@ -55,9 +60,9 @@ public static class VenuePlan
         ArgumentNullException.ThrowIfNull(configuration);
         foreach (var child in configuration.GetSection(Section).GetChildren())
         {
-            if (!Contracts.Venues.IsKnown(child.Key))
+            if (!Contracts.Venues.IsKnown(child.Key) && !bool.TryParse(child["Enabled"], out _))
             {
-                yield return $"{Section}:{child.Key}: unknown venue; known: {string.Join(", ", Contracts.Venues.All.Select(v => v.Id))}";
+                yield return $"{Section}:{child.Key}: unknown venue (set Enabled=true to read one outside the list); known: {string.Join(", ", Contracts.Venues.All.Select(v => v.Id))}";
                 continue;
             }
 
