@@ -34,6 +34,15 @@ internal static partial class IngestLog
     [LoggerMessage(106, LogLevel.Warning, "Recovery of high-water marks from trades failed ({Error}); trades missed while ingest was down will not be backfilled")]
     public static partial void RecoveryFailed(this ILogger logger, Exception exception, string error);
 
+    [LoggerMessage(107, LogLevel.Information, "Ingest reading {Count} venues live: {Venues}")]
+    public static partial void ReadingVenues(this ILogger logger, int count, string venues);
+
+    [LoggerMessage(108, LogLevel.Warning, "Venue {Venue} is enabled but has no adapter registered (no IVenue with that id); it is not read")]
+    public static partial void VenueWithoutAdapter(this ILogger logger, string venue);
+
+    [LoggerMessage(109, LogLevel.Warning, "Frames of venue {Venue} in {Source} are skipped: no adapter registered for it")]
+    public static partial void FramesOfUnknownVenue(this ILogger logger, string venue, string source);
+
     // 2xx: Live/WebSocketFrameSource.
     [LoggerMessage(201, LogLevel.Warning, "{Feed}: connection ended ({Cause}: {Detail}) after {Frames} frames; reconnecting now")]
     public static partial void ConnectionEnded(this ILogger logger, string feed, string cause, string detail, long frames);

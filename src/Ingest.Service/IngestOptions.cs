@@ -268,7 +268,7 @@ internal sealed partial class IngestOptionsValidator : IValidateOptions<IngestOp
 /// valid names is not a constant: it comes from the <see cref="VenueRegistry"/> in the container, which neither a data
 /// annotation nor <see cref="IValidatableObject.Validate"/> on the options class can reach.
 /// </summary>
-internal sealed class IngestSourceValidator(VenueRegistry venues) : IValidateOptions<IngestOptions>
+internal sealed class IngestSourceValidator(VenueRegistry venues, IConfiguration configuration) : IValidateOptions<IngestOptions>
 {
     public ValidateOptionsResult Validate(string? name, IngestOptions options)
     {
@@ -276,7 +276,8 @@ internal sealed class IngestSourceValidator(VenueRegistry venues) : IValidateOpt
         try
         {
             venues.Resolve(options.Source);
-            return ValidateOptionsResult.Success;
+            var problems = Pipeline.VenuePlan.Problems(configuration).ToList();
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }
         catch (ArgumentException e)
         {

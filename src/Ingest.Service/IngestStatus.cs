@@ -5,10 +5,14 @@ namespace BitcoinVolume.Ingest;
 /// <summary>
 /// What ingest is doing — for <c>/health</c> (check <c>ingest</c>) and <c>GET /api/ingest/status</c>. Counters are
 /// cumulative since start. Unhealthy when the source failed or gave up, or the live feed failed to connect
-/// <see cref="LiveOptions.UnhealthyAfterFailures"/> times in a row; degraded while it reconnects.
+/// <see cref="LiveOptions.UnhealthyAfterFailures"/> times in a row; degraded while it reconnects. With several venues
+/// (<see cref="IngestVenueStatuses"/>) each venue has its own, whose counters also count in the service's one
+/// (<paramref name="parent"/>); its health check is <c>ingest-&lt;venue&gt;</c>.
 /// </summary>
-public sealed class IngestStatus : IHealthCheck
+public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 {
+    private long lastTradeTicks;
+    private volatile bool unavailable;
     private volatile string state = "starting";
     private volatile bool finished;
     private volatile string? failure;
@@ -62,6 +66,27 @@ public sealed class IngestStatus : IHealthCheck
 
     public string? LastDisconnect => lastDisconnect;
 
+    /// <summary>The event time of the newest trade produced, if any.</summary>
+    public DateTimeOffset? LastTradeTime => Interlocked.Read(ref lastTradeTicks) is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    /// <summary>The venue this status is of (null: the service's own).</summary>
+    public string? Venue { get; init; }
+
+    /// <summary>The products the venue reads (venue statuses).</summary>
+    public IReadOnlyList<string> Products { get; set; } = [];
+
+    /// <summary>A trade was produced with this event time.</summary>
+    public void TradeAt(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks;
+        long seen;
+        while ((seen = Interlocked.Read(ref lastTradeTicks)) < ticks && Interlocked.CompareExchange(ref lastTradeTicks, ticks, seen) != seen)
+        {
+        }
+
+        parent?.TradeAt(time);
+    }
+
     public void Report(string newState, bool finished = false)
     {
         state = newState;
@@ -72,6 +97,13 @@ public sealed class IngestStatus : IHealthCheck
     {
         failure = reason;
         Report($"failed: {reason}");
+    }
+
+    /// <summary>The venue is not read (e.g. <c>no adapter</c>): degraded, never a crash.</summary>
+    public void Unavailable(string reason)
+    {
+        unavailable = true;
+        Report($"unavailable: {reason}");
     }
 
     public void ObserveOpenGaps(Func<int> count) => openGaps = count;
@@ -90,25 +122,38 @@ public sealed class IngestStatus : IHealthCheck
         connected = false;
         lastDisconnect = cause;
         Interlocked.Increment(ref reconnects);
+        parent?.CountReconnect();
         if (failed)
         {
             Interlocked.Increment(ref consecutiveFailures);
         }
     }
 
-    public void CountFrame() => Interlocked.Increment(ref frames);
+    public void CountFrame() => Count(ref frames, 1, static p => p.CountFrame());
 
-    public void CountTrades(long count) => Interlocked.Add(ref trades, count);
+    public void CountTrades(long count) => Count(ref trades, count, p => p.CountTrades(count));
 
-    public void CountDuplicate() => Interlocked.Increment(ref duplicates);
+    public void CountDuplicate() => Count(ref duplicates, 1, static p => p.CountDuplicate());
 
-    public void CountDeadLetter() => Interlocked.Increment(ref invalid);
+    public void CountDeadLetter() => Count(ref invalid, 1, static p => p.CountDeadLetter());
 
-    public void CountGap() => Interlocked.Increment(ref gapsDetected);
+    public void CountGap() => Count(ref gapsDetected, 1, static p => p.CountGap());
 
-    public void CountBackfilled(long count) => Interlocked.Add(ref backfilled, count);
+    public void CountBackfilled(long count) => Count(ref backfilled, count, p => p.CountBackfilled(count));
 
-    public void CountUnfilledGap() => Interlocked.Increment(ref unfilledGaps);
+    public void CountUnfilledGap() => Count(ref unfilledGaps, 1, static p => p.CountUnfilledGap());
+
+    private void CountReconnect() => Interlocked.Increment(ref reconnects);
+
+    /// <summary>Adds to a counter of this status and, through <paramref name="inParent"/>, to the service's.</summary>
+    private void Count(ref long counter, long count, Action<IngestStatus> inParent)
+    {
+        Interlocked.Add(ref counter, count);
+        if (parent is not null)
+        {
+            inParent(parent);
+        }
+    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -128,6 +173,10 @@ public sealed class IngestStatus : IHealthCheck
         else if (live && ConsecutiveFailures >= UnhealthyAfterFailures)
         {
             result = HealthCheckResult.Unhealthy($"{ConsecutiveFailures} connection attempts failed in a row (last: {lastDisconnect}); {state}", data: data);
+        }
+        else if (unavailable)
+        {
+            result = HealthCheckResult.Degraded(state, data: data);
         }
         else if (live && !connected)
         {

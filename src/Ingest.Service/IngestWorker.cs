@@ -1,6 +1,7 @@
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
+using BitcoinVolume.Ingest.Live;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Recording;
@@ -13,10 +14,16 @@ using Microsoft.Extensions.Options;
 namespace BitcoinVolume.Ingest;
 
 /// <summary>
-/// Runs ingest: the configured source's frames (optionally recorded) go through the <see cref="FrameProcessor"/>
+/// Runs ingest. Multi-venue mode (<c>Ingest:Source</c> unset or <c>live</c>, see <see cref="VenuePlan"/>): every enabled
+/// venue is its own pipeline on its own task — its live feed, parser, gate, backfiller and recovery, its own
+/// <see cref="IngestStatus"/> (<c>ingest-&lt;venue&gt;</c>) — sharing the one <see cref="TradePublisher"/>; a venue that is
+/// unreachable, refuses its subscription or has no adapter never stalls the others. Single-source mode (a named live
+/// source, replay, synthetic): the source's frames (optionally recorded) go through the <see cref="FrameProcessor"/>
 /// (parse, dedup, gap detection, produce, dead-letter); for live sources a <see cref="Backfiller"/> fills gaps from REST
-/// alongside. The source's venue (resolved through the <see cref="VenueRegistry"/>) gives the parser and the history. A finite source (replay, synthetic with a count) ends with a flush and <c>finished</c> in the status.
-/// A source that fails for good (missing file, reconnects given up) makes <c>/health</c> unhealthy; input never does.
+/// alongside; a source that carries several venues (<see cref="IMultiVenueSource"/>) gets a parser and gate per venue
+/// (<see cref="VenueFrameRouter"/>). A finite source (replay, synthetic with a count) ends with a flush and
+/// <c>finished</c> in the status. A source that fails for good (missing file, reconnects given up) makes its health check
+/// unhealthy; input never does.
 /// </summary>
 public sealed class IngestWorker(
     IOptions<IngestOptions> options,
@@ -25,6 +32,7 @@ public sealed class IngestWorker(
     TradePublisher publisher,
     GapReporter reporter,
     IngestStatus status,
+    IngestVenueStatuses venueStatuses,
     IngestMetrics metrics,
     IConfiguration configuration,
     ILoggerFactory loggers,
@@ -35,23 +43,6 @@ public sealed class IngestWorker(
     {
         await Task.Yield();
         var o = options.Value;
-        var (spec, resolved) = venues.Resolve(o.Source);
-        var venue = resolved.Venue;
-        var source = sources.Create(spec);
-        var mode = GapPolicy.For(spec.IsLive, venue, o.Backfill.Enabled);
-        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider);
-        status.ObserveOpenGaps(() => gate.OpenGaps);
-        metrics.ObserveOpenGaps(() => gate.OpenGaps);
-        IReadOnlySet<string>? products = spec.IsLive
-            ? o.LiveProducts.ToHashSet(StringComparer.Ordinal)
-            : o.Products.Length == 0 ? null : o.Products.ToHashSet(StringComparer.Ordinal);
-        if (spec.IsLive && o.Recovery.Enabled && products is not null)
-        {
-            await RecoverAsync(gate, products, o.Recovery, stoppingToken).ConfigureAwait(false);
-        }
-
-        var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
-        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, status, logger, timeProvider, products);
         FrameRecorder? recorder;
         try
         {
@@ -60,18 +51,106 @@ public sealed class IngestWorker(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             status.Fail($"cannot record into {o.Record.Path}: {e.Message}");
+            foreach (var venue in venueStatuses.All)
+            {
+                venue.Fail($"cannot record into {o.Record.Path}: {e.Message}");
+            }
+
             logger.RecordPathNotUsable(e, o.Record.Path);
             return;
         }
 
         using var recording = recorder;
+        if (venueStatuses.IsMultiVenue)
+        {
+            await RunVenuesAsync(o, recorder, stoppingToken).ConfigureAwait(false);
+            return;
+        }
+
+        var (spec, resolved) = venues.Resolve(o.Source);
+        var source = sources.Create(spec);
+        IReadOnlySet<string>? products = spec.IsLive
+            ? o.LiveProducts.ToHashSet(StringComparer.Ordinal)
+            : o.Products.Length == 0 ? null : o.Products.ToHashSet(StringComparer.Ordinal);
+        var tail = spec.IsLive && o.Recovery.Enabled && products is not null ? ReadTailAsync(o.Recovery, stoppingToken) : null;
+        await RunPipelineAsync(resolved.Venue, spec.IsLive, source, products, status, recorder, tail, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every venue of the plan on its own task; the tail of `trades` is read once for all of them.</summary>
+    private async Task RunVenuesAsync(IngestOptions o, FrameRecorder? recorder, CancellationToken stoppingToken)
+    {
+        var plan = venueStatuses.Plan;
+        logger.ReadingVenues(plan.Count, string.Join("; ", plan.Select(v => $"{v.Id}: {string.Join(",", v.Products)}")));
+        status.Report($"reading {plan.Count} venues");
+        status.ObserveOpenGaps(() => venueStatuses.All.Sum(s => s.OpenGaps));
+        var tail = o.Recovery.Enabled ? ReadTailAsync(o.Recovery, stoppingToken) : null;
+        var runs = new List<Task>();
+        foreach (var planned in plan)
+        {
+            var venueStatus = venueStatuses.Of(planned.Id);
+            if (!venues.TryGet(planned.Id, out var venue))
+            {
+                logger.VenueWithoutAdapter(planned.Id);
+                venueStatus.Unavailable("no adapter");
+                continue;
+            }
+
+            runs.Add(Task.Run(() => RunVenueAsync(venue, planned, venueStatus, o, recorder, tail, stoppingToken), stoppingToken));
+        }
+
+        await Task.WhenAll(runs).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task RunVenueAsync(IVenue venue, PlannedVenue planned, IngestStatus venueStatus, IngestOptions o, FrameRecorder? recorder, Task<TradeTail?>? tail, CancellationToken stoppingToken)
+    {
+        IFrameSource source;
+        try
+        {
+            var feed = venue.CreateLiveFeed(venue.LiveSources[0].Name);
+            source = new WebSocketFrameSource(feed, planned.Products, o.Live, o.Parser.MaxFrameBytes, venueStatus, metrics, loggers.CreateLogger<WebSocketFrameSource>(), timeProvider);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            venueStatus.Fail($"cannot create the live feed of {venue.Id}: {e.Message}");
+            logger.SourceFailed(e, venue.Id, e.Message);
+            return;
+        }
+
+        await RunPipelineAsync(venue, live: true, source, planned.Products.ToHashSet(StringComparer.Ordinal), venueStatus, recorder, tail, stoppingToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One source through its venue's pipeline (or, for a source of several venues, through one pipeline per venue).</summary>
+    private async Task RunPipelineAsync(
+        IVenue venue, bool live, IFrameSource source, IReadOnlySet<string>? products, IngestStatus pipelineStatus, FrameRecorder? recorder, Task<TradeTail?>? tail,
+        CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var mode = GapPolicy.For(live, venue, o.Backfill.Enabled);
+        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider);
+        pipelineStatus.ObserveOpenGaps(() => gate.OpenGaps);
+        if (pipelineStatus == status)
+        {
+            metrics.ObserveOpenGaps(() => gate.OpenGaps);
+        }
+
+        if (tail is not null && products is not null)
+        {
+            pipelineStatus.Report("recovering high-water marks from trades");
+            Restore(await tail.ConfigureAwait(false), gate, venue.Id, products);
+        }
+
+        var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
+        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, pipelineStatus, logger, timeProvider, products, venue.Id);
+        var router = source is IMultiVenueSource multi
+            ? new VenueFrameRouter(venue.Id, processor, id => ProcessorOf(multi, id, products, pipelineStatus), v => logger.FramesOfUnknownVenue(v, source.Description))
+            : null;
 
         logger.Reading(source.Description, products is null ? "all in the source" : string.Join(",", products), mode, o.Record.Path ?? "off");
-        status.Report($"reading {source.Description}");
+        pipelineStatus.Report($"reading {source.Description}");
         var started = timeProvider.GetTimestamp();
         using var stopBackfill = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var backfill = mode == GapMode.Backfill
-            ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider, symbols), publisher, reporter, o.Backfill, metrics, status,
+            ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider, symbols), publisher, reporter, o.Backfill, metrics, pipelineStatus,
                 loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
             : Task.CompletedTask;
         try
@@ -79,7 +158,14 @@ public sealed class IngestWorker(
             await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
             {
                 recorder?.Write(frame);
-                await processor.ProcessAsync(frame, stoppingToken).ConfigureAwait(false);
+                if (router is null)
+                {
+                    await processor.ProcessAsync(frame, stoppingToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await router.ProcessAsync(frame, stoppingToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -88,7 +174,7 @@ public sealed class IngestWorker(
         }
         catch (Exception e)
         {
-            status.Fail(e.Message);
+            pipelineStatus.Fail(e.Message);
             logger.SourceFailed(e, source.Description, e.Message);
             return;
         }
@@ -100,42 +186,76 @@ public sealed class IngestWorker(
 
         publisher.Flush(stoppingToken);
         var elapsed = timeProvider.GetElapsedTime(started);
-        status.Report($"finished {source.Description}", finished: true);
+        pipelineStatus.Report($"finished {source.Description}", finished: true);
+        var all = router?.Processors ?? [processor];
         logger.SourceFinished(
-            source.Description, elapsed.TotalSeconds, processor.Frames, processor.Trades, processor.Duplicates, processor.Ignored + processor.Heartbeats,
-            processor.Invalid, processor.FilteredOut, publisher.Delivered, publisher.DeliveryErrors);
+            source.Description, elapsed.TotalSeconds, all.Sum(p => p.Frames), all.Sum(p => p.Trades), all.Sum(p => p.Duplicates),
+            all.Sum(p => p.Ignored + p.Heartbeats), all.Sum(p => p.Invalid), all.Sum(p => p.FilteredOut), publisher.Delivered, publisher.DeliveryErrors);
+    }
+
+    /// <summary>The pipeline of one venue of a source that carries several: its parser, a gate of its own, its instruments; null without an adapter.</summary>
+    private FrameProcessor? ProcessorOf(IMultiVenueSource source, string venueId, IReadOnlySet<string>? products, IngestStatus pipelineStatus)
+    {
+        if (!venues.TryGet(venueId, out var venue))
+        {
+            return null;
+        }
+
+        var o = options.Value;
+        var gate = new TradeGate(o.Gaps, GapPolicy.For(live: false, venue, o.Backfill.Enabled), o.Backfill.MaxGapTrades, reporter, timeProvider);
+        var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
+        if (source.Instruments.TryGetValue(venueId, out var instruments))
+        {
+            symbols.AddRange(instruments);
+        }
+
+        return new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, pipelineStatus, logger, timeProvider, products, venue.Id);
     }
 
     /// <summary>
-    /// Restart recovery: seeds the gate with what earlier runs produced (the tail of `trades`), so the first live trade
-    /// after a restart opens a gap from the stored high-water mark that the backfiller fills, and gaps still open when
-    /// the previous run stopped are fetched again. Kafka trouble here is logged and ingest starts without it.
+    /// Restart recovery: reads the tail of `trades` (what earlier runs produced), once for all venues. Kafka trouble here
+    /// is logged and ingest starts without it (null).
     /// </summary>
-    private async Task RecoverAsync(TradeGate gate, IReadOnlySet<string> products, RecoveryOptions recovery, CancellationToken stoppingToken)
+    private Task<TradeTail?> ReadTailAsync(RecoveryOptions recovery, CancellationToken stoppingToken) => Task.Run(() =>
     {
-        status.Report("recovering high-water marks from trades");
         try
         {
             var client = KafkaClientSettings.From(configuration).ToClientConfig();
-            var tail = await Task.Run(() => TradeTailReader.Read(client, recovery, logger, stoppingToken), stoppingToken).ConfigureAwait(false);
-            var restored = 0;
-            var holes = 0;
-            foreach (var (product, ids) in tail.IdsByProduct)
-            {
-                if (products.Contains(product))
-                {
-                    holes += gate.Restore(product, ids);
-                    restored++;
-                }
-            }
-
-            logger.Recovered(
-                restored, tail.Records, tail.Partitions, tail.Elapsed.TotalMilliseconds, tail.Complete ? "" : ", INCOMPLETE: time limit Ingest:Recovery:Timeout reached", holes,
-                string.Join(", ", products.Select(p => $"{p}={gate.HighWaterMark(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
+            return TradeTailReader.Read(client, recovery, logger, stoppingToken);
         }
         catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
         {
             logger.RecoveryFailed(e, e.Message);
+            return null;
         }
+    }, stoppingToken);
+
+    /// <summary>
+    /// Seeds a venue's gate with what earlier runs produced for its streams, so the first live trade after a restart opens
+    /// a gap from the stored high-water mark that the backfiller fills, and gaps still open when the previous run stopped
+    /// are fetched again.
+    /// </summary>
+    private void Restore(TradeTail? tail, TradeGate gate, string venue, IReadOnlySet<string> products)
+    {
+        if (tail is null)
+        {
+            return;
+        }
+
+        var restored = 0;
+        var holes = 0;
+        foreach (var (stream, ids) in tail.IdsByStream)
+        {
+            var (streamVenue, product) = StreamKey.Parse(stream);
+            if (streamVenue == venue && products.Contains(product))
+            {
+                holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream));
+                restored++;
+            }
+        }
+
+        logger.Recovered(
+            restored, tail.Records, tail.Partitions, tail.Elapsed.TotalMilliseconds, tail.Complete ? "" : ", INCOMPLETE: time limit Ingest:Recovery:Timeout reached", holes,
+            string.Join(", ", products.Select(p => $"{StreamKey.Of(venue, p)}={gate.HighWaterMark(StreamKey.Of(venue, p))?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
     }
 }

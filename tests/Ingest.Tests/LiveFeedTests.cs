@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -39,17 +40,9 @@ public sealed class LiveFeedTests : IAsyncLifetime
             .UseSetting("Ingest:Source", source)
             .UseSetting("Ingest:Products:0", "BTC-USD")
             .UseSetting("Ingest:Products:1", "ETH-USD")
-            .UseSetting("Ingest:Live:ExchangeUrl", coinbase.ExchangeUrl.ToString())
+            .UseFastLiveSettings(coinbase)
             .UseSetting("Ingest:Live:AdvancedTradeUrl", coinbase.AdvancedTradeUrl.ToString())
-            .UseSetting("Ingest:Live:RestUrl", coinbase.BaseUrl.ToString())
-            .UseSetting("Ingest:Live:StallTimeout", "00:00:01")
-            .UseSetting("Ingest:Live:ReconnectDelay", "00:00:00.05")
-            .UseSetting("Ingest:Live:MaxReconnectDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:Delay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
             .UseSetting("Ingest:Backfill:PageSize", "7")
-            .UseSetting("Ingest:Backfill:RequestsPerSecond", "50")
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
         var expected = coinbase.AllTrades.ToList();

@@ -3,6 +3,7 @@ using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Recovery;
+using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -70,8 +71,8 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         var tail = TradeTailReader.Read(new ClientConfig { BootstrapServers = kafka.BootstrapServers }, new RecoveryOptions { MaxRecordsPerPartition = 100 }, NullLogger.Instance, CancellationToken.None);
 
         Assert.True(tail.Complete);
-        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], tail.IdsByProduct.Keys.Order());
-        foreach (var ids in tail.IdsByProduct.Values)
+        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], tail.IdsByStream.Keys.Order());
+        foreach (var ids in tail.IdsByStream.Values)
         {
             // Each product on its own partition (or sharing one): its last ids, in offset order, ending with 500.
             Assert.Equal(500, ids[^1]);
@@ -96,15 +97,7 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
             .UseSetting("Ingest:Source", "coinbase-exchange")
             .UseSetting("Ingest:Products:0", "BTC-USD")
             .UseSetting("Ingest:Products:1", "ETH-USD")
-            .UseSetting("Ingest:Live:ExchangeUrl", coinbase.ExchangeUrl.ToString())
-            .UseSetting("Ingest:Live:RestUrl", coinbase.BaseUrl.ToString())
-            .UseSetting("Ingest:Live:StallTimeout", "00:00:01")
-            .UseSetting("Ingest:Live:ReconnectDelay", "00:00:00.05")
-            .UseSetting("Ingest:Live:MaxReconnectDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:Delay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
-            .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
-            .UseSetting("Ingest:Backfill:RequestsPerSecond", "50")
+            .UseFastLiveSettings(coinbase)
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
         var expected = coinbase.AllTrades.ToList();

@@ -14,7 +14,9 @@ public static class ServiceSettingsExtensions
     /// <summary>
     /// Passes every <c>Ingest:*</c> setting given to the AppHost on to Ingest.Service: <c>Ingest:Source</c> (e.g.
     /// <c>replay:PATH</c>; a relative path is taken from the current folder), <c>Ingest:Products</c> (comma-separated or
-    /// a list) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, …).
+    /// a list) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, the per-venue
+    /// <c>Ingest:Venues:&lt;id&gt;:Enabled</c> and <c>Ingest:Venues:&lt;id&gt;:Products</c>, …). Without <c>Ingest:Source</c>
+    /// ingest reads every venue enabled by default (docs/INGEST.md, "Running several venues").
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IDistributedApplicationBuilder builder)
     {

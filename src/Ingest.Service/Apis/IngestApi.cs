@@ -1,4 +1,5 @@
 using BitcoinVolume.Ingest;
+using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -8,10 +9,14 @@ public static class IngestApi
     /// <summary><c>GET /api/ingest/status</c>: what the worker is doing, its counters, and whether a finite source has finished.</summary>
     public static IEndpointRouteBuilder MapIngestApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/ingest/status", (IngestStatus status, TradePublisher publisher) => TypedResults.Ok(new IngestStatusResponse(
+        app.MapGet("/api/ingest/status", (IngestStatus status, IngestVenueStatuses venues, TradePublisher publisher) => TypedResults.Ok(new IngestStatusResponse(
             status.State, status.Finished, status.Failure, status.Connected, status.Reconnects, status.LastDisconnect, status.Frames, status.Trades,
             status.Duplicates, status.DeadLettered, status.GapsDetected, status.OpenGaps, status.Backfilled, status.UnfilledGaps,
-            publisher.QueueDepth, publisher.Delivered, publisher.DeliveryErrors)));
+            publisher.QueueDepth, publisher.Delivered, publisher.DeliveryErrors)
+        {
+            Venues = [.. venues.All.Select(v => new IngestVenueStatusResponse(
+                v.Venue!, v.State, v.Products, v.Connected, v.Trades, v.Reconnects, v.OpenGaps, v.LastTradeTime, v.Failure, v.LastDisconnect))],
+        }));
         return app;
     }
 }
@@ -34,7 +39,24 @@ public sealed record IngestStatusResponse(
     long UnfilledGaps,
     long ProducerQueueDepth,
     long Delivered,
-    long DeliveryErrors);
+    long DeliveryErrors)
+{
+    /// <summary>Per venue, in the multi-venue mode (<c>Ingest:Source</c> unset or <c>live</c>); empty otherwise.</summary>
+    public IReadOnlyList<IngestVenueStatusResponse> Venues { get; init; } = [];
+}
+
+/// <summary>One venue's pipeline: state (<c>reading …</c>, <c>unavailable: no adapter</c>, <c>failed: …</c>), products and counters.</summary>
+public sealed record IngestVenueStatusResponse(
+    string Venue,
+    string State,
+    IReadOnlyList<string> Products,
+    bool Connected,
+    long Trades,
+    long Reconnects,
+    int OpenGaps,
+    DateTimeOffset? LastTradeTime,
+    string? Failure,
+    string? LastDisconnect);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IngestStatusResponse))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

@@ -1,5 +1,6 @@
 using BitcoinVolume.Ingest;
 using BitcoinVolume.Ingest.Gaps;
+using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
@@ -20,6 +21,10 @@ public static class IngestServiceExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton(sp => new IngestStatus { UnhealthyAfterFailures = Options(sp).Live.UnhealthyAfterFailures });
+
+        // No Ingest:Source (or "live"): every enabled venue, each with its own status and health check ingest-<venue>.
+        var plan = VenuePlan.From(builder.Configuration);
+        services.AddSingleton(sp => new IngestVenueStatuses(plan, sp.GetRequiredService<IngestStatus>(), Options(sp).Live.UnhealthyAfterFailures));
         services.AddSingleton(sp => new TradePublisher(
             KafkaClientSettings.From(builder.Configuration).ToClientConfig(),
             Options(sp).Kafka,
@@ -34,9 +39,14 @@ public static class IngestServiceExtensions
 
         services.AddKafkaTopicProvisioning();
         services.AddHostedService<IngestWorker>();
-        services.AddHealthChecks()
-            .AddCheck<IngestStatus>("ingest")
-            .AddCheck<KafkaProducerHealthCheck>(KafkaProducerHealthCheck.Name, tags: ["ready"]);
+        var checks = services.AddHealthChecks();
+        if (plan is null)
+        {
+            checks.AddCheck<IngestStatus>("ingest");
+        }
+
+        IngestVenueStatuses.AddHealthChecks(checks, plan);
+        checks.AddCheck<KafkaProducerHealthCheck>(KafkaProducerHealthCheck.Name, tags: ["ready"]);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, IngestApiJsonContext.Default));
         return builder;
     }

@@ -61,6 +61,9 @@ public sealed class VenueRegistry
         ? venue
         : throw new ArgumentException($"Unknown venue '{id}'; registered venues: {(byId.Count == 0 ? "none" : string.Join(", ", byId.Keys))}.", nameof(id));
 
+    /// <summary>The venue with this id, if one is registered.</summary>
+    public bool TryGet(string id, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out IVenue venue) => byId.TryGetValue(id, out venue);
+
     /// <summary>The venue (and canonical live source name) of a parsed <c>Ingest:Source</c>; throws <see cref="ArgumentException"/> with <see cref="Help"/> for an unknown live source.</summary>
     public VenueSource Resolve(SourceSpec spec)
     {

@@ -127,6 +127,29 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public async Task Venue_settings_reach_ingest_each_through_its_own_parameter()
+    {
+        var (manifest, _, _) = await PublishAsync(
+        [
+            "--Ingest:Venues:binance:Products", "BTC-USDT,BTC-USDC",
+            "--Ingest:Venues:gemini:Enabled", "true",
+            "--Ingest:Venues:bybit-linear:Enabled", "false",
+        ]);
+        var resources = manifest.GetProperty("resources");
+        var ingest = resources.GetProperty("ingest");
+
+        // No Ingest:Source: ingest reads every enabled venue; the per-venue settings go as they are.
+        Assert.Null(Env(ingest, "Ingest__Source"));
+        Assert.Equal("{ingest-venues-binance-products.value}", Env(ingest, "Ingest__Venues__binance__Products"));
+        Assert.Equal("BTC-USDT,BTC-USDC", Default(resources, "ingest-venues-binance-products"));
+        Assert.Equal("{ingest-venues-gemini-enabled.value}", Env(ingest, "Ingest__Venues__gemini__Enabled"));
+        Assert.Equal("true", Default(resources, "ingest-venues-gemini-enabled"));
+        Assert.Equal("{ingest-venues-bybit-linear-enabled.value}", Env(ingest, "Ingest__Venues__bybit-linear__Enabled"));
+        Assert.Equal("false", Default(resources, "ingest-venues-bybit-linear-enabled"));
+        AssertOnlyPlaceholders(ingest);
+    }
+
+    [Fact]
     public async Task Different_aggregate_and_sink_windows_stop_the_apphost_with_a_message_naming_both()
     {
         var result = await RunPublisherAsync(["--Aggregate:Window", "10s", "--Sink:Window", "1m"]);

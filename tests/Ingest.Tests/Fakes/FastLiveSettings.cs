@@ -1,0 +1,19 @@
+using BitcoinVolume.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+
+namespace BitcoinVolume.Ingest.Tests.Fakes;
+
+/// <summary>The settings of a live test host against a <see cref="FakeCoinbase"/>: its URLs, and fast stalls, reconnects and backfill.</summary>
+internal static class FastLiveSettings
+{
+    public static IWebHostBuilder UseFastLiveSettings(this IWebHostBuilder web, FakeCoinbase coinbase) => web
+        .UseSetting("Ingest:Live:ExchangeUrl", coinbase.ExchangeUrl.ToString())
+        .UseSetting("Ingest:Live:RestUrl", coinbase.BaseUrl.ToString())
+        .UseSetting("Ingest:Live:StallTimeout", "00:00:01")
+        .UseSetting("Ingest:Live:ReconnectDelay", "00:00:00.05")
+        .UseSetting("Ingest:Live:MaxReconnectDelay", "00:00:00.2")
+        .UseSetting("Ingest:Backfill:Delay", "00:00:00.2")
+        .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
+        .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
+        .UseSetting("Ingest:Backfill:RequestsPerSecond", "50");
+}
