@@ -70,14 +70,14 @@ public sealed class CryptofeedTestVenue(string id, string host) : IVenue
             try
             {
                 using var json = JsonDocument.Parse(frame.ToArray());
-                if (!json.RootElement.TryGetProperty("data", out var inner) || !inner.TryGetProperty("e", out var e))
+                if (json.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("data", out var inner) || inner.ValueKind != JsonValueKind.Object)
                 {
                     return FrameResult.Invalid(DeadLetterReasons.UnknownType, "not a combined-stream frame");
                 }
 
-                if (e.GetString() != "aggTrade")
+                if (!inner.TryGetProperty("e", out var e) || e.GetString() != "aggTrade")
                 {
-                    return FrameResult.Ignored(e.GetString() ?? "?");
+                    return FrameResult.Ignored("other"); // depth, kline; bookTicker has no "e"
                 }
 
                 data = inner.Clone();
