@@ -53,6 +53,12 @@ public sealed class CryptofeedRecordingSource(
     /// <summary>The connections whose frames are skipped because no registered venue serves them.</summary>
     public IReadOnlyList<UnservedConnection> Unserved => Opened().unserved;
 
+    /// <summary>
+    /// Route by the <c>connect</c> records' <c>venue</c> field alone, registered or not (our recordings read by
+    /// <see cref="ReplayFileSource"/>, which has no venue list); connections without one are unserved.
+    /// </summary>
+    internal bool VenueFieldOnly { get; init; }
+
     /// <summary>The frames reading will yield (served <c>recv</c> frames, unreadable lines, raw files' lines).</summary>
     public long FrameCount { get; private set; }
 
@@ -248,6 +254,11 @@ public sealed class CryptofeedRecordingSource(
     /// <summary>The venue of a connection: its <c>venue</c> field when registered (our recordings), else the first venue serving its <c>addr</c>; null = none.</summary>
     private string? VenueOf(CryptofeedRecord connect)
     {
+        if (VenueFieldOnly)
+        {
+            return connect.Venue;
+        }
+
         if (connect.Venue is { } id && venues.Any(v => v.Id == id))
         {
             return id;

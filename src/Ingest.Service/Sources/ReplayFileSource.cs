@@ -12,7 +12,8 @@ namespace BitcoinVolume.Ingest.Sources;
 /// recorder's format before venue tags). <c>PATH</c> is a file, a folder (its <c>*.ndjson</c> and <c>*.jsonl</c> files in
 /// name order — the recorder's names sort by time) or a glob in the file name (<c>/data/frames-2026*.ndjson</c>).
 /// Recordings in cryptofeed format 2 (ours are too) are read by <see cref="CryptofeedRecordingSource"/>, which hands
-/// the raw files among them back to this class. Blank lines carry no frame and are skipped. Lines are read as bytes (no
+/// the raw files among them back to this class; met here, without a venue list, a format-2 file yields the frames of
+/// the connections whose <c>venue</c> field names a venue (our recordings), tagged with it. Blank lines carry no frame and are skipped. Lines are read as bytes (no
 /// string per line); a line longer than <c>maxFrameBytes</c> is cut to <c>maxFrameBytes + 1</c> bytes, which the parser
 /// dead-letters as oversized, and the rest of it is skipped, so memory stays bounded.
 /// Frames carry their receive time when the recording has the recorder's sidecar. With
@@ -105,7 +106,11 @@ public sealed class ReplayFileSource(string path, ReplayOptions? options = null,
         var pacer = options.Pace == ReplayPace.Recorded ? new ReplayPacer(timeProvider, options.Speed) : null;
         foreach (var file in files)
         {
-            await foreach (var frame in ReadRawFileAsync(file, pacer, cancellationToken).ConfigureAwait(false))
+            // A format-2 recording read without a venue list (no registry here): every frame of a connection its venue field names, tagged with it.
+            var frames = CryptofeedRecordingSource.IsRecording(file)
+                ? new CryptofeedRecordingSource(file, [], options, timeProvider, logger, maxFrameBytes) { VenueFieldOnly = true }.ReadFramesAsync(cancellationToken)
+                : ReadRawFileAsync(file, pacer, cancellationToken);
+            await foreach (var frame in frames.ConfigureAwait(false))
             {
                 yield return frame;
             }
