@@ -1,13 +1,18 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using BitcoinVolume.Ingest.Recording;
 using BitcoinVolume.Ingest.Sources;
+using BitcoinVolume.Ingest.Tests.Fakes;
+using BitcoinVolume.Ingest.Venues;
+using BitcoinVolume.Ingest.Venues.Coinbase;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BitcoinVolume.Ingest.Tests;
 
-/// <summary>Recorder → replay: rotating plain NDJSON files read back byte for byte, as a folder, a glob or a file, at either pace.</summary>
+/// <summary>Recorder → replay: rotating venue-tagged recordings (cryptofeed format 2) read back byte for byte, as a folder, a glob or a file, at either pace; old raw recordings still read.</summary>
 public sealed class RecordReplayTests : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), $"bv-record-{Guid.NewGuid():N}");
@@ -22,15 +27,17 @@ public sealed class RecordReplayTests : IDisposable
     }
 
     [Fact]
-    public async Task Recorded_frames_replay_identically_from_rotated_files_as_folder_glob_or_file()
+    public async Task Recorded_frames_replay_identically_from_rotated_venue_tagged_files_as_folder_glob_or_file()
     {
         var frames = File.ReadLines(TestData.RecordedExchangeFile).Take(300).Select(Encoding.UTF8.GetBytes).ToList();
         frames.Insert(7, Encoding.UTF8.GetBytes("{\"type\":\"heartbeat\",\n\"last_trade_id\":5,\r\n\"product_id\":\"BTC-USD\"}"));
-        using (var recorder = new FrameRecorder(new RecordOptions { Path = folder, MaxFileBytes = 16 * 1024 }, time, NullLogger.Instance))
+        using (var recorder = new FrameRecorder(new RecordOptions { Path = folder, MaxFileBytes = 16 * 1024 }, time, NullLogger.Instance, Registry()))
         {
             foreach (var (frame, i) in frames.Select((f, i) => (f, i)))
             {
-                recorder.Write(new RawFrame(frame, "live#1", time.GetUtcNow()));
+                // Two live connections (a reconnect halfway), and a few frames another venue tagged.
+                var origin = i < 150 ? "coinbase-exchange#1" : "coinbase-exchange#2";
+                recorder.Write(new RawFrame(frame, origin, time.GetUtcNow(), i % 50 == 49 ? "binance" : null));
                 time.Advance(TimeSpan.FromMilliseconds(3));
             }
 
@@ -39,22 +46,74 @@ public sealed class RecordReplayTests : IDisposable
 
         var files = Directory.GetFiles(folder, "*.ndjson").Order(StringComparer.Ordinal).ToList();
         Assert.True(files.Count >= 3, $"rotated by size into {files.Count} files");
-        Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 16 * 1024 || File.ReadAllLines(f).Length == 1, $"{f} is over the size limit"));
-        Assert.All(files, f => Assert.Equal(File.ReadAllLines(f).Length, File.ReadAllLines(f + FrameRecorder.TimesExtension).Length));
+        Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 16 * 1024 || File.ReadLines(f).Count(l => l.Contains("\"t\":\"recv\"", StringComparison.Ordinal)) == 1, $"{f} is over the size limit"));
+        Assert.Empty(Directory.GetFiles(folder, "*.times"));
 
-        // Raw CR/LF inside a frame becomes a space (JSON whitespace): one frame stays one line and means the same.
-        var expected = frames.Select(f => Encoding.UTF8.GetString(f).Replace('\n', ' ').Replace('\r', ' ')).ToList();
-        Assert.Equal(expected, await ReadAllAsync(new ReplayFileSource(folder)));
-        Assert.Equal(expected, await ReadAllAsync(new ReplayFileSource(Path.Combine(folder, "frames-*.ndjson"))));
-        Assert.Equal(expected.Take(File.ReadAllLines(files[0]).Length), await ReadAllAsync(new ReplayFileSource(files[0])));
+        // Format 2: every file starts with our header, names its connections (venue, live URL) before their frames.
+        Assert.All(files, f => Assert.True(CryptofeedRecordingSource.IsRecording(f)));
+        var first = File.ReadLines(files[0]).Take(3).ToList();
+        Assert.StartsWith("{\"t\":\"header\",\"format\":2,\"exchange\":\"BITCOINVOLUME\"", first[0], StringComparison.Ordinal);
+        Assert.Equal("{\"t\":\"connect\",\"conn\":\"coinbase-exchange#1\",\"ts\":1772359200,\"addr\":\"wss://ws-feed.exchange.coinbase.com/\",\"venue\":\"coinbase\"}", first[1]);
+        Assert.StartsWith("{\"t\":\"recv\",\"conn\":\"coinbase-exchange#1\",\"ts\":1772359200,\"data\":\"{", first[2], StringComparison.Ordinal);
 
-        // The files are plain NDJSON: any line reader sees the frames.
-        Assert.Equal(expected, files.SelectMany(File.ReadLines));
+        // Frames come back exactly as received (CR/LF inside a frame too), each with its venue.
+        var expected = frames.Select(f => Encoding.UTF8.GetString(f)).ToList();
+        var venues = Venues();
+        Assert.Equal(expected, await ReadAllAsync(new CryptofeedRecordingSource(folder, venues)));
+        Assert.Equal(expected, await ReadAllAsync(new CryptofeedRecordingSource(Path.Combine(folder, "frames-*.ndjson"), venues)));
+        var replayed = await new CryptofeedRecordingSource(folder, venues).ReadFramesAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(frames.Select((_, i) => i % 50 == 49 ? "binance" : "coinbase"), replayed.Select(f => f.Venue));
 
-        // Receive times come back with the frames.
-        var first = await new ReplayFileSource(folder).ReadFramesAsync(CancellationToken.None).FirstAsync();
-        Assert.Equal(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), first.ReceivedAt);
-        Assert.StartsWith($"replay:{files[0]}:1", first.Origin, StringComparison.Ordinal);
+        // Receive times come back with the frames; the origin names file, line and connection.
+        Assert.Equal(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero), replayed[0].ReceivedAt);
+        Assert.Equal(new DateTimeOffset(2026, 3, 1, 10, 0, 0, TimeSpan.Zero).AddMilliseconds(3 * (frames.Count - 1)), replayed[^1].ReceivedAt);
+        Assert.Equal($"replay:{files[0]}:3#coinbase-exchange#1", replayed[0].Origin);
+
+        // Re-recording a replay keeps the connections (the origin's CONN), and the copy replays the same.
+        var copy = Path.Combine(folder, "copy");
+        using (var recorder = new FrameRecorder(new RecordOptions { Path = copy }, time, NullLogger.Instance))
+        {
+            foreach (var frame in replayed)
+            {
+                recorder.Write(frame);
+            }
+        }
+
+        var copied = await new CryptofeedRecordingSource(copy, venues).ReadFramesAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(replayed.Select(f => (Encoding.UTF8.GetString(f.Data.Span), f.Venue, f.ReceivedAt, FrameRecorder.ConnectionOf(f.Origin))),
+            copied.Select(f => (Encoding.UTF8.GetString(f.Data.Span), f.Venue, f.ReceivedAt, FrameRecorder.ConnectionOf(f.Origin))));
+        Assert.Equal(2, File.ReadLines(Directory.GetFiles(copy).Single()).Count(l => l.StartsWith("{\"t\":\"connect\"", StringComparison.Ordinal) && l.Contains("\"coinbase\"", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("coinbase-exchange#3", "coinbase-exchange#3")]
+    [InlineData("replay:/data/frames-1.ndjson:12#coinbase-exchange#3", "coinbase-exchange#3")]
+    [InlineData("replay:/data/BINANCE.jsonl:8#BINANCE.ws.1", "BINANCE.ws.1")]
+    [InlineData("replay:/data/old.ndjson:12", "replay:/data/old.ndjson")]
+    [InlineData("synthetic:17", "synthetic")]
+    [InlineData("x", "x")]
+    public void A_frames_connection_is_its_live_origin_or_the_recorded_connection(string origin, string connection) =>
+        Assert.Equal(connection, FrameRecorder.ConnectionOf(origin));
+
+    [Fact]
+    public async Task Old_raw_recordings_with_their_sidecar_still_replay_with_receive_times_also_beside_new_ones()
+    {
+        Directory.CreateDirectory(folder);
+        var raw = Path.Combine(folder, "frames-20260101T000000Z-0000.ndjson");
+        await File.WriteAllLinesAsync(raw, ["{\"a\":1}", "{\"a\":2}"]);
+        await File.WriteAllLinesAsync(raw + FrameRecorder.TimesExtension, ["1767225600000000", "1767225600500000"]);
+        using (var recorder = new FrameRecorder(new RecordOptions { Path = folder }, time, NullLogger.Instance))
+        {
+            recorder.Write(new RawFrame(Encoding.UTF8.GetBytes("{\"a\":3}"), "coinbase-exchange#1", time.GetUtcNow()));
+        }
+
+        var old = await new ReplayFileSource(raw).ReadFramesAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(1767225600.5), old[1].ReceivedAt);
+
+        var both = await new CryptofeedRecordingSource(folder, Venues()).ReadFramesAsync(CancellationToken.None).ToListAsync();
+        Assert.Equal(["{\"a\":1}", "{\"a\":2}", "{\"a\":3}"], both.Select(f => Encoding.UTF8.GetString(f.Data.Span)));
+        Assert.All(both, f => Assert.Equal("coinbase", f.Venue));
+        Assert.Equal([DateTimeOffset.UnixEpoch.AddSeconds(1767225600), DateTimeOffset.UnixEpoch.AddSeconds(1767225600.5), time.GetUtcNow()], both.Select(f => f.ReceivedAt));
     }
 
     [Fact]
@@ -71,8 +130,8 @@ public sealed class RecordReplayTests : IDisposable
 
         var files = Directory.GetFiles(folder, "*.ndjson").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(2, files.Count);
-        Assert.Equal(["{\"n\":3}", "{\"n\":4}"], files.SelectMany(File.ReadLines));
-        Assert.Equal(2, Directory.GetFiles(folder, "*.times").Length);
+        Assert.Equal(["{\"n\":3}", "{\"n\":4}"], files.SelectMany(f => File.ReadLines(f).Where(l => l.Contains("\"recv\"", StringComparison.Ordinal))).Select(RecvData));
+        Assert.All(files, f => Assert.Equal(3, File.ReadLines(f).Count())); // header, connect, recv: each file stands alone
     }
 
     [Fact]
@@ -87,9 +146,9 @@ public sealed class RecordReplayTests : IDisposable
             }
         }
 
-        var recorded = await Timed(new ReplayFileSource(folder, new ReplayOptions { Pace = ReplayPace.Recorded }));
-        var faster = await Timed(new ReplayFileSource(folder, new ReplayOptions { Pace = ReplayPace.Recorded, Speed = 4 }));
-        var full = await Timed(new ReplayFileSource(folder, new ReplayOptions { Pace = ReplayPace.Full }));
+        var recorded = await Timed(new CryptofeedRecordingSource(folder, Venues(), new ReplayOptions { Pace = ReplayPace.Recorded }));
+        var faster = await Timed(new CryptofeedRecordingSource(folder, Venues(), new ReplayOptions { Pace = ReplayPace.Recorded, Speed = 4 }));
+        var full = await Timed(new CryptofeedRecordingSource(folder, Venues(), new ReplayOptions { Pace = ReplayPace.Full }));
 
         Assert.InRange(recorded, TimeSpan.FromMilliseconds(570), TimeSpan.FromSeconds(3));
         Assert.InRange(faster, TimeSpan.FromMilliseconds(140), TimeSpan.FromMilliseconds(550));
@@ -119,7 +178,13 @@ public sealed class RecordReplayTests : IDisposable
         Assert.Equal(3, await ReplayFileSource.CountFramesAsync([file], CancellationToken.None));
     }
 
-    private static async Task<List<string>> ReadAllAsync(ReplayFileSource source)
+    private static VenueRegistry Registry() => new([new CoinbaseVenue(Options.Create(new CoinbaseOptions()), null!)]);
+
+    private static IReadOnlyList<IVenue> Venues() => [new FakeVenue("coinbase"), new FakeVenue("binance")];
+
+    private static string RecvData(string line) => JsonDocument.Parse(line).RootElement.GetProperty("data").GetString()!;
+
+    private static async Task<List<string>> ReadAllAsync(IFrameSource source)
     {
         var frames = new List<string>();
         await foreach (var frame in source.ReadFramesAsync(CancellationToken.None))
@@ -130,7 +195,7 @@ public sealed class RecordReplayTests : IDisposable
         return frames;
     }
 
-    private static async Task<TimeSpan> Timed(ReplayFileSource source)
+    private static async Task<TimeSpan> Timed(IFrameSource source)
     {
         var watch = Stopwatch.StartNew();
         Assert.Equal(5, (await ReadAllAsync(source)).Count);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Cli;
 using BitcoinVolume.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace BitcoinVolume.Ingest.Tests;
@@ -54,6 +55,60 @@ public sealed class ReplayCommandTests : IAsyncLifetime
         Assert.Equal(107, trades.Select(t => (t.Value.Product, t.Value.TradeId)).Distinct().Count());
         var letter = Assert.Single(kafka.ReadAll(Topics.TradesDeadLetter, 1, ContractSerializers.DeadLetterDeserializer));
         Assert.Equal(("malformed_json", "{oops"), (letter.Value.Reason, letter.Value.Raw));
+    }
+
+    [Fact]
+    public async Task Replays_cryptofeed_and_raw_recordings_together_per_venue_with_unserved_connections_in_the_summary()
+    {
+        // A folder as the brief's end-to-end check has it: the raw Coinbase recording, Binance's and Kraken's cryptofeed
+        // files (Kraken's connections are served by no venue registered here), and our own recording of Coinbase frames.
+        var folder = Path.Combine(Path.GetTempPath(), $"bv-cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.Copy(TestData.RecordedExchangeFile, Path.Combine(folder, "a-coinbase.ndjson"));
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "data", "cryptofeed", "BINANCE.jsonl"), Path.Combine(folder, "b-binance.jsonl"));
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "data", "cryptofeed", "KRAKEN.jsonl"), Path.Combine(folder, "c-kraken.jsonl"));
+            using (var recorder = new BitcoinVolume.Ingest.Recording.FrameRecorder(
+                new RecordOptions { Path = Path.Combine(folder, "ours") }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
+            {
+                foreach (var line in File.ReadLines(TestData.RecordedExchangeFile))
+                {
+                    recorder.Write(new BitcoinVolume.Ingest.Sources.RawFrame(System.Text.Encoding.UTF8.GetBytes(line), "coinbase-exchange#1"));
+                }
+            }
+
+            File.Move(Directory.GetFiles(Path.Combine(folder, "ours")).Single(), Path.Combine(folder, "d-ours.ndjson"));
+            var output = new StringWriter();
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output) });
+            console.Profile.Width = 200;
+
+            var exit = await ReplayCommand.RunAsync(["replay", folder, "--kafka", kafka.BootstrapServers], console, CancellationToken.None,
+                s => s.AddSingleton<BitcoinVolume.Ingest.Venues.IVenue>(new CryptofeedTestVenue("binance", "stream.binance.com")));
+
+            var text = output.ToString();
+            Assert.True(exit == 0, text);
+            Assert.Contains($"Replaying {9946 + 265 + 9946:N0} frames from 4 file(s)", text, StringComparison.Ordinal);
+            Assert.Matches(@"trades produced\s*│\s*109\b", text); // Coinbase's 107 once (our recording repeats them: duplicates), Binance's 2
+            Assert.Matches(@"duplicates dropped\s*│\s*107\b", text);
+            Assert.Matches(@"dead-lettered\s*│\s*0\b", text);
+            Assert.Matches(@"Kafka acknowledged\s*│\s*109\b", text);
+            Assert.Matches(@"binance\s*│\s*265\s*│\s*2\s*│\s*0\b", text);
+            Assert.Matches(@"coinbase\s*│\s*19,892\s*│\s*107\s*│\s*107\b", text);
+            Assert.Contains("skipped: 4,321 frames of connection KRAKEN.ws.50 (wss://ws.kraken.com) in c-kraken.jsonl", text, StringComparison.Ordinal);
+            Assert.Contains("skipped: 49 frames of connection KRAKEN.ws.48", text, StringComparison.Ordinal);
+
+            var trades = kafka.ReadAll(Topics.Trades, 109, ContractSerializers.TradeDeserializer);
+            Assert.Equal(109, trades.Count);
+            Assert.Equal(
+                [("binance|LRC-BTC", "LRC-BTC", 9213679L), ("binance|NKN-USDT", "NKN-USDT", 15683430L)],
+                trades.Where(t => t.Value.Venue == "binance").Select(t => (t.Key, t.Value.Product, t.Value.TradeId)).Order());
+            Assert.Equal(107, trades.Count(t => t.Value.Venue == BitcoinVolume.Contracts.Venues.Coinbase && t.Key == t.Value.Product));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]

@@ -16,17 +16,19 @@ namespace BitcoinVolume.Ingest.Cli;
 
 /// <summary>
 /// <c>replay PATH [--kafka HOST:PORT] [--pace full|recorded] [--speed X] [--products A,B]</c>: replays a recording (file,
-/// folder or glob) into Kafka through the same processor as the service (parse, dedup, produce, dead-letter), with a
-/// Spectre.Console progress bar (frames/s, ETA), then a summary. Runs before any web host is built; exit code 0 when
+/// folder or glob; raw Coinbase lines or cryptofeed format 2, ours included, mixed as they come) into Kafka through the
+/// same processor as the service (parse, dedup, produce, dead-letter) — one parser and gate per venue, so dedup is per
+/// (venue, product) — with a Spectre.Console progress bar (frames/s, ETA), then a summary (totals, and per venue for
+/// a multi-venue recording, with the connections no registered venue serves). Runs before any web host is built; exit code 0 when
 /// Kafka acknowledged everything, 1 when it rejected messages, 2 for bad arguments.
 /// </summary>
 public static class ReplayCommand
 {
     public const string Usage =
         "usage: replay PATH [--kafka HOST:PORT] [--pace full|recorded] [--speed X] [--products A,B] [--max-frame-bytes N]\n" +
-        "  PATH   a recording: file, folder (its *.ndjson files) or glob (e.g. 'rec/frames-*.ndjson')\n" +
+        "  PATH   a recording: file, folder (its *.ndjson and *.jsonl files) or glob (e.g. 'rec/frames-*.ndjson'); raw or cryptofeed format 2\n" +
         "  --kafka  bootstrap servers (default: $ConnectionStrings__kafka, else 127.0.0.1:9092)\n" +
-        "  --pace   full (default) or recorded (needs the recorder's .times sidecars); --speed divides the recorded pace";
+        "  --pace   full (default) or recorded (receive times: format 2's ts, or an old raw recording's .times sidecar); --speed divides the recorded pace";
 
     /// <summary>True when <paramref name="args"/> ask for a command-line command rather than the service.</summary>
     public static bool Matches(string[] args) => args is ["replay", ..];
@@ -43,7 +45,8 @@ public static class ReplayCommand
         return await RunAsync(args, AnsiConsole.Console, cancel.Token).ConfigureAwait(false);
     }
 
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken)
+    /// <summary>Runs the command; <paramref name="addVenues"/> registers further venues (tests: venues whose adapters are not in the service).</summary>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken, Action<IServiceCollection>? addVenues = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
@@ -65,8 +68,6 @@ public static class ReplayCommand
             return 2;
         }
 
-        var total = await ReplayFileSource.CountFramesAsync(files, cancellationToken).ConfigureAwait(false);
-        console.MarkupLineInterpolated($"Replaying [bold]{total:N0}[/] frames from {files.Count} file(s) into Kafka at [bold]{settings.Kafka}[/] ({settings.Pace} pace)");
 
         try
         {
@@ -85,9 +86,12 @@ public static class ReplayCommand
 
         var logs = new CollectingLoggerProvider();
 
-        // The command reads no configuration: the venues get their defaults (only the recording's parser is used here).
-        using var services = new ServiceCollection().AddMetrics().AddLogging(b => b.AddProvider(logs))
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build()).AddIngestVenues().BuildServiceProvider();
+        // The command reads no configuration: the venues get their defaults (only the recording's parsers are used here).
+        var collection = new ServiceCollection().AddMetrics().AddLogging(b => b.AddProvider(logs))
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build()).AddIngestVenues();
+        addVenues?.Invoke(collection);
+        using var services = collection.BuildServiceProvider();
+        var registry = services.GetRequiredService<VenueRegistry>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var time = TimeProvider.System;
         var metrics = new IngestMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
@@ -95,12 +99,53 @@ public static class ReplayCommand
         var parserOptions = new FrameParserOptions { MaxFrameBytes = settings.MaxFrameBytes };
         using var publisher = new TradePublisher(settings.Kafka, new KafkaProducerOptions(), metrics, loggers.CreateLogger<TradePublisher>(), time);
         var reporter = new GapReporter(metrics, status, loggers.CreateLogger<GapReporter>(), time);
-        var gate = new TradeGate(new GapOptions(), GapMode.Track, long.MaxValue, reporter, time);
-        var venue = services.GetRequiredService<VenueRegistry>().Resolve(new SourceSpec(SourceKind.Replay, null, settings.Path)).Venue;
-        var processor = new FrameProcessor(venue.CreateParser(parserOptions, time, new SymbolMap(venue)), gate, publisher, reporter, metrics, status,
-            loggers.CreateLogger("replay"), time, settings.Products);
-        var source = new ReplayFileSource(settings.Path, new ReplayOptions { Pace = settings.Pace, Speed = settings.Speed }, time,
-            loggers.CreateLogger<ReplayFileSource>(), settings.MaxFrameBytes);
+        var replayOptions = new ReplayOptions { Pace = settings.Pace, Speed = settings.Speed };
+        IFrameSource source;
+        long total;
+        if (CryptofeedRecordingSource.AnyRecording(files))
+        {
+            var recording = new CryptofeedRecordingSource(settings.Path, registry.Venues, replayOptions, time, loggers.CreateLogger<CryptofeedRecordingSource>(), settings.MaxFrameBytes);
+            try
+            {
+                await recording.OpenAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidDataException e)
+            {
+                console.MarkupLineInterpolated($"[red]{e.Message}[/]");
+                return 2;
+            }
+
+            (source, total) = (recording, recording.FrameCount);
+        }
+        else
+        {
+            source = new ReplayFileSource(settings.Path, replayOptions, time, loggers.CreateLogger<ReplayFileSource>(), settings.MaxFrameBytes);
+            total = await ReplayFileSource.CountFramesAsync(files, cancellationToken).ConfigureAwait(false);
+        }
+
+        console.MarkupLineInterpolated($"Replaying [bold]{total:N0}[/] frames from {files.Count} file(s) into Kafka at [bold]{settings.Kafka}[/] ({settings.Pace} pace)");
+
+        // One parser and gate per venue: dedup and gaps per (venue, product); a venue's symbols from the recording's instrument lists.
+        var lanes = new Dictionary<string, FrameProcessor>(StringComparer.Ordinal);
+        FrameProcessor LaneOf(string? id)
+        {
+            id ??= registry.Resolve(new SourceSpec(SourceKind.Replay, null, settings.Path)).Venue.Id;
+            if (!lanes.TryGetValue(id, out var lane))
+            {
+                var venue = registry.Get(id);
+                var symbols = SymbolMap.ForProducts(venue, settings.Products ?? (IEnumerable<string>)[]);
+                if (source is IMultiVenueSource multi && multi.Instruments.TryGetValue(id, out var instruments))
+                {
+                    symbols.AddRange(instruments);
+                }
+
+                var gate = new TradeGate(new GapOptions(), GapMode.Track, long.MaxValue, reporter, time);
+                lanes[id] = lane = new FrameProcessor(venue.CreateParser(parserOptions, time, symbols), gate, publisher, reporter, metrics, status,
+                    loggers.CreateLogger("replay"), time, settings.Products);
+            }
+
+            return lane;
+        }
 
         var started = time.GetTimestamp();
         var cancelled = false;
@@ -116,7 +161,7 @@ public static class ReplayCommand
                 {
                     await foreach (var frame in source.ReadFramesAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        await processor.ProcessAsync(frame, cancellationToken).ConfigureAwait(false);
+                        await LaneOf(frame.Venue).ProcessAsync(frame, cancellationToken).ConfigureAwait(false);
                         if (++pending == 256)
                         {
                             task.Increment(pending);
@@ -139,17 +184,39 @@ public static class ReplayCommand
             }).ConfigureAwait(false);
 
         var elapsed = time.GetElapsedTime(started);
+        var all = lanes.Values.ToList();
+        long Sum(Func<FrameProcessor, long> count) => all.Sum(count);
         var table = new Table().AddColumns("what", "count");
-        table.AddRow("frames", processor.Frames.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("trades produced", processor.Trades.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("duplicates dropped", processor.Duplicates.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("non-trade frames", (processor.Ignored + processor.Heartbeats).ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("dead-lettered", processor.Invalid.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("other products", processor.FilteredOut.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("Kafka acknowledged", publisher.Delivered.ToString("N0", CultureInfo.InvariantCulture));
-        table.AddRow("Kafka rejected", publisher.DeliveryErrors.ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("frames", Count(Sum(p => p.Frames)));
+        table.AddRow("trades produced", Count(Sum(p => p.Trades)));
+        table.AddRow("duplicates dropped", Count(Sum(p => p.Duplicates)));
+        table.AddRow("non-trade frames", Count(Sum(p => p.Ignored + p.Heartbeats)));
+        table.AddRow("dead-lettered", Count(Sum(p => p.Invalid)));
+        table.AddRow("other products", Count(Sum(p => p.FilteredOut)));
+        table.AddRow("Kafka acknowledged", Count(publisher.Delivered));
+        table.AddRow("Kafka rejected", Count(publisher.DeliveryErrors));
         console.Write(table);
-        console.MarkupLineInterpolated($"{processor.Frames:N0} frames in {elapsed.TotalSeconds:F1} s ({processor.Frames / Math.Max(elapsed.TotalSeconds, 0.001):N0} frames/s)");
+        if (source is IMultiVenueSource)
+        {
+            var byVenue = new Table().AddColumns("venue", "frames", "trades", "duplicates", "non-trade", "dead-lettered", "other products");
+            foreach (var (id, p) in lanes.OrderBy(l => l.Key, StringComparer.Ordinal))
+            {
+                byVenue.AddRow(id, Count(p.Frames), Count(p.Trades), Count(p.Duplicates), Count(p.Ignored + p.Heartbeats), Count(p.Invalid), Count(p.FilteredOut));
+            }
+
+            console.Write(byVenue);
+        }
+
+        if (source is CryptofeedRecordingSource { Unserved.Count: > 0 } recorded)
+        {
+            foreach (var skipped in recorded.Unserved)
+            {
+                console.MarkupLineInterpolated($"skipped: {skipped.Frames:N0} frames of connection {skipped.Conn} ({skipped.Addr}) in {System.IO.Path.GetFileName(skipped.File)}: no registered venue serves it");
+            }
+        }
+
+        var frames = Sum(p => p.Frames);
+        console.MarkupLineInterpolated($"{frames:N0} frames in {elapsed.TotalSeconds:F1} s ({frames / Math.Max(elapsed.TotalSeconds, 0.001):N0} frames/s)");
         foreach (var line in logs.Lines)
         {
             console.WriteLine(line);
@@ -157,6 +224,8 @@ public static class ReplayCommand
 
         return cancelled ? 130 : publisher.DeliveryErrors == 0 ? 0 : 1;
     }
+
+    private static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     private sealed record Settings(string Path, string Kafka, ReplayPace Pace, double Speed, IReadOnlySet<string>? Products, int MaxFrameBytes);
 
