@@ -28,13 +28,7 @@ public sealed class BinanceRestClient(HttpClient http, BinanceFrameParser parser
         }
 
         var uri = string.Create(CultureInfo.InvariantCulture, $"api/v3/aggTrades?symbol={Uri.EscapeDataString(symbolOf(product))}&fromId={from}&limit={count}");
-        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
-        }
-
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var body = await VenueJson.GetBodyAsync(http, uri, cancellationToken).ConfigureAwait(false);
         var trades = new List<Trade>(count);
         var result = parser.ParseRestTrades(body, product, trades);
         trades.RemoveAll(t => t.TradeId >= before);

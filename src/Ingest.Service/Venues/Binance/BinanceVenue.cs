@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -80,14 +78,10 @@ public abstract class BinanceFamilyVenue(BinanceMarket market, IOptionsMonitor<B
             return [];
         }
 
-        try
-        {
-            return ReadExchangeInfo(Encoding.UTF8.GetBytes(body));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new FormatException($"{market.Id}: the exchangeInfo body is not valid: {e.Message}", e);
-        }
+        return VenueJson.ReadInstrumentList(market.Id, body, "symbols", f =>
+            f.TryGetValue("symbol", out var symbol) && f.TryGetValue("baseAsset", out var baseAsset) && f.TryGetValue("quoteAsset", out var quoteAsset)
+                ? new Instrument(symbol, Products.Of(baseAsset, quoteAsset))
+                : null);
     }
 
     public bool ServesEndpoint(Uri address)
@@ -105,63 +99,6 @@ public abstract class BinanceFamilyVenue(BinanceMarket market, IOptionsMonitor<B
 
     public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols) =>
         new BinanceRestClient(httpClients.CreateClient(market.RestClientName), new BinanceFrameParser(market.Id, parserOptions, timeProvider, symbols), SymbolOf);
-
-    private static List<Instrument> ReadExchangeInfo(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new FormatException("exchangeInfo is not a JSON object");
-        }
-
-        var instruments = new List<Instrument>();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (!reader.ValueTextEquals("symbols"u8))
-            {
-                VenueJson.SkipValue(ref reader);
-                continue;
-            }
-
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw new FormatException("exchangeInfo 'symbols' is not an array");
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-            {
-                string? symbol = null, baseAsset = null, quoteAsset = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("symbol"u8))
-                    {
-                        symbol = VenueJson.ReadString(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("baseAsset"u8))
-                    {
-                        baseAsset = VenueJson.ReadString(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("quoteAsset"u8))
-                    {
-                        quoteAsset = VenueJson.ReadString(ref reader);
-                    }
-                    else
-                    {
-                        VenueJson.SkipValue(ref reader);
-                    }
-                }
-
-                if (symbol is not null && baseAsset is not null && quoteAsset is not null
-                    && Products.Of(baseAsset, quoteAsset) is var product && Products.IsCanonical(product))
-                {
-                    instruments.Add(new Instrument(symbol, product));
-                }
-            }
-        }
-
-        return instruments;
-    }
 }
 
 /// <summary>Binance spot: <c>binance</c>, <c>wss://stream.binance.com:9443</c>, <c>https://api.binance.com</c>.</summary>
@@ -187,12 +124,7 @@ public static class BinanceVenueExtensions
     {
         services.AddOptions<BinanceOptions>(market.Id).BindConfiguration(BinanceOptions.SectionOf(market.Id)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BinanceOptions>, BinanceOptionsValidator>());
-        services.AddHttpClient(market.RestClientName, (sp, http) =>
-        {
-            http.BaseAddress = VenueJson.BaseAddress(sp.GetRequiredService<IOptionsMonitor<BinanceOptions>>().Get(market.Id).RestUrl ?? market.RestUrl);
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("BitcoinVolume-Ingest/1.0");
-            http.MaxResponseContentBufferSize = 16 * 1024 * 1024;
-        });
+        services.AddVenueRestClient(market.RestClientName, sp => sp.GetRequiredService<IOptionsMonitor<BinanceOptions>>().Get(market.Id).RestUrl ?? market.RestUrl);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVenue, TVenue>());
         return services;
     }

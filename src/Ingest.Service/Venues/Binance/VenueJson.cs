@@ -162,4 +162,88 @@ internal static class VenueJson
         var text = url.ToString();
         return new Uri(text.EndsWith('/') ? text : text + "/");
     }
+
+    /// <summary>
+    /// Registers a venue's named REST HttpClient at <paramref name="url"/> (read when the client is made; ServiceDefaults
+    /// adds the standard resilience handler to every client).
+    /// </summary>
+    public static void AddVenueRestClient(this IServiceCollection services, string name, Func<IServiceProvider, Uri> url) =>
+        services.AddHttpClient(name, (sp, http) =>
+        {
+            http.BaseAddress = BaseAddress(url(sp));
+            http.DefaultRequestHeaders.UserAgent.ParseAdd("BitcoinVolume-Ingest/1.0");
+            http.MaxResponseContentBufferSize = 16 * 1024 * 1024;
+        });
+
+    /// <summary>GETs <paramref name="uri"/> and returns the body; throws <see cref="HttpRequestException"/> on a failed status.</summary>
+    public static async Task<byte[]> GetBodyAsync(HttpClient http, string uri, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
+        }
+
+        return await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The instruments of a REST instrument list: the objects of the top-level array <paramref name="arrayName"/> (their
+    /// string fields) through <paramref name="map"/> (null = not an instrument of the venue). A malformed body throws
+    /// <see cref="FormatException"/>.
+    /// </summary>
+    public static List<Instrument> ReadInstrumentList(string venue, string body, string arrayName, Func<IReadOnlyDictionary<string, string>, Instrument?> map)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(map);
+        try
+        {
+            var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(body), new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException($"{venue}: the instrument list is not a JSON object");
+            }
+
+            var instruments = new List<Instrument>();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!reader.ValueTextEquals(arrayName))
+                {
+                    SkipValue(ref reader);
+                    continue;
+                }
+
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    throw new FormatException($"{venue}: the instrument list's '{arrayName}' is not an array");
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var name = reader.GetString()!;
+                        if (ReadString(ref reader) is { } value)
+                        {
+                            fields[name] = value;
+                        }
+                    }
+
+                    if (map(fields) is { } instrument && Products.IsCanonical(instrument.Product))
+                    {
+                        instruments.Add(instrument);
+                    }
+                }
+            }
+
+            return instruments;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new FormatException($"{venue}: the instrument list is not valid JSON: {e.Message}", e);
+        }
+    }
 }

@@ -21,13 +21,7 @@ public sealed class OkxRestClient(HttpClient http, OkxFrameParser parser) : ITra
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         limit = Math.Min(limit, MaxPageSize);
         var uri = string.Create(CultureInfo.InvariantCulture, $"api/v5/market/history-trades?instId={Uri.EscapeDataString(product)}&type=1&after={before}&limit={limit}");
-        using var response = await http.GetAsync(uri, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new HttpRequestException($"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}", null, response.StatusCode);
-        }
-
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var body = await VenueJson.GetBodyAsync(http, uri, cancellationToken).ConfigureAwait(false);
         var trades = new List<Trade>(limit);
         var result = parser.ParseRestTrades(body, product, trades);
         if (result.Kind == FrameKind.Invalid && result.Reason == VenueJson.VenueError)

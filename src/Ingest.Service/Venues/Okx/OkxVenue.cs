@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -57,14 +55,11 @@ public sealed class OkxVenue(IOptions<OkxOptions> options, IHttpClientFactory ht
             return [];
         }
 
-        try
-        {
-            return ReadInstruments(Encoding.UTF8.GetBytes(body));
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw new FormatException($"okx: the instruments body is not valid: {e.Message}", e);
-        }
+        return VenueJson.ReadInstrumentList(VenueId, body, "data", f =>
+            f.GetValueOrDefault("instType") == "SPOT" && f.TryGetValue("instId", out var instId)
+            && f.TryGetValue("baseCcy", out var baseCcy) && f.TryGetValue("quoteCcy", out var quoteCcy) && baseCcy.Length > 0 && quoteCcy.Length > 0
+                ? new Instrument(instId, Products.Of(baseCcy, quoteCcy))
+                : null);
     }
 
     /// <summary>OKX's public and business websockets (every market shares them; frames of other markets are ignored).</summary>
@@ -84,67 +79,6 @@ public sealed class OkxVenue(IOptions<OkxOptions> options, IHttpClientFactory ht
 
     public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols) =>
         new OkxRestClient(httpClients.CreateClient(RestClientName), new OkxFrameParser(VenueId, InstType, parserOptions, timeProvider, symbols));
-
-    private static List<Instrument> ReadInstruments(ReadOnlySpan<byte> body)
-    {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new FormatException("the instruments answer is not a JSON object");
-        }
-
-        var instruments = new List<Instrument>();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (!reader.ValueTextEquals("data"u8))
-            {
-                VenueJson.SkipValue(ref reader);
-                continue;
-            }
-
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw new FormatException("the instruments 'data' is not an array");
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-            {
-                string? instId = null, instType = null, baseCcy = null, quoteCcy = null;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    if (reader.ValueTextEquals("instId"u8))
-                    {
-                        instId = VenueJson.ReadString(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("instType"u8))
-                    {
-                        instType = VenueJson.ReadString(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("baseCcy"u8))
-                    {
-                        baseCcy = VenueJson.ReadString(ref reader);
-                    }
-                    else if (reader.ValueTextEquals("quoteCcy"u8))
-                    {
-                        quoteCcy = VenueJson.ReadString(ref reader);
-                    }
-                    else
-                    {
-                        VenueJson.SkipValue(ref reader);
-                    }
-                }
-
-                if (instType == "SPOT" && instId is not null && !string.IsNullOrEmpty(baseCcy) && !string.IsNullOrEmpty(quoteCcy)
-                    && Products.Of(baseCcy, quoteCcy) is var product && Products.IsCanonical(product))
-                {
-                    instruments.Add(new Instrument(instId, product));
-                }
-            }
-        }
-
-        return instruments;
-    }
 }
 
 public static class OkxVenueExtensions
@@ -154,12 +88,7 @@ public static class OkxVenueExtensions
     {
         services.AddOptions<OkxOptions>().BindConfiguration(OkxOptions.Section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OkxOptions>, OkxOptionsValidator>());
-        services.AddHttpClient(OkxVenue.RestClientName, (sp, http) =>
-        {
-            http.BaseAddress = VenueJson.BaseAddress(sp.GetRequiredService<IOptions<OkxOptions>>().Value.RestUrl);
-            http.DefaultRequestHeaders.UserAgent.ParseAdd("BitcoinVolume-Ingest/1.0");
-            http.MaxResponseContentBufferSize = 16 * 1024 * 1024;
-        });
+        services.AddVenueRestClient(OkxVenue.RestClientName, sp => sp.GetRequiredService<IOptions<OkxOptions>>().Value.RestUrl);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IVenue, OkxVenue>());
         return services;
     }
