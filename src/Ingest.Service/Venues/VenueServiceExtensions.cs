@@ -1,4 +1,6 @@
+using BitcoinVolume.Ingest.Venues.Binance;
 using BitcoinVolume.Ingest.Venues.Coinbase;
+using BitcoinVolume.Ingest.Venues.Okx;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BitcoinVolume.Ingest.Venues;
@@ -13,6 +15,9 @@ public static class VenueServiceExtensions
     {
         services.TryAddSingleton<VenueRegistry>();
         services.AddCoinbaseVenue();
+        services.AddBinanceVenue();
+        services.AddBinanceUsVenue();
+        services.AddOkxVenue();
         return services;
     }
 }
