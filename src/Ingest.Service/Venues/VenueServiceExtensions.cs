@@ -1,4 +1,6 @@
+using BitcoinVolume.Ingest.Venues.Bitstamp;
 using BitcoinVolume.Ingest.Venues.Coinbase;
+using BitcoinVolume.Ingest.Venues.Kraken;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BitcoinVolume.Ingest.Venues;
@@ -13,6 +15,8 @@ public static class VenueServiceExtensions
     {
         services.TryAddSingleton<VenueRegistry>();
         services.AddCoinbaseVenue();
+        services.AddKrakenVenue();
+        services.AddBitstampVenue();
         return services;
     }
 }
