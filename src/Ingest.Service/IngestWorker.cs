@@ -47,11 +47,11 @@ public sealed class IngestWorker(
             : o.Products.Length == 0 ? null : o.Products.ToHashSet(StringComparer.Ordinal);
         if (spec.IsLive && o.Recovery.Enabled && products is not null)
         {
-            await RecoverAsync(gate, products, o.Recovery, stoppingToken).ConfigureAwait(false);
+            await RecoverAsync(gate, venue.Id, products, o.Recovery, stoppingToken).ConfigureAwait(false);
         }
 
         var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
-        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, status, logger, timeProvider, products);
+        var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, status, logger, timeProvider, products, venue.Id);
         FrameRecorder? recorder;
         try
         {
@@ -111,7 +111,7 @@ public sealed class IngestWorker(
     /// after a restart opens a gap from the stored high-water mark that the backfiller fills, and gaps still open when
     /// the previous run stopped are fetched again. Kafka trouble here is logged and ingest starts without it.
     /// </summary>
-    private async Task RecoverAsync(TradeGate gate, IReadOnlySet<string> products, RecoveryOptions recovery, CancellationToken stoppingToken)
+    private async Task RecoverAsync(TradeGate gate, string venue, IReadOnlySet<string> products, RecoveryOptions recovery, CancellationToken stoppingToken)
     {
         status.Report("recovering high-water marks from trades");
         try
@@ -120,18 +120,19 @@ public sealed class IngestWorker(
             var tail = await Task.Run(() => TradeTailReader.Read(client, recovery, logger, stoppingToken), stoppingToken).ConfigureAwait(false);
             var restored = 0;
             var holes = 0;
-            foreach (var (product, ids) in tail.IdsByProduct)
+            foreach (var (stream, ids) in tail.IdsByStream)
             {
-                if (products.Contains(product))
+                var (streamVenue, product) = StreamKey.Parse(stream);
+                if (streamVenue == venue && products.Contains(product))
                 {
-                    holes += gate.Restore(product, ids);
+                    holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream));
                     restored++;
                 }
             }
 
             logger.Recovered(
                 restored, tail.Records, tail.Partitions, tail.Elapsed.TotalMilliseconds, tail.Complete ? "" : ", INCOMPLETE: time limit Ingest:Recovery:Timeout reached", holes,
-                string.Join(", ", products.Select(p => $"{p}={gate.HighWaterMark(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
+                string.Join(", ", products.Select(p => $"{StreamKey.Of(venue, p)}={gate.HighWaterMark(StreamKey.Of(venue, p))?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}")));
         }
         catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException)
         {

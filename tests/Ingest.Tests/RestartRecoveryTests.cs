@@ -70,8 +70,8 @@ public sealed class RestartRecoveryTests : IAsyncLifetime
         var tail = TradeTailReader.Read(new ClientConfig { BootstrapServers = kafka.BootstrapServers }, new RecoveryOptions { MaxRecordsPerPartition = 100 }, NullLogger.Instance, CancellationToken.None);
 
         Assert.True(tail.Complete);
-        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], tail.IdsByProduct.Keys.Order());
-        foreach (var ids in tail.IdsByProduct.Values)
+        Assert.Equal(["BTC-USD", "ETH-USD", "SOL-USD"], tail.IdsByStream.Keys.Order());
+        foreach (var ids in tail.IdsByStream.Values)
         {
             // Each product on its own partition (or sharing one): its last ids, in offset order, ending with 500.
             Assert.Equal(500, ids[^1]);

@@ -151,6 +151,63 @@ public class TradeGateTests
     }
 
     [Fact]
+    public void Dedup_only_drops_repeats_opens_no_gaps_and_remembers_at_most_the_horizon()
+    {
+        var gate = new TradeGate(new GapOptions { DedupHorizon = 100 }, GapMode.DedupOnly, 10, observer, time);
+        Assert.Equal(Admission.New, gate.Admit("bitstamp|BTC-USD", 1000));
+        Assert.Equal(Admission.New, gate.Admit("bitstamp|BTC-USD", 5000)); // a jump is not a gap
+        Assert.Equal(Admission.New, gate.Admit("bitstamp|BTC-USD", 2000)); // an older id not seen yet is new
+        Assert.Equal(Admission.Duplicate, gate.Admit("bitstamp|BTC-USD", 5000));
+        gate.Heartbeat("bitstamp|BTC-USD", 9000);
+        Assert.Empty(observer.Detected);
+        Assert.Empty(observer.Unfilled);
+        Assert.Equal(0, gate.OpenGaps);
+
+        for (var id = 10_000L; id < 20_000; id++)
+        {
+            Assert.Equal(Admission.New, gate.Admit("bitstamp|BTC-USD", id));
+        }
+
+        Assert.Equal(100, gate.RememberedIds("bitstamp|BTC-USD"));
+        Assert.Equal(Admission.Duplicate, gate.Admit("bitstamp|BTC-USD", 19_950));
+        Assert.Equal(Admission.Stale, gate.Admit("bitstamp|BTC-USD", 5000)); // forgotten, at or below the highest forgotten id
+        Assert.Equal(19_999, gate.HighWaterMark("bitstamp|BTC-USD"));
+    }
+
+    [Fact]
+    public void Text_ids_are_deduplicated_in_any_mode_and_restored_from_the_tail()
+    {
+        var gate = Gate(GapMode.Backfill);
+        Assert.Equal(Admission.New, gate.Admit("bybit-linear|BTC-USDT", 7, "a"));
+        Assert.Equal(Admission.New, gate.Admit("bybit-linear|BTC-USDT", 7, "b")); // one match, one seq, two trades
+        Assert.Equal(Admission.Duplicate, gate.Admit("bybit-linear|BTC-USDT", 7, "a"));
+        Assert.Equal(Admission.New, gate.Admit("bybit-linear|BTC-USDT", 900, "c")); // no gap from seq
+        Assert.Empty(observer.Detected);
+
+        var restarted = Gate(GapMode.Backfill);
+        Assert.Equal(0, restarted.Restore("bybit-linear|BTC-USDT", [7, 7, 900], ["a", "b", "c"]));
+        Assert.Equal(Admission.Duplicate, restarted.Admit("bybit-linear|BTC-USDT", 7, "b"));
+        Assert.Equal(Admission.New, restarted.Admit("bybit-linear|BTC-USDT", 901, "d"));
+
+        var dedupOnly = new TradeGate(new GapOptions(), GapMode.DedupOnly, 10, observer, time);
+        Assert.Equal(0, dedupOnly.Restore("bitstamp|BTC-USD", [10, 30]));
+        Assert.Equal(Admission.Duplicate, dedupOnly.Admit("bitstamp|BTC-USD", 30));
+        Assert.Equal(Admission.New, dedupOnly.Admit("bitstamp|BTC-USD", 20));
+        Assert.Empty(observer.Detected);
+    }
+
+    [Fact]
+    public void Streams_of_two_venues_with_the_same_product_are_gated_apart()
+    {
+        var gate = Gate();
+        Assert.Equal(Admission.New, gate.Admit("BTC-USD", 10));
+        Assert.Equal(Admission.New, gate.Admit("kraken|BTC-USD", 10));
+        Assert.Equal(Admission.New, gate.Admit("kraken|BTC-USD", 13));
+        Assert.Equal([new TradeIdRange(11, 12)], gate.GapsOf("kraken|BTC-USD"));
+        Assert.Empty(gate.GapsOf("BTC-USD"));
+    }
+
+    [Fact]
     public void Property_any_delivery_order_with_repeats_admits_each_id_exactly_once()
     {
         // Random interleavings of a contiguous id range, with overlap (snapshot/reconnect/backfill) and repeats.

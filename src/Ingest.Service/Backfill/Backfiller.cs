@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Producing;
 using BitcoinVolume.Ingest.Venues;
@@ -66,7 +67,8 @@ public sealed class Backfiller(
     public async Task<int> FillAsync(GapWork work, RateLimiter limiter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limiter);
-        var (product, range) = (work.Product, work.Range);
+        var (stream, range) = (work.Stream, work.Range);
+        var product = StreamKey.Parse(stream).Product;
         var pageSize = Math.Clamp(options.PageSize, 1, history.MaxPageSize);
         var cursor = range.Last + 1;
         var maxPages = (range.Count / pageSize) + 2;
@@ -83,7 +85,7 @@ public sealed class Backfiller(
                 if (page.Invalid is { } invalid)
                 {
                     failure = $"REST page had a bad trade ({invalid})";
-                    logger.BackfillPageInvalid(product, range, failure);
+                    logger.BackfillPageInvalid(stream, range, failure);
                 }
 
                 var oldest = long.MaxValue;
@@ -95,7 +97,7 @@ public sealed class Backfiller(
                         continue;
                     }
 
-                    if (gate.Admit(product, trade.TradeId) == Admission.FillsGap)
+                    if (gate.Admit(stream, trade.TradeId) == Admission.FillsGap)
                     {
                         await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
                         produced++;
@@ -124,7 +126,7 @@ public sealed class Backfiller(
         {
             failure = e.Message;
             metrics.BackfillRequest("error");
-            logger.BackfillAttemptFailed(product, range, work.Attempts + 1, e.Message);
+            logger.BackfillAttemptFailed(stream, range, work.Attempts + 1, e.Message);
         }
 
         metrics.Backfilled(produced);
@@ -133,10 +135,10 @@ public sealed class Backfiller(
         status.CountTrades(produced);
         if (produced > 0)
         {
-            logger.Backfilled(product, range, produced, range.Count);
+            logger.Backfilled(stream, range, produced, range.Count);
         }
 
-        gate.CompleteFetch(product, range, options.MaxAttempts, options.RetryDelay, failure ?? "REST did not return these trade ids");
+        gate.CompleteFetch(stream, range, options.MaxAttempts, options.RetryDelay, failure ?? "REST did not return these trade ids");
         return produced;
     }
 }

@@ -7,8 +7,8 @@ using BitcoinVolume.Ingest.Producing;
 
 namespace BitcoinVolume.Ingest.Gaps;
 
-/// <summary>The raw part of an <c>unfilled_gap</c> record on trades.dlq (JSON).</summary>
-public sealed record UnfilledGapRecord(string Product, long FirstTradeId, long LastTradeId, long Trades, int Attempts, string Reason);
+/// <summary>The raw part of an <c>unfilled_gap</c> record on trades.dlq (JSON); <paramref name="Venue"/> is the stream's venue.</summary>
+public sealed record UnfilledGapRecord(string Product, long FirstTradeId, long LastTradeId, long Trades, int Attempts, string Reason, string Venue = Contracts.Venues.Coinbase);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(UnfilledGapRecord))]
@@ -25,23 +25,24 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
     private const int MaxPending = 10_000;
     private readonly Channel<DeadLetter> pending = Channel.CreateBounded<DeadLetter>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
 
-    public void GapDetected(string product, TradeIdRange range, string cause)
+    public void GapDetected(string stream, TradeIdRange range, string cause)
     {
         metrics.GapDetected(cause, range.Count);
         status.CountGap();
-        logger.GapDetected(product, range, range.Count, cause);
+        logger.GapDetected(stream, range, range.Count, cause);
     }
 
-    public void GapUnfilled(string product, TradeIdRange range, int attempts, string reason)
+    public void GapUnfilled(string stream, TradeIdRange range, int attempts, string reason)
     {
         metrics.GapUnfilled(range.Count);
         status.CountUnfilledGap();
-        logger.GapUnfilled(product, range, range.Count, attempts, reason);
-        var raw = JsonSerializer.Serialize(new UnfilledGapRecord(product, range.First, range.Last, range.Count, attempts, reason), GapJsonContext.Default.UnfilledGapRecord);
+        logger.GapUnfilled(stream, range, range.Count, attempts, reason);
+        var (venue, product) = StreamKey.Parse(stream);
+        var raw = JsonSerializer.Serialize(new UnfilledGapRecord(product, range.First, range.Last, range.Count, attempts, reason, venue), GapJsonContext.Default.UnfilledGapRecord);
         var letter = new DeadLetter(
             DeadLetterReasons.UnfilledGap,
-            $"{product} trade ids {range} ({range.Count} trades) not produced after {attempts} fetch attempts: {reason}",
-            $"gap:{product}",
+            $"{stream} trade ids {range} ({range.Count} trades) not produced after {attempts} fetch attempts: {reason}",
+            $"gap:{stream}",
             raw,
             timeProvider.GetUtcNow());
         if (!pending.Writer.TryWrite(letter))

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BitcoinVolume.Ingest.Gaps;
 
-/// <summary>An inclusive range of trade ids of one product.</summary>
+/// <summary>An inclusive range of trade ids of one stream (venue, product).</summary>
 public readonly record struct TradeIdRange(long First, long Last)
 {
     public long Count => Last - First + 1;
@@ -24,7 +24,7 @@ public enum Admission
     /// <summary>Already produced (last_match, snapshot, reconnect or backfill overlap): drop it.</summary>
     Duplicate,
 
-    /// <summary>Older than everything tracked for its product (before ingest started, or a long-reported gap): drop it.</summary>
+    /// <summary>Older than everything tracked for its stream (before ingest started, a long-reported gap, or beyond the dedup horizon): drop it.</summary>
     Stale,
 }
 
@@ -39,19 +39,26 @@ public enum GapMode
 
     /// <summary>Live without backfill: every gap is reported unfilled as soon as it is detected.</summary>
     Report,
+
+    /// <summary>
+    /// Venues whose ids are not contiguous (<see cref="Venues.IVenue.ContiguousTradeIds"/> false: Bitstamp, Bybit): duplicates
+    /// are dropped, a jump is not a gap (nothing is detected, fetched or reported); the ids remembered per stream are bounded
+    /// by <see cref="GapOptions.DedupHorizon"/>. Trades with a <see cref="Contracts.Trade.TextId"/> take this path in every mode.
+    /// </summary>
+    DedupOnly,
 }
 
-/// <summary>A gap handed to the backfiller: an id range of a product, and how many fetches it has had.</summary>
-public readonly record struct GapWork(string Product, TradeIdRange Range, int Attempts);
+/// <summary>A gap handed to the backfiller: an id range of a stream (<see cref="Contracts.StreamKey"/> text), and how many fetches it has had.</summary>
+public readonly record struct GapWork(string Stream, TradeIdRange Range, int Attempts);
 
 /// <summary>Receives gap events from a <see cref="TradeGate"/> (called under the gate's lock: keep it short).</summary>
 public interface IGapObserver
 {
-    /// <summary>Trades <paramref name="range"/> of <paramref name="product"/> were skipped; <paramref name="cause"/> is <c>trade</c> or <c>heartbeat</c>.</summary>
-    void GapDetected(string product, TradeIdRange range, string cause);
+    /// <summary>Trades <paramref name="range"/> of <paramref name="stream"/> (a <see cref="Contracts.StreamKey"/>) were skipped; <paramref name="cause"/> is <c>trade</c>, <c>heartbeat</c> or <c>recovery</c>.</summary>
+    void GapDetected(string stream, TradeIdRange range, string cause);
 
-    /// <summary>Trades <paramref name="range"/> of <paramref name="product"/> will not be produced; <paramref name="reason"/> says why.</summary>
-    void GapUnfilled(string product, TradeIdRange range, int attempts, string reason);
+    /// <summary>Trades <paramref name="range"/> of <paramref name="stream"/> (a <see cref="Contracts.StreamKey"/>) will not be produced; <paramref name="reason"/> says why.</summary>
+    void GapUnfilled(string stream, TradeIdRange range, int attempts, string reason);
 }
 
 /// <summary>Limits of the gate (section <c>Ingest:Gaps</c>).</summary>
@@ -61,13 +68,22 @@ public sealed class GapOptions
     [Range(1, int.MaxValue)]
     public int MaxOpenGapsPerProduct { get; set; } = 1000;
 
-    /// <summary>Products tracked; trades of further products are produced without dedup or gap detection (logged).</summary>
+    /// <summary>Streams (venue, product) tracked; trades of further streams are produced without dedup or gap detection (logged).</summary>
     [Range(1, int.MaxValue)]
     public int MaxProducts { get; set; } = 10_000;
+
+    /// <summary>
+    /// Dedup without gap detection (<see cref="GapMode.DedupOnly"/>, text ids): the trade ids remembered per stream, the
+    /// most recent ones. A repeat of one of them is dropped; a numeric id at or below the highest one forgotten is dropped
+    /// as stale; an id older than the horizon is otherwise produced again. Memory is O(streams × horizon).
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int DedupHorizon { get; set; } = 50_000;
 }
 
 /// <summary>
-/// Ingest's dedup and gap detector. The venue's trade ids are contiguous per product (<see cref="Venues.IVenue.ContiguousTradeIds"/>;
+/// Ingest's dedup and gap detector, keyed by stream (<see cref="Contracts.StreamKey"/> text of venue and product; Coinbase's
+/// is the bare product). The venue's trade ids are contiguous per product (<see cref="Venues.IVenue.ContiguousTradeIds"/>;
 /// Coinbase's are), so the set of ids produced so far is kept as one interval per product (<c>[floor, high]</c>) minus a
 /// bounded list of holes — the gaps. Memory is O(products × open gaps), whatever the volume.
 /// <list type="bullet">
@@ -79,12 +95,15 @@ public sealed class GapOptions
 /// still fill them); a gap still open after the allowed attempts, too large to fetch, or evicted by the cap is
 /// reported through <see cref="IGapObserver.GapUnfilled"/> — never dropped silently.</item>
 /// </list>
+/// With <see cref="GapMode.DedupOnly"/> (ids not contiguous) and for trades with a text id, a stream keeps only the last
+/// <see cref="GapOptions.DedupHorizon"/> ids it saw (a set plus their arrival order) and drops repeats: no gaps.
 /// Thread-safe: the reader loop and the backfiller share one instance.
 /// </summary>
 public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrades, IGapObserver observer, TimeProvider timeProvider)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SeenIds> seen = new(StringComparer.Ordinal);
     private bool productCapReached;
 
     /// <summary>Gaps currently open (not yet filled, fetched or given up), over all products.</summary>
@@ -102,14 +121,23 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// <summary>True once a product was left untracked because of <see cref="GapOptions.MaxProducts"/>.</summary>
     public bool ProductCapReached => productCapReached;
 
-    /// <summary>Decides whether a trade is new; detects a gap below it.</summary>
-    public Admission Admit(string product, long tradeId)
+    /// <summary>
+    /// Decides whether a trade of <paramref name="stream"/> is new; detects a gap below it (contiguous ids). With a
+    /// <paramref name="textId"/> (or in <see cref="GapMode.DedupOnly"/>) the trade is only deduplicated.
+    /// </summary>
+    public Admission Admit(string stream, long tradeId, string? textId = null)
     {
         lock (gate)
         {
+            if (mode == GapMode.DedupOnly || textId is not null)
+            {
+                return AdmitSeen(stream, tradeId, textId);
+            }
+
+            var product = stream;
             if (!products.TryGetValue(product, out var state))
             {
-                if (products.Count >= options.MaxProducts)
+                if (products.Count + seen.Count >= options.MaxProducts)
                 {
                     productCapReached = true;
                     return Admission.New;
@@ -145,13 +173,29 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// the holes still open at the end — gaps that were open when the previous run stopped — are opened again (cause
     /// <c>recovery</c>), so the backfiller fetches them. Does nothing for a product already tracked. Returns the holes opened.
     /// </summary>
-    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder)
+    /// <remarks>
+    /// In <see cref="GapMode.DedupOnly"/>, or when <paramref name="textIds"/> (parallel to the ids, null where a trade has
+    /// none) holds a text id, the ids only seed the dedup memory of the stream (the last <see cref="GapOptions.DedupHorizon"/>).
+    /// </remarks>
+    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder, IReadOnlyList<string?>? textIds = null)
     {
         ArgumentNullException.ThrowIfNull(idsInOffsetOrder);
         lock (gate)
         {
-            if (idsInOffsetOrder.Count == 0 || products.ContainsKey(product) || products.Count >= options.MaxProducts)
+            if (idsInOffsetOrder.Count == 0 || products.ContainsKey(product) || seen.ContainsKey(product) || products.Count + seen.Count >= options.MaxProducts)
             {
+                return 0;
+            }
+
+            if (mode == GapMode.DedupOnly || (textIds is not null && textIds.Any(t => t is not null)))
+            {
+                var memory = new SeenIds(options.DedupHorizon);
+                seen.Add(product, memory);
+                for (var i = 0; i < idsInOffsetOrder.Count; i++)
+                {
+                    memory.Add(idsInOffsetOrder[i], textIds is not null && i < textIds.Count ? textIds[i] : null);
+                }
+
                 return 0;
             }
 
@@ -275,8 +319,44 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     {
         lock (gate)
         {
-            return products.TryGetValue(product, out var state) ? state.High : null;
+            return products.TryGetValue(product, out var state) ? state.High : seen.TryGetValue(product, out var memory) && memory.Count > 0 ? memory.High : null;
         }
+    }
+
+    /// <summary>Trade ids remembered for dedup of a stream (<see cref="GapMode.DedupOnly"/>, text ids); at most <see cref="GapOptions.DedupHorizon"/>.</summary>
+    public int RememberedIds(string stream)
+    {
+        lock (gate)
+        {
+            return seen.TryGetValue(stream, out var memory) ? memory.Count : 0;
+        }
+    }
+
+    private Admission AdmitSeen(string stream, long tradeId, string? textId)
+    {
+        if (!seen.TryGetValue(stream, out var memory))
+        {
+            if (products.Count + seen.Count >= options.MaxProducts)
+            {
+                productCapReached = true;
+                return Admission.New;
+            }
+
+            seen.Add(stream, memory = new SeenIds(options.DedupHorizon));
+        }
+
+        if (memory.Contains(tradeId, textId))
+        {
+            return Admission.Duplicate;
+        }
+
+        if (memory.IsBeyondHorizon(tradeId, textId))
+        {
+            return Admission.Stale;
+        }
+
+        memory.Add(tradeId, textId);
+        return Admission.New;
     }
 
     private void OpenGap(string product, ProductState state, TradeIdRange range, string cause)
@@ -323,6 +403,57 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
 
         /// <summary>Reported as unfilled: not fetched any more, but a trade that still arrives in it is produced.</summary>
         public bool Unfilled { get; set; }
+    }
+
+    /// <summary>
+    /// The last ids of one stream without contiguity: a set (numeric ids, or text ids) and the arrival order that evicts the
+    /// oldest past the horizon. The highest numeric id forgotten so far bounds what can still be new.
+    /// </summary>
+    private sealed class SeenIds(int horizon)
+    {
+        private readonly HashSet<long> ids = [];
+        private readonly HashSet<string> textIds = new(StringComparer.Ordinal);
+        private readonly Queue<(long Id, string? Text)> order = new();
+        private bool forgotten;
+        private long forgottenHigh = long.MinValue;
+
+        public int Count => order.Count;
+
+        public long High { get; private set; } = long.MinValue;
+
+        public bool Contains(long id, string? text) => text is null ? ids.Contains(id) : textIds.Contains(text);
+
+        /// <summary>
+        /// True when the id is older than what is still remembered: a numeric id at or below the highest forgotten one; a
+        /// trade with a text id whose ordering number (Bybit <c>seq</c>, shared by the trades of one match) is below it.
+        /// </summary>
+        public bool IsBeyondHorizon(long id, string? text) => forgotten && (text is null ? id <= forgottenHigh : id < forgottenHigh);
+
+        public void Add(long id, string? text)
+        {
+            if (text is null ? !ids.Add(id) : !textIds.Add(text))
+            {
+                return;
+            }
+
+            order.Enqueue((id, text));
+            High = Math.Max(High, id);
+            while (order.Count > horizon)
+            {
+                var (oldId, oldText) = order.Dequeue();
+                if (oldText is null)
+                {
+                    ids.Remove(oldId);
+                }
+                else
+                {
+                    textIds.Remove(oldText);
+                }
+
+                forgotten = true;
+                forgottenHigh = Math.Max(forgottenHigh, oldId);
+            }
+        }
     }
 
     private sealed class ProductState(long first)

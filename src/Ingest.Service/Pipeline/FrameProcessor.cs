@@ -10,7 +10,8 @@ namespace BitcoinVolume.Ingest.Pipeline;
 
 /// <summary>
 /// One frame through ingest, whatever the venue: parse (the venue's <see cref="IFrameParser"/>: taker side) → heartbeats and trades through the <see cref="TradeGate"/> (dedup and
-/// gap detection) → new trades produced, key = product → bad frames dead-lettered with their reason (logged once per
+/// gap detection, keyed by stream: <see cref="StreamKey"/> of venue and product; a trade with a <see cref="Trade.TextId"/> is
+/// deduplicated by it) → new trades produced, key = <see cref="Trade.Key"/> → bad frames dead-lettered with their reason (logged once per
 /// reason, every one counted). Used by the service's worker and by the command-line replay. Not thread-safe: one
 /// reader loop owns it (the gate it shares with the backfiller is).
 /// </summary>
@@ -23,7 +24,8 @@ public sealed class FrameProcessor(
     IngestStatus status,
     ILogger logger,
     TimeProvider timeProvider,
-    IReadOnlySet<string>? products)
+    IReadOnlySet<string>? products,
+    string venue = Contracts.Venues.Coinbase)
 {
     private const int MaxRawBytesInDeadLetter = 64 * 1024;
     private static readonly Comparison<Trade> ByProductThenId = static (a, b) =>
@@ -32,6 +34,9 @@ public sealed class FrameProcessor(
     private readonly List<Trade> trades = new(128);
     private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
     private bool productCapLogged;
+
+    /// <summary>The venue whose heartbeats this processor gates (trades carry their own).</summary>
+    public string Venue => venue;
 
     public long Frames { get; private set; }
 
@@ -63,7 +68,7 @@ public sealed class FrameProcessor(
                 Heartbeats++;
                 if (result is { Product: { } product, LastTradeId: { } last } && Wanted(product))
                 {
-                    gate.Heartbeat(product, last);
+                    gate.Heartbeat(StreamKey.Of(venue, product), last);
                 }
 
                 break;
@@ -84,7 +89,7 @@ public sealed class FrameProcessor(
                 continue;
             }
 
-            var admission = gate.Admit(trade.Product, trade.TradeId);
+            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId);
             if (admission is Admission.New or Admission.FillsGap)
             {
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);

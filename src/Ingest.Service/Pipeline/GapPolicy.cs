@@ -7,17 +7,17 @@ namespace BitcoinVolume.Ingest.Pipeline;
 public static class GapPolicy
 {
     /// <summary>
-    /// Replay and synthetic sources only track their gaps (a recording's gaps are history); a live source backfills
-    /// them when backfill is on and the venue has REST history, else reports each one unfilled at once. A venue whose
-    /// trade ids are not contiguous cannot go through the gate (a jump there is not a gap): refused with a clear error.
+    /// A venue whose trade ids are not contiguous (Bitstamp, Bybit: a jump there is not a gap) is only deduplicated
+    /// (<see cref="GapMode.DedupOnly"/>, bounded by <c>Ingest:Gaps:DedupHorizon</c>), live or replayed. Otherwise replay and
+    /// synthetic sources only track their gaps (a recording's gaps are history); a live source backfills them when
+    /// backfill is on and the venue has REST history, else reports each one unfilled at once.
     /// </summary>
     public static GapMode For(bool live, IVenue venue, bool backfillEnabled)
     {
         ArgumentNullException.ThrowIfNull(venue);
         if (!venue.ContiguousTradeIds)
         {
-            throw new NotSupportedException(
-                $"Venue '{venue.Id}' has trade ids that are not contiguous; ingest's gap detection needs contiguous ids (docs/INGEST.md, \"Adding a venue\").");
+            return GapMode.DedupOnly;
         }
 
         return !live ? GapMode.Track : backfillEnabled && venue.History != HistoryCoverage.None ? GapMode.Backfill : GapMode.Report;

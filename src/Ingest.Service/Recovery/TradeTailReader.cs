@@ -20,8 +20,18 @@ public sealed class RecoveryOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>What <see cref="TradeTailReader.Read"/> found: per product, the trade ids in offset order.</summary>
-public sealed record TradeTail(IReadOnlyDictionary<string, List<long>> IdsByProduct, long Records, int Partitions, bool Complete, TimeSpan Elapsed);
+/// <summary>
+/// What <see cref="TradeTailReader.Read"/> found: per stream (the <see cref="StreamKey"/> text of the trade's venue and
+/// product, split back with <see cref="StreamKey.Parse"/>), the trade ids in offset order, and parallel to them the text ids
+/// (null where a trade has none; the list is absent for a stream without any).
+/// </summary>
+public sealed record TradeTail(
+    IReadOnlyDictionary<string, List<long>> IdsByStream,
+    IReadOnlyDictionary<string, List<string?>> TextIdsByStream,
+    long Records,
+    int Partitions,
+    bool Complete,
+    TimeSpan Elapsed);
 
 /// <summary>
 /// Reads the last <see cref="RecoveryOptions.MaxRecordsPerPartition"/> records of every `trades` partition (Assign +
@@ -35,6 +45,7 @@ public static class TradeTailReader
         var watch = Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + options.Timeout;
         var ids = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        var textIds = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
         var partitions = Topics.All.Single(t => t.Name == Topics.Trades).Partitions;
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(client)
         {
@@ -106,18 +117,29 @@ public static class TradeTailReader
 
                 if (trade is not null)
                 {
-                    if (!ids.TryGetValue(trade.Product, out var list))
+                    // The record's venue (absent in records written before venues: Coinbase), not the Kafka key.
+                    var stream = trade.Key;
+                    if (!ids.TryGetValue(stream, out var list))
                     {
-                        ids.Add(trade.Product, list = []);
+                        ids.Add(stream, list = []);
+                    }
+
+                    if (trade.TextId is not null && !textIds.ContainsKey(stream))
+                    {
+                        textIds.Add(stream, [.. Enumerable.Repeat<string?>(null, list.Count)]);
                     }
 
                     list.Add(trade.TradeId);
+                    if (textIds.TryGetValue(stream, out var texts))
+                    {
+                        texts.Add(trade.TextId);
+                    }
                 }
             }
 
             consumer.Close();
         }
 
-        return new TradeTail(ids, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed);
+        return new TradeTail(ids, textIds, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed);
     }
 }

@@ -18,8 +18,8 @@ public interface IVenue
 
     /// <summary>
     /// True when trade ids are contiguous per product, so that a jump means missed trades (what the
-    /// <see cref="Gaps.TradeGate"/> assumes). A venue whose ids rise with holes or are not numbers is refused until the
-    /// gate has a mode for it.
+    /// <see cref="Gaps.TradeGate"/> assumes). False for a venue whose ids rise with holes (Bitstamp, Bybit): its trades are
+    /// only deduplicated (<see cref="Gaps.GapMode.DedupOnly"/>, bounded by <c>Ingest:Gaps:DedupHorizon</c>), a jump is no gap.
     /// </summary>
     bool ContiguousTradeIds { get; }
 

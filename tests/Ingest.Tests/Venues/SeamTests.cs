@@ -47,6 +47,39 @@ public sealed class SeamTests
     }
 
     [Fact]
+    public async Task A_venue_without_contiguous_ids_is_deduplicated_by_stream_and_text_id_without_gaps()
+    {
+        var reporter = new GapReporter(metrics, status, NullLogger<GapReporter>.Instance, TimeProvider.System);
+        var mode = GapPolicy.For(live: true, new FakeVenue("bitstamp", [], contiguous: false), backfillEnabled: true);
+        var gate = new TradeGate(new GapOptions { DedupHorizon = 3 }, mode, 100_000, reporter, TimeProvider.System);
+        var processor = new FrameProcessor(new LineParser(), gate, output, reporter, metrics, status, NullLogger.Instance, TimeProvider.System, null, "bitstamp");
+
+        string[] frames =
+        [
+            "T BTC-USD 100 buy bitstamp", "T BTC-USD 250 sell bitstamp", "T BTC-USD 100 buy bitstamp", // a jump is no gap; a repeat is dropped
+            "T BTC-USD 100 buy bybit", // same id, other venue: another stream
+            "H BTC-USD 999", // a heartbeat opens nothing
+            "T BTC-USDT 7 buy bybit-linear a-uuid", "T BTC-USDT 7 sell bybit-linear b-uuid", "T BTC-USDT 7 buy bybit-linear a-uuid", // text ids, one seq
+            "T BTC-USD 300 buy bitstamp", "T BTC-USD 400 buy bitstamp", // horizon 3: 100 is forgotten
+            "T BTC-USD 100 buy bitstamp", "T BTC-USD 99 buy bitstamp", // at or below the highest forgotten id: stale
+        ];
+        foreach (var frame in frames)
+        {
+            await processor.ProcessAsync(new RawFrame(Encoding.UTF8.GetBytes(frame), "fake#1"), CancellationToken.None);
+        }
+
+        Assert.Equal(GapMode.DedupOnly, mode);
+        Assert.Equal(
+            ["bitstamp|BTC-USD:100", "bitstamp|BTC-USD:250", "bybit|BTC-USD:100", "bybit-linear|BTC-USDT:a-uuid", "bybit-linear|BTC-USDT:b-uuid", "bitstamp|BTC-USD:300", "bitstamp|BTC-USD:400"],
+            output.Trades.Select(t => $"{t.Key}:{t.TextId ?? t.TradeId.ToString(CultureInfo.InvariantCulture)}"));
+        Assert.Equal(4, processor.Duplicates);
+        Assert.Empty(output.DeadLetters);
+        Assert.Equal(0, gate.OpenGaps);
+        Assert.Equal(3, gate.RememberedIds("bitstamp|BTC-USD"));
+        Assert.Equal(2, gate.RememberedIds("bybit-linear|BTC-USDT"));
+    }
+
+    [Fact]
     public async Task The_backfiller_pages_any_trade_history_down_from_the_gap_and_clamps_to_its_page_size()
     {
         var reporter = new GapReporter(metrics, status, NullLogger<GapReporter>.Instance, TimeProvider.System);
@@ -87,6 +120,13 @@ public sealed class SeamTests
             {
                 case ["T", var product, var id, var side]:
                     trades.Add(new Trade(product, long.Parse(id, CultureInfo.InvariantCulture), Time, 100m, 0.5m, side == "buy" ? TakerSide.Buy : TakerSide.Sell));
+                    return new FrameResult(FrameKind.Trades, 1, "lines");
+                case ["T", var product, var id, var side, var venue, .. var text]:
+                    trades.Add(new Trade(product, long.Parse(id, CultureInfo.InvariantCulture), Time, 100m, 0.5m, side == "buy" ? TakerSide.Buy : TakerSide.Sell)
+                    {
+                        Venue = venue,
+                        TextId = text is [var textId] ? textId : null,
+                    });
                     return new FrameResult(FrameKind.Trades, 1, "lines");
                 case ["H", var product, var last]:
                     return FrameResult.Heartbeat("heartbeat", product, long.Parse(last, CultureInfo.InvariantCulture));
