@@ -1,5 +1,7 @@
 using BitcoinVolume.Ingest.Venues.Binance;
+using BitcoinVolume.Ingest.Venues.Bitstamp;
 using BitcoinVolume.Ingest.Venues.Coinbase;
+using BitcoinVolume.Ingest.Venues.Kraken;
 using BitcoinVolume.Ingest.Venues.Okx;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -18,6 +20,8 @@ public static class VenueServiceExtensions
         services.AddBinanceVenue();
         services.AddBinanceUsVenue();
         services.AddOkxVenue();
+        services.AddKrakenVenue();
+        services.AddBitstampVenue();
         return services;
     }
 }

@@ -1,0 +1,73 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace BitcoinVolume.Ingest.Tests.Venues;
+
+/// <summary>Runs the real ingest (one live source) against a venue fake and reads what it produced, as LiveFeedTests does for Coinbase.</summary>
+internal static class VenueLiveTest
+{
+    /// <summary>What one run produced: the status at the end, the <c>trades</c> records and the dead letters.</summary>
+    public sealed record Outcome(JsonElement Status, IReadOnlyList<(string Key, Trade Value)> Trades, IReadOnlyList<DeadLetter> Letters, bool Healthy);
+
+    public static async Task<Outcome> RunAsync(
+        KafkaTestCluster kafka, string source, IReadOnlyList<string> products, IReadOnlyDictionary<string, string> settings,
+        int expectedTrades, Func<JsonElement, bool> done, int expectedLetters)
+    {
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
+                .UseSetting("Ingest:Source", source)
+                .UseSetting("Ingest:Live:StallTimeout", "00:00:01")
+                .UseSetting("Ingest:Live:ReconnectDelay", "00:00:00.05")
+                .UseSetting("Ingest:Live:MaxReconnectDelay", "00:00:00.2")
+                .UseSetting("Ingest:Backfill:Delay", "00:00:00.2")
+                .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
+                .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
+                .UseSetting("Ingest:Backfill:PageSize", "7")
+                .UseSetting("Ingest:Backfill:RequestsPerSecond", "50");
+            for (var i = 0; i < products.Count; i++)
+            {
+                web.UseSetting($"Ingest:Products:{i}", products[i]);
+            }
+
+            foreach (var (key, value) in settings)
+            {
+                web.UseSetting(key, value);
+            }
+        });
+        using var client = factory.CreateClient();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        JsonElement status;
+        while (true)
+        {
+            status = await client.GetFromJsonAsync<JsonElement>("/api/ingest/status", timeout.Token);
+            if ((status.GetProperty("trades").GetInt64() >= expectedTrades && done(status)) || timeout.IsCancellationRequested)
+            {
+                break;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+
+        var trades = kafka.ReadAll(Topics.Trades, expectedTrades, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1.5));
+        var letters = kafka.ReadAll(Topics.TradesDeadLetter, expectedLetters, ContractSerializers.DeadLetterDeserializer, settle: TimeSpan.FromMilliseconds(300));
+        var health = await client.GetAsync("/health");
+        return new Outcome(status, [.. trades.Select(t => (t.Key, t.Value))], [.. letters.Select(l => l.Value)], health.IsSuccessStatusCode);
+    }
+
+    /// <summary>Exactly the server's trades: none missing, none twice, every field (venue and taker side) right, key = venue|product.</summary>
+    public static void AssertExactly(IEnumerable<Trade> expected, IReadOnlyList<(string Key, Trade Value)> produced)
+    {
+        var wanted = expected.ToList();
+        Assert.Equal(wanted.Count, produced.Count);
+        Assert.Equal(wanted.OrderBy(t => t.Product).ThenBy(t => t.TradeId), produced.Select(t => t.Value).OrderBy(t => t.Product).ThenBy(t => t.TradeId));
+        Assert.All(produced, t => Assert.Equal(StreamKey.Of(t.Value.Venue, t.Value.Product), t.Key));
+        Assert.Contains(produced, t => t.Value.Side == TakerSide.Buy);
+        Assert.Contains(produced, t => t.Value.Side == TakerSide.Sell);
+    }
+}
