@@ -1,3 +1,4 @@
+using BitcoinVolume.Ingest.Venues.Bybit;
 using BitcoinVolume.Ingest.Venues.Coinbase;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,6 +14,7 @@ public static class VenueServiceExtensions
     {
         services.TryAddSingleton<VenueRegistry>();
         services.AddCoinbaseVenue();
+        services.AddBybitVenue();
         return services;
     }
 }
