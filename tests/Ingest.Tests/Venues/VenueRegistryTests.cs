@@ -82,6 +82,17 @@ public sealed class VenueRegistryTests : IDisposable
         Assert.Contains("Unknown venue 'no-such-venue'; registered venues: coinbase", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("bybit", typeof(BitcoinVolume.Ingest.Venues.Bybit.BybitSpotVenue))]
+    [InlineData("bybit-linear", typeof(BitcoinVolume.Ingest.Venues.Bybit.BybitLinearVenue))]
+    public void Bybit_sources_resolve_to_their_venue(string source, Type type)
+    {
+        var resolved = Registry.Resolve(source).Source;
+
+        Assert.IsType(type, resolved.Venue);
+        Assert.Equal((source, source), (resolved.Venue.Id, resolved.LiveSource));
+    }
+
     [Fact]
     public void A_venue_id_or_source_name_registered_twice_is_refused()
     {

@@ -7,10 +7,10 @@ namespace BitcoinVolume.Ingest.Venues.Bybit;
 /// <summary>
 /// A Bybit v5 market: spot (<see cref="BybitSpotVenue"/>, <c>bybit</c>) or USDT linear perpetuals
 /// (<see cref="BybitLinearVenue"/>, <c>bybit-linear</c>), one live source each named by the venue id.
-/// Trade ids are NOT contiguous (<see cref="ContiguousTradeIds"/> false): spot <c>i</c> is a numeric string that rises
-/// with holes (ids are shared across symbols — Bybit's docs describe spot trade ids as unique but not per-symbol
-/// consecutive, and give no contiguity guarantee), linear <c>i</c> is a UUID, and the v5 docs promise neither. So a
-/// missed trade cannot be detected from ids; duplicates are dropped by id (dedup only). REST <c>recent-trade</c> serves
+/// Trade ids are NOT contiguous (<see cref="ContiguousTradeIds"/> false): the v5 trade page calls <c>i</c> only "Trade
+/// ID" and promises no sequence; spot <c>i</c> is a numeric string (the older v3 spot docs say one id counter is shared
+/// by all symbols, so per symbol it has holes), linear <c>i</c> is a UUID; <c>seq</c> is a cross sequence that several
+/// trades may share. So a missed trade cannot be detected from ids; duplicates are dropped by id (dedup only). REST <c>recent-trade</c> serves
 /// only the latest trades (<see cref="HistoryCoverage.Recent"/>). Symbols (<c>BTCUSDT</c>) have no separator: a product
 /// is known from the configured products or <c>instruments-info</c>, never split by a guess.
 /// </summary>
