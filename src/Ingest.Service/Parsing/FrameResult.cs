@@ -59,6 +59,12 @@ public static class DeadLetterReasons
     public const string InvalidTime = "invalid_time";
     public const string AbsurdTime = "absurd_time";
 
+    /// <summary>A venue symbol that neither the instrument lists nor an unambiguous rule map to a canonical product (never guessed).</summary>
+    public const string UnknownSymbol = "unknown_symbol";
+
+    /// <summary>The venue refused a subscription (the detail names the refused symbol or product).</summary>
+    public const string SubscriptionRejected = "subscription_rejected";
+
     /// <summary>Not a frame: a range of trade ids that was missed and could not be fetched from REST.</summary>
     public const string UnfilledGap = "unfilled_gap";
 }

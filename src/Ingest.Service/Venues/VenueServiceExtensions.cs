@@ -1,5 +1,6 @@
 using BitcoinVolume.Ingest.Venues.Binance;
 using BitcoinVolume.Ingest.Venues.Bitstamp;
+using BitcoinVolume.Ingest.Venues.Bybit;
 using BitcoinVolume.Ingest.Venues.Coinbase;
 using BitcoinVolume.Ingest.Venues.Kraken;
 using BitcoinVolume.Ingest.Venues.Okx;
@@ -22,6 +23,7 @@ public static class VenueServiceExtensions
         services.AddOkxVenue();
         services.AddKrakenVenue();
         services.AddBitstampVenue();
+        services.AddBybitVenue();
         return services;
     }
 }

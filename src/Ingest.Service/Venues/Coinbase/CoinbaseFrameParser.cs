@@ -37,38 +37,11 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
     {
     }
 
+    /// <summary>The frame reader as a delegate, made once (not per frame).</summary>
+    private FrameParse? parseCore;
+
     /// <summary>Parses one frame, appending its trades to <paramref name="trades"/>.</summary>
-    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades)
-    {
-        ArgumentNullException.ThrowIfNull(trades);
-        if (frame.Length > options.MaxFrameBytes)
-        {
-            return FrameResult.Invalid(DeadLetterReasons.OversizedFrame, $"frame of {frame.Length} bytes exceeds {options.MaxFrameBytes}");
-        }
-
-        var start = trades.Count;
-        try
-        {
-            var result = ParseCore(frame, trades, start);
-            if (result.Kind != FrameKind.Trades && result.Trades == 0)
-            {
-                trades.RemoveRange(start, trades.Count - start);
-            }
-
-            return result;
-        }
-        catch (JsonException e)
-        {
-            trades.RemoveRange(start, trades.Count - start);
-            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
-        }
-        catch (InvalidOperationException e)
-        {
-            // Utf8JsonReader throws InvalidOperationException for a token of an unexpected kind (e.g. a number read as a string).
-            trades.RemoveRange(start, trades.Count - start);
-            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
-        }
-    }
+    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, parseCore ??= ParseCore);
 
     /// <summary>
     /// Parses a page of the REST endpoint <c>GET /products/{id}/trades</c>: a JSON array of
@@ -137,11 +110,11 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         {
             if (reader.ValueTextEquals("type"u8))
             {
-                type = ReadString(ref reader);
+                type = FrameParsing.ReadString(ref reader);
             }
             else if (reader.ValueTextEquals("channel"u8))
             {
-                channel = ReadString(ref reader);
+                channel = FrameParsing.ReadString(ref reader);
             }
             else if (reader.ValueTextEquals("last_trade_id"u8))
             {
@@ -291,18 +264,6 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         return raw;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.String)
-        {
-            return reader.GetString();
-        }
-
-        reader.Skip();
-        return null;
-    }
-
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
     /// <summary>The trade fields shared by both feeds, as raw UTF-8 slices until validated.</summary>
@@ -345,11 +306,11 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             }
             else if (reader.ValueTextEquals("product_id"u8))
             {
-                product = ReadString(ref reader);
+                product = FrameParsing.ReadString(ref reader);
             }
             else if (reader.ValueTextEquals("side"u8))
             {
-                side = ReadString(ref reader);
+                side = FrameParsing.ReadString(ref reader);
             }
             else if (reader.ValueTextEquals("size"u8))
             {
