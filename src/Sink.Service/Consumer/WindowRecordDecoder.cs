@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Sink.Model;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Sink.Consumer;
@@ -58,6 +59,12 @@ internal static class WindowRecordDecoder
         if (string.IsNullOrWhiteSpace(w.Product))
         {
             return ("missing_product", "product is missing or blank");
+        }
+
+        if (!VenueIds.IsWellFormed(w.Venue))
+        {
+            // A value without "venue" was written before venues existed: it is Coinbase's (the contract's default).
+            return ("invalid_venue", $"venue '{w.Venue}' is not a venue id (lower-case letters, digits and dashes)");
         }
 
         if (!Enum.IsDefined(w.Side))
