@@ -435,7 +435,7 @@ public static class VolumesApi
 
         public bool Matches(WindowVolume window) => Matches(window.Venue, window.Product);
 
-        public override string ToString() => $"{(Product is not null ? "product " + Product : "asset " + Asset)} on venue={Venues.Text}";
+        public override string ToString() => $"{Product ?? "asset " + Asset} on venue={Venues.Text}";
     }
 
     private static ProblemHttpResult NotImplemented(IVolumeStore store) => TypedResults.Problem(

@@ -44,6 +44,13 @@ internal static class WindowRecordDecoder
             return false;
         }
 
+        // A value without "venue" was written before venues existed: it is Coinbase's. The source-generated reader leaves the
+        // init property null when the field is missing (it does not keep the initializer's default), so say it here.
+        if (window.Venue is null)
+        {
+            window = window with { Venue = Venues.Coinbase };
+        }
+
         (reason, detail) = Validate(window, spec);
         if (reason.Length > 0)
         {
@@ -63,7 +70,6 @@ internal static class WindowRecordDecoder
 
         if (!VenueIds.IsWellFormed(w.Venue))
         {
-            // A value without "venue" was written before venues existed: it is Coinbase's (the contract's default).
             return ("invalid_venue", $"venue '{w.Venue}' is not a venue id (lower-case letters, digits and dashes)");
         }
 
