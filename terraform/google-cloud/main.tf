@@ -25,7 +25,7 @@ resource "google_bigquery_dataset" "volumes" {
   project                    = var.project_id
   dataset_id                 = var.dataset_id
   friendly_name              = "BitcoinVolume"
-  description                = "Coinbase buy/sell (taker side) volume per product and 1-minute window, written by BitcoinVolume's sink."
+  description                = "Bitcoin buy/sell (taker side) volume per venue, product and 1-minute window, written by BitcoinVolume's sink."
   location                   = var.location
   delete_contents_on_destroy = false
   labels                     = var.labels
@@ -34,7 +34,7 @@ resource "google_bigquery_dataset" "volumes" {
 }
 
 # One row per written version of a window: the sink appends every version it receives (streaming inserts), keyed by
-# (product, side, window_start) + version. The view below returns the highest version of each window. Same layout as
+# (venue, product, side, window_start) + version. The view below returns the highest version of each window. Same layout as
 # the DDL in src/Sink.Service/Infrastructure/BigQuery/BigQuerySql.cs.
 resource "google_bigquery_table" "versions" {
   project     = var.project_id
@@ -45,12 +45,14 @@ resource "google_bigquery_table" "versions" {
 
   schema = file("${path.module}/schema/volumes_1m.json")
 
-  # Daily partitions on the window's start, without expiration; clustered by product (then side) for per-product scans.
+  # Daily partitions on the window's start, without expiration; clustered by venue, product (then side) for per-venue and
+  # per-product scans. A table created before venues existed gains the nullable venue column (NULL = coinbase) and this
+  # clustering in place on apply (docs/DEPLOYMENT.md).
   time_partitioning {
     type  = "DAY"
     field = "window_start"
   }
-  clustering = ["product", "side"]
+  clustering = ["venue", "product", "side"]
 
   # `terraform destroy` must not drop the data by accident: set to false (and apply) first if you really mean it.
   deletion_protection = true
@@ -62,20 +64,23 @@ resource "google_bigquery_table" "latest" {
   project     = var.project_id
   dataset_id  = google_bigquery_dataset.volumes.dataset_id
   table_id    = var.view_id
-  description = "Latest version of every (product, side, window_start) in ${var.table_id}, with window_end and vwap."
+  description = "Latest version of every (venue, product, side, window_start) in ${var.table_id}, with window_end and vwap; rows without venue are coinbase."
   labels      = var.labels
 
   view {
     use_legacy_sql = false
     query          = <<-SQL
       SELECT
-        product, side, window_start, TIMESTAMP_ADD(window_start, INTERVAL 1 MINUTE) AS window_end,
+        venue, product, side, window_start, TIMESTAMP_ADD(window_start, INTERVAL 1 MINUTE) AS window_end,
         trades, base_volume, quote_volume,
         IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
         open, high, low, close, first_trade_id, last_trade_id, version, final
-      FROM `${var.project_id}.${google_bigquery_dataset.volumes.dataset_id}.${google_bigquery_table.versions.table_id}`
+      FROM (
+        SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue)
+        FROM `${var.project_id}.${google_bigquery_dataset.volumes.dataset_id}.${google_bigquery_table.versions.table_id}`
+      )
       WHERE TRUE
-      QUALIFY ROW_NUMBER() OVER (PARTITION BY product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1
+      QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1
     SQL
   }
 

@@ -129,9 +129,10 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal(["BTC-USD|buy|2026-08-09T21:04:00Z#4", "BTC-USD|sell|2026-08-09T21:04:00Z#2"], InsertIds(body));
         var json = rows[0].GetProperty("json");
         Assert.Equal(
-            ["product", "side", "window_start", "trades", "base_volume", "quote_volume", "open", "high", "low", "close",
+            ["venue", "product", "side", "window_start", "trades", "base_volume", "quote_volume", "open", "high", "low", "close",
              "first_trade_id", "last_trade_id", "version", "final", "inserted_at"],
             json.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal("coinbase", json.GetProperty("venue").GetString());
         Assert.Equal("BTC-USD", json.GetProperty("product").GetString());
         Assert.Equal("buy", json.GetProperty("side").GetString());
         Assert.Equal("2026-08-09T21:04:00Z", json.GetProperty("window_start").GetString());
@@ -278,8 +279,10 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         var sql = BigQuerySql.CreateLatestView(Project, Dataset, Table);
 
         Assert.Contains($"FROM `{Project}.{Dataset}.{Table}`", sql, StringComparison.Ordinal);
-        Assert.Contains("QUALIFY ROW_NUMBER() OVER (PARTITION BY product, side, window_start ORDER BY version DESC", sql, StringComparison.Ordinal);
+        Assert.Contains("QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC", sql, StringComparison.Ordinal);
+        Assert.Contains("IFNULL(venue, 'coinbase')", sql, StringComparison.Ordinal);
         Assert.Contains("BIGNUMERIC", BigQuerySql.CreateTable(Project, Dataset, Table), StringComparison.Ordinal);
+        Assert.Contains("CLUSTER BY venue, product", BigQuerySql.CreateTable(Project, Dataset, Table), StringComparison.Ordinal);
     }
 
     /// <summary>Google's OAuth token endpoint for a service account: checks the JWT bearer assertion, issues a token.</summary>

@@ -45,13 +45,13 @@ internal sealed class FlakyStore(IVolumeStore inner, EventLog log) : IVolumeStor
     }
 
     public Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
-        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
-        inner.GetWindowRowsAsync(product, fromInclusive, toExclusive, cancellationToken);
+        string venue, string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
+        inner.GetWindowRowsAsync(venue, product, fromInclusive, toExclusive, cancellationToken);
 
-    public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) => inner.GetProductsAsync(cancellationToken);
+    public Task<IReadOnlyList<StoredStream>> GetStreamsAsync(CancellationToken cancellationToken = default) => inner.GetStreamsAsync(cancellationToken);
 
-    public Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default) =>
-        inner.GetExtentAsync(product, cancellationToken);
+    public Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string venue, string product, CancellationToken cancellationToken = default) =>
+        inner.GetExtentAsync(venue, product, cancellationToken);
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         down ? Task.FromException(new InvalidOperationException("database is down")) : inner.PingAsync(cancellationToken);

@@ -22,8 +22,12 @@ internal static class TestData
         decimal close = 64005.75m,
         long firstTradeId = 100,
         long lastTradeId = 102,
-        bool final = false) =>
-        new(product, side, start ?? T0, trades, baseVolume, quoteVolume, open, high, low, close, firstTradeId, lastTradeId, version, final);
+        bool final = false,
+        string venue = Venues.Coinbase) =>
+        new(product, side, start ?? T0, trades, baseVolume, quoteVolume, open, high, low, close, firstTradeId, lastTradeId, version, final)
+        {
+            Venue = venue,
+        };
 }
 
 /// <summary>A database file in its own temporary folder (a sub-folder that does not exist yet), deleted afterwards.</summary>

@@ -69,7 +69,7 @@ public sealed class VolumeBatchWriterTests : IDisposable
     }
 
     private Task<IReadOnlyList<WindowVolume>> ReadAllAsync() =>
-        new SqliteVolumeStore(db.ConnectionString).GetWindowRowsAsync("BTC-USD", DateTimeOffset.UnixEpoch, T0.AddDays(1));
+        new SqliteVolumeStore(db.ConnectionString).GetWindowRowsAsync(Venues.Coinbase, "BTC-USD", DateTimeOffset.UnixEpoch, T0.AddDays(1));
 
     [Fact]
     public async Task Writes_the_newest_version_per_window_then_commits_next_offsets_and_skips_bad_records()

@@ -28,6 +28,10 @@ public sealed class WindowRecordDecoderTests
     [InlineData("""{"product":"BTC-USD","side":7,"windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "invalid_side")]
     [InlineData("""{"product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:30Z","trades":1,"version":1}""", "unaligned_window")]
     [InlineData("""{"product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":-1,"version":1}""", "negative_count")]
+    [InlineData("""{"venue":"Bybit","product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "invalid_venue")]
+    [InlineData("""{"venue":"by bit","product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "invalid_venue")]
+    [InlineData("""{"venue":"","product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "invalid_venue")]
+    [InlineData("""{"venue":"spot","product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "invalid_venue")]
     public void Rejects_with_a_reason(string? json, string reason)
     {
         var bytes = json is null ? null : Encoding.UTF8.GetBytes(json);
@@ -36,5 +40,16 @@ public sealed class WindowRecordDecoderTests
         Assert.Null(window);
         Assert.Equal(reason, actual);
         Assert.NotEmpty(detail);
+    }
+
+    [Theory]
+    [InlineData("""{"product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "coinbase")]
+    [InlineData("""{"venue":"bybit-linear","product":"BTC-USDT","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "bybit-linear")]
+    [InlineData("""{"venue":null,"product":"BTC-USD","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "coinbase")]
+    [InlineData("""{"venue":"okx-swap","product":"BTC-USDT","side":"buy","windowStart":"2026-08-09T21:04:00Z","trades":1,"version":1}""", "okx-swap")]
+    public void Accepts_known_unknown_and_missing_venues(string json, string venue)
+    {
+        Assert.True(WindowRecordDecoder.TryDecode(Encoding.UTF8.GetBytes(json), Topics.Volumes1m, WindowSpec.Default, out var window, out var reason, out _), reason);
+        Assert.Equal(venue, window!.Venue);
     }
 }

@@ -11,4 +11,6 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(VolumeExtent))]
 [JsonSerializable(typeof(SinkConfig))]
 [JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(AssetBar[]))]
+[JsonSerializable(typeof(VenueSummary[]))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

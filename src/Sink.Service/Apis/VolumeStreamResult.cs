@@ -9,13 +9,17 @@ using Microsoft.AspNetCore.Http.Metadata;
 namespace BitcoinVolume.Sink.Apis;
 
 /// <summary>
-/// Writes a Server-Sent Events stream of <see cref="VolumeUpdate"/>s for one product until the client leaves or the
+/// Writes a Server-Sent Events stream of <see cref="VolumeUpdate"/>s of the windows <paramref name="filter"/> accepts (one
+/// product or one base asset, on the selected venues) until the client leaves or the
 /// service stops: <c>event: volume</c> per committed window, <c>event: resync</c> when updates had to be dropped for this
 /// client, and a comment line as keep-alive. <c>window</c> is the base window of the stored windows (it gives their ends).
 /// </summary>
-public sealed class VolumeStreamResult(VolumeUpdateHub hub, string product, int buffer, TimeSpan heartbeat, WindowSpec window) : IResult, IEndpointMetadataProvider
+public sealed class VolumeStreamResult(
+    VolumeUpdateHub hub, string description, Func<WindowVolume, bool> filter, int buffer, TimeSpan heartbeat, WindowSpec window)
+    : IResult, IEndpointMetadataProvider
 {
-    public string Product => product;
+    /// <summary>What the stream follows, e.g. <c>BTC-USD on spot</c>.</summary>
+    public string Description => description;
 
     public async Task ExecuteAsync(HttpContext httpContext)
     {
@@ -30,11 +34,11 @@ public sealed class VolumeStreamResult(VolumeUpdateHub hub, string product, int 
         var stopping = httpContext.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted, stopping);
         var token = cancellation.Token;
-        using var subscription = hub.Subscribe(product, buffer);
+        using var subscription = hub.Subscribe(description, filter, buffer);
         var body = response.Body;
         try
         {
-            await WriteAsync(body, $"retry: 3000\n: following {product}\n\n", token);
+            await WriteAsync(body, $"retry: 3000\n: following {description}\n\n", token);
             while (!token.IsCancellationRequested)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);

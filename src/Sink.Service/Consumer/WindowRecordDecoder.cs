@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.Sink.Model;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Sink.Consumer;
@@ -43,6 +44,13 @@ internal static class WindowRecordDecoder
             return false;
         }
 
+        // A value without "venue" was written before venues existed: it is Coinbase's. The source-generated reader leaves the
+        // init property null when the field is missing (it does not keep the initializer's default), so say it here.
+        if (window.Venue is null)
+        {
+            window = window with { Venue = Venues.Coinbase };
+        }
+
         (reason, detail) = Validate(window, spec);
         if (reason.Length > 0)
         {
@@ -58,6 +66,11 @@ internal static class WindowRecordDecoder
         if (string.IsNullOrWhiteSpace(w.Product))
         {
             return ("missing_product", "product is missing or blank");
+        }
+
+        if (!VenueIds.IsWellFormed(w.Venue))
+        {
+            return ("invalid_venue", $"venue '{w.Venue}' is not a venue id (lower-case letters, digits and dashes)");
         }
 
         if (!Enum.IsDefined(w.Side))

@@ -7,7 +7,10 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// <summary>
 /// <see cref="IVolumeStore"/> on PostgreSQL. A batch is ONE statement: the rows travel as arrays (one per column) that
 /// <c>unnest</c> turns back into rows, upserted with a version guard. Decimals are <c>NUMERIC</c> (exact, scale kept), times
-/// <c>timestamptz</c>. The table is created in the first schema of the connection's search path when it is missing.
+/// <c>timestamptz</c>. The table is created in the first schema of the connection's search path when it is missing; a table
+/// created before venues existed (primary key (product, side, window_start)) is migrated in place on first use, in one
+/// transaction: it gains <c>venue</c> (its rows become <see cref="Venues.Coinbase"/>'s) and the key (venue, product, side,
+/// window_start).
 /// </summary>
 public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 {
@@ -16,6 +19,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS volumes_1m (
+            venue          text        NOT NULL CHECK (length(venue) > 0),
             product        text        NOT NULL CHECK (length(product) > 0),
             side           text        NOT NULL CHECK (side IN ('buy', 'sell')),
             window_start   timestamptz NOT NULL,
@@ -31,20 +35,40 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             version        bigint      NOT NULL,
             final          boolean     NOT NULL,
             updated_at     timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (product, side, window_start)
+            PRIMARY KEY (venue, product, side, window_start)
         );
         """;
 
+    // A table created before venues existed: add the column (existing rows get 'coinbase'), then re-key. Idempotent: it
+    // only acts while the column is missing, and runs under the schema lock in the schema's transaction.
+    private const string MigrateSql = """
+        DO $migrate$
+        DECLARE pkey name;
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                           WHERE attrelid = 'volumes_1m'::regclass AND attname = 'venue' AND NOT attisdropped) THEN
+                ALTER TABLE volumes_1m ADD COLUMN venue text NOT NULL DEFAULT 'coinbase' CHECK (length(venue) > 0);
+                ALTER TABLE volumes_1m ALTER COLUMN venue DROP DEFAULT;
+                SELECT conname INTO pkey FROM pg_constraint WHERE conrelid = 'volumes_1m'::regclass AND contype = 'p';
+                IF pkey IS NOT NULL THEN
+                    EXECUTE format('ALTER TABLE volumes_1m DROP CONSTRAINT %I', pkey);
+                END IF;
+                ALTER TABLE volumes_1m ADD PRIMARY KEY (venue, product, side, window_start);
+            END IF;
+        END
+        $migrate$;
+        """;
+
     private const string UpsertSql = """
-        INSERT INTO volumes_1m AS t (product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+        INSERT INTO volumes_1m AS t (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                                      first_trade_id, last_trade_id, version, final, updated_at)
-        SELECT u.product, u.side, u.window_start, u.trades, u.base_volume, u.quote_volume, u.open, u.high, u.low, u.close,
+        SELECT u.venue, u.product, u.side, u.window_start, u.trades, u.base_volume, u.quote_volume, u.open, u.high, u.low, u.close,
                u.first_trade_id, u.last_trade_id, u.version, u.final, now()
-        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::bigint[], $5::numeric[], $6::numeric[], $7::numeric[],
-                    $8::numeric[], $9::numeric[], $10::numeric[], $11::bigint[], $12::bigint[], $13::bigint[], $14::boolean[])
-             AS u(product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[],
+                    $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[])
+             AS u(venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                   first_trade_id, last_trade_id, version, final)
-        ON CONFLICT (product, side, window_start) DO UPDATE SET
+        ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = EXCLUDED.trades,
             base_volume = EXCLUDED.base_volume,
             quote_volume = EXCLUDED.quote_volume,
@@ -60,31 +84,34 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         WHERE EXCLUDED.version > t.version;
         """;
 
-    // `side = ANY(...)` lets the primary key (product, side, window_start) serve the range for both sides.
+    // `side = ANY(...)` lets the primary key (venue, product, side, window_start) serve the range for both sides.
     private const string RangeSql = """
-        SELECT product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+        SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                first_trade_id, last_trade_id, version, final
         FROM volumes_1m
-        WHERE product = $1 AND side = ANY('{buy,sell}'::text[]) AND window_start >= $2 AND window_start < $3
+        WHERE venue = $1 AND product = $2 AND side = ANY('{buy,sell}'::text[]) AND window_start >= $3 AND window_start < $4
         ORDER BY window_start, side;
         """;
 
-    // A loose index scan: one primary-key seek per product, however many rows each has.
-    private const string ProductsSql = """
-        WITH RECURSIVE p(product) AS (
-            (SELECT product FROM volumes_1m ORDER BY product LIMIT 1)
+    // A loose index scan: one primary-key seek per (venue, product), however many rows each has.
+    private const string StreamsSql = """
+        WITH RECURSIVE s(venue, product) AS (
+            (SELECT venue, product FROM volumes_1m ORDER BY venue, product LIMIT 1)
             UNION ALL
-            SELECT (SELECT v.product FROM volumes_1m v WHERE v.product > p.product ORDER BY v.product LIMIT 1)
-            FROM p WHERE p.product IS NOT NULL
+            SELECT n.venue, n.product
+            FROM s CROSS JOIN LATERAL (
+                SELECT v.venue, v.product FROM volumes_1m v
+                WHERE (v.venue, v.product) > (s.venue, s.product)
+                ORDER BY v.venue, v.product LIMIT 1) n
         )
-        SELECT product FROM p WHERE product IS NOT NULL;
+        SELECT venue, product FROM s;
         """;
 
     private const string ExtentSql = """
-        SELECT LEAST((SELECT MIN(window_start) FROM volumes_1m WHERE product = $1 AND side = 'buy'),
-                     (SELECT MIN(window_start) FROM volumes_1m WHERE product = $1 AND side = 'sell')),
-               GREATEST((SELECT MAX(window_start) FROM volumes_1m WHERE product = $1 AND side = 'buy'),
-                        (SELECT MAX(window_start) FROM volumes_1m WHERE product = $1 AND side = 'sell'));
+        SELECT LEAST((SELECT MIN(window_start) FROM volumes_1m WHERE venue = $1 AND product = $2 AND side = 'buy'),
+                     (SELECT MIN(window_start) FROM volumes_1m WHERE venue = $1 AND product = $2 AND side = 'sell')),
+               GREATEST((SELECT MAX(window_start) FROM volumes_1m WHERE venue = $1 AND product = $2 AND side = 'buy'),
+                        (SELECT MAX(window_start) FROM volumes_1m WHERE venue = $1 AND product = $2 AND side = 'sell'));
         """;
 
     private readonly NpgsqlDataSource dataSource;
@@ -113,6 +140,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 
         var rows = WindowBatch.LatestPerKey(windows);
         var n = rows.Count;
+        var venue = new string[n];
         var product = new string[n];
         var side = new string[n];
         var windowStart = new DateTime[n];
@@ -130,6 +158,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         for (var i = 0; i < n; i++)
         {
             var w = rows[i];
+            venue[i] = w.Venue;
             product[i] = w.Product;
             side[i] = WindowBatch.SideToText(w.Side);
             windowStart[i] = w.WindowStart.UtcDateTime;
@@ -148,8 +177,11 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand(UpsertSql);
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = product, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = side, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        foreach (var column in (string[][])[venue, product, side])
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = column, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+
         command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = windowStart, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = trades, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         foreach (var column in (decimal[][])[baseVolume, quoteVolume, open, high, low, close])
@@ -169,11 +201,13 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
     }
 
     public async Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
-        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
+        string venue, string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(venue);
         ArgumentNullException.ThrowIfNull(product);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand(RangeSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(fromInclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = WindowBatch.CeilingToStart(toExclusive, WindowSpec.Finest).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -183,45 +217,51 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new WindowVolume(
-                Product: reader.GetString(0),
-                Side: WindowBatch.TextToSide(reader.GetString(1)),
-                WindowStart: new DateTimeOffset(reader.GetFieldValue<DateTime>(2), TimeSpan.Zero),
-                Trades: reader.GetInt64(3),
-                BaseVolume: reader.GetDecimal(4),
-                QuoteVolume: reader.GetDecimal(5),
-                Open: reader.GetDecimal(6),
-                High: reader.GetDecimal(7),
-                Low: reader.GetDecimal(8),
-                Close: reader.GetDecimal(9),
-                FirstTradeId: reader.GetInt64(10),
-                LastTradeId: reader.GetInt64(11),
-                Version: reader.GetInt64(12),
-                Final: reader.GetBoolean(13)));
+                Product: reader.GetString(1),
+                Side: WindowBatch.TextToSide(reader.GetString(2)),
+                WindowStart: new DateTimeOffset(reader.GetFieldValue<DateTime>(3), TimeSpan.Zero),
+                Trades: reader.GetInt64(4),
+                BaseVolume: reader.GetDecimal(5),
+                QuoteVolume: reader.GetDecimal(6),
+                Open: reader.GetDecimal(7),
+                High: reader.GetDecimal(8),
+                Low: reader.GetDecimal(9),
+                Close: reader.GetDecimal(10),
+                FirstTradeId: reader.GetInt64(11),
+                LastTradeId: reader.GetInt64(12),
+                Version: reader.GetInt64(13),
+                Final: reader.GetBoolean(14))
+            {
+                Venue = reader.GetString(0),
+            });
         }
 
         return rows;
     }
 
-    public async Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredStream>> GetStreamsAsync(CancellationToken cancellationToken = default)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = dataSource.CreateCommand(ProductsSql);
-        var products = new List<string>();
+        await using var command = dataSource.CreateCommand(StreamsSql);
+        var streams = new List<StoredStream>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            products.Add(reader.GetString(0));
+            streams.Add(new StoredStream(reader.GetString(0), reader.GetString(1)));
         }
 
-        products.Sort(StringComparer.Ordinal); // the database collation may not be ordinal
-        return products;
+        // The database collation may not be ordinal.
+        return [.. streams.OrderBy(s => s.Venue, StringComparer.Ordinal).ThenBy(s => s.Product, StringComparer.Ordinal)];
     }
 
-    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default)
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(
+        string venue, string product, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(venue);
         ArgumentNullException.ThrowIfNull(product);
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand(ExtentSql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = venue });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = product });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0) || reader.IsDBNull(1))
@@ -262,7 +302,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLockKey}); {Schema}", connection, transaction))
+            await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLockKey}); {Schema} {MigrateSql}", connection, transaction))
             {
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }

@@ -7,12 +7,13 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// <summary>
 /// <see cref="IVolumeStore"/> on an embedded SQLite file (WAL journal, <c>synchronous=NORMAL</c>).
 /// Decimals are stored as TEXT in invariant culture so they round-trip exactly (SQLite REAL is a double: never used).
-/// Times are unix seconds (UTC).
+/// Times are unix seconds (UTC). A file written before venues existed (primary key (product, side, window_start)) is
+/// migrated in place on first use, in one transaction: its rows become <see cref="Venues.Coinbase"/>'s.
 /// </summary>
 public sealed class SqliteVolumeStore : IVolumeStore
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS volumes_1m (
+    private const string Columns = """
+            venue          TEXT    NOT NULL CHECK (length(venue) > 0),
             product        TEXT    NOT NULL CHECK (length(product) > 0),
             side           TEXT    NOT NULL CHECK (side IN ('buy', 'sell')),
             window_start   INTEGER NOT NULL,
@@ -28,16 +29,37 @@ public sealed class SqliteVolumeStore : IVolumeStore
             version        INTEGER NOT NULL,
             final          INTEGER NOT NULL CHECK (final IN (0, 1)),
             updated_at     INTEGER NOT NULL,
-            PRIMARY KEY (product, side, window_start)
+            PRIMARY KEY (venue, product, side, window_start)
+        """;
+
+    private const string Schema = "CREATE TABLE IF NOT EXISTS volumes_1m (\n" + Columns + "\n) WITHOUT ROWID;";
+
+    // The table of a file written before venues existed is rebuilt (SQLite cannot change a primary key in place); the
+    // copy runs in the caller's transaction, so a crash leaves the old table as it was.
+    private const string MigrateSql = """
+        ALTER TABLE volumes_1m RENAME TO volumes_1m_before_venue;
+        CREATE TABLE volumes_1m (
+        """ + Columns + """
         ) WITHOUT ROWID;
+        INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+                                first_trade_id, last_trade_id, version, final, updated_at)
+        SELECT 'coinbase', product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+               first_trade_id, last_trade_id, version, final, updated_at
+        FROM volumes_1m_before_venue;
+        DROP TABLE volumes_1m_before_venue;
+        """;
+
+    private const string HasOldSchemaSql = """
+        SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'volumes_1m')
+           AND NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'venue');
         """;
 
     private const string UpsertSql = """
-        INSERT INTO volumes_1m (product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+        INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                                 first_trade_id, last_trade_id, version, final, updated_at)
-        VALUES ($product, $side, $window_start, $trades, $base_volume, $quote_volume, $open, $high, $low, $close,
+        VALUES ($venue, $product, $side, $window_start, $trades, $base_volume, $quote_volume, $open, $high, $low, $close,
                 $first_trade_id, $last_trade_id, $version, $final, $updated_at)
-        ON CONFLICT (product, side, window_start) DO UPDATE SET
+        ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = excluded.trades,
             base_volume = excluded.base_volume,
             quote_volume = excluded.quote_volume,
@@ -53,25 +75,27 @@ public sealed class SqliteVolumeStore : IVolumeStore
         WHERE excluded.version > volumes_1m.version;
         """;
 
-    // `side IN (...)` lets SQLite seek the primary key (product, side, window_start) once per side instead of scanning
+    // `side IN (...)` lets SQLite seek the primary key (venue, product, side, window_start) once per side instead of scanning
     // every row of the product; the sort of the (bounded) result is cheap.
     private const string RangeSql = """
-        SELECT product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+        SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                first_trade_id, last_trade_id, version, final
         FROM volumes_1m
-        WHERE product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
+        WHERE venue = $venue AND product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
         ORDER BY window_start, side;
         """;
 
-    // One index seek per product (a skip scan): cheap even with millions of rows.
-    private const string NextProductSql = "SELECT MIN(product) FROM volumes_1m WHERE product > $after;";
+    // One index seek per (venue, product) (a skip scan): cheap even with millions of rows.
+    private const string NextStreamSql = """
+        SELECT venue, product FROM volumes_1m WHERE (venue, product) > ($venue, $product) ORDER BY venue, product LIMIT 1;
+        """;
 
     // Per side, MIN/MAX of window_start is one seek on the primary key.
     private const string ExtentSql = """
-        SELECT (SELECT MIN(window_start) FROM volumes_1m WHERE product = $product AND side = 'buy'),
-               (SELECT MIN(window_start) FROM volumes_1m WHERE product = $product AND side = 'sell'),
-               (SELECT MAX(window_start) FROM volumes_1m WHERE product = $product AND side = 'buy'),
-               (SELECT MAX(window_start) FROM volumes_1m WHERE product = $product AND side = 'sell');
+        SELECT (SELECT MIN(window_start) FROM volumes_1m WHERE venue = $venue AND product = $product AND side = 'buy'),
+               (SELECT MIN(window_start) FROM volumes_1m WHERE venue = $venue AND product = $product AND side = 'sell'),
+               (SELECT MAX(window_start) FROM volumes_1m WHERE venue = $venue AND product = $product AND side = 'buy'),
+               (SELECT MAX(window_start) FROM volumes_1m WHERE venue = $venue AND product = $product AND side = 'sell');
         """;
 
     private readonly string connectionString;
@@ -115,6 +139,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = UpsertSql;
+        var venue = command.Parameters.Add("$venue", SqliteType.Text);
         var product = command.Parameters.Add("$product", SqliteType.Text);
         var side = command.Parameters.Add("$side", SqliteType.Text);
         var windowStart = command.Parameters.Add("$window_start", SqliteType.Integer);
@@ -137,6 +162,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         foreach (var w in latest)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            venue.Value = w.Venue;
             product.Value = w.Product;
             side.Value = WindowBatch.SideToText(w.Side);
             windowStart.Value = w.WindowStart.ToUnixTimeSeconds();
@@ -159,12 +185,14 @@ public sealed class SqliteVolumeStore : IVolumeStore
     }
 
     public async Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
-        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
+        string venue, string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(venue);
         ArgumentNullException.ThrowIfNull(product);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = RangeSql;
+        command.Parameters.Add("$venue", SqliteType.Text).Value = venue;
         command.Parameters.Add("$product", SqliteType.Text).Value = product;
         // Window starts are whole seconds: start >= t  <=>  start >= ceil(t), for both bounds.
         command.Parameters.Add("$from", SqliteType.Integer).Value = CeilingUnixSeconds(fromInclusive);
@@ -175,50 +203,62 @@ public sealed class SqliteVolumeStore : IVolumeStore
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             rows.Add(new WindowVolume(
-                Product: reader.GetString(0),
-                Side: WindowBatch.TextToSide(reader.GetString(1)),
-                WindowStart: DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(2)),
-                Trades: reader.GetInt64(3),
-                BaseVolume: TextToDecimal(reader.GetString(4)),
-                QuoteVolume: TextToDecimal(reader.GetString(5)),
-                Open: TextToDecimal(reader.GetString(6)),
-                High: TextToDecimal(reader.GetString(7)),
-                Low: TextToDecimal(reader.GetString(8)),
-                Close: TextToDecimal(reader.GetString(9)),
-                FirstTradeId: reader.GetInt64(10),
-                LastTradeId: reader.GetInt64(11),
-                Version: reader.GetInt64(12),
-                Final: reader.GetInt64(13) != 0));
+                Product: reader.GetString(1),
+                Side: WindowBatch.TextToSide(reader.GetString(2)),
+                WindowStart: DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(3)),
+                Trades: reader.GetInt64(4),
+                BaseVolume: TextToDecimal(reader.GetString(5)),
+                QuoteVolume: TextToDecimal(reader.GetString(6)),
+                Open: TextToDecimal(reader.GetString(7)),
+                High: TextToDecimal(reader.GetString(8)),
+                Low: TextToDecimal(reader.GetString(9)),
+                Close: TextToDecimal(reader.GetString(10)),
+                FirstTradeId: reader.GetInt64(11),
+                LastTradeId: reader.GetInt64(12),
+                Version: reader.GetInt64(13),
+                Final: reader.GetInt64(14) != 0)
+            {
+                Venue = reader.GetString(0),
+            });
         }
 
         return rows;
     }
 
-    public async Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredStream>> GetStreamsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
-        command.CommandText = NextProductSql;
-        var after = command.Parameters.Add("$after", SqliteType.Text);
-        after.Value = string.Empty;
+        command.CommandText = NextStreamSql;
+        var venue = command.Parameters.Add("$venue", SqliteType.Text);
+        var product = command.Parameters.Add("$product", SqliteType.Text);
+        (venue.Value, product.Value) = (string.Empty, string.Empty);
         command.Prepare();
 
-        var products = new List<string>();
-        while (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string next)
+        var streams = new List<StoredStream>();
+        while (true)
         {
-            products.Add(next);
-            after.Value = next;
-        }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return streams;
+            }
 
-        return products;
+            var next = new StoredStream(reader.GetString(0), reader.GetString(1));
+            streams.Add(next);
+            (venue.Value, product.Value) = (next.Venue, next.Product);
+        }
     }
 
-    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default)
+    public async Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(
+        string venue, string product, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(venue);
         ArgumentNullException.ThrowIfNull(product);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = connection.CreateCommand();
         command.CommandText = ExtentSql;
+        command.Parameters.Add("$venue", SqliteType.Text).Value = venue;
         command.Parameters.Add("$product", SqliteType.Text).Value = product;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -285,10 +325,21 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
             using var connection = new SqliteConnection(connectionString);
             connection.Open();
+            using (var wal = connection.CreateCommand())
+            {
+                // journal_mode=WAL is persistent in the file; readers (the API) never block the writer (the consumer).
+                wal.CommandText = "PRAGMA journal_mode = WAL;";
+                wal.ExecuteNonQuery();
+            }
+
+            // Immediate: a second process opening the same file waits instead of migrating it twice.
+            using var transaction = connection.BeginTransaction(deferred: false);
             using var command = connection.CreateCommand();
-            // journal_mode=WAL is persistent in the file; readers (the API) never block the writer (the consumer).
-            command.CommandText = "PRAGMA journal_mode = WAL;\n" + Schema;
+            command.Transaction = transaction;
+            command.CommandText = HasOldSchemaSql;
+            command.CommandText = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1 ? MigrateSql : Schema;
             command.ExecuteNonQuery();
+            transaction.Commit();
             initialized = true;
         }
     }

@@ -6,17 +6,17 @@ namespace BitcoinVolume.Sink.Infrastructure;
 internal static class WindowBatch
 {
     /// <summary>
-    /// The highest version of each (product, side, window start) in <paramref name="windows"/>, sorted by that key (the
+    /// The highest version of each (venue, product, side, window start) in <paramref name="windows"/>, sorted by that key (the
     /// inserts then walk the primary key in order). Equal versions carry equal values (the version is deterministic from
     /// the content), so the first one is kept.
     /// </summary>
     public static List<WindowVolume> LatestPerKey(IReadOnlyList<WindowVolume> windows)
     {
-        var latest = new Dictionary<(string Product, TakerSide Side, long Start), WindowVolume>(windows.Count);
+        var latest = new Dictionary<(string Venue, string Product, TakerSide Side, long Start), WindowVolume>(windows.Count);
         foreach (var window in windows)
         {
             ArgumentNullException.ThrowIfNull(window);
-            var key = (window.Product, window.Side, window.WindowStart.UtcTicks);
+            var key = (window.Venue, window.Product, window.Side, window.WindowStart.UtcTicks);
             if (!latest.TryGetValue(key, out var held) || held.Version < window.Version)
             {
                 latest[key] = window;
@@ -24,7 +24,8 @@ internal static class WindowBatch
         }
 
         return latest.Values
-            .OrderBy(w => w.Product, StringComparer.Ordinal)
+            .OrderBy(w => w.Venue, StringComparer.Ordinal)
+            .ThenBy(w => w.Product, StringComparer.Ordinal)
             .ThenBy(w => w.Side)
             .ThenBy(w => w.WindowStart)
             .ToList();

@@ -17,11 +17,19 @@ public sealed class VolumeUpdateHub(SinkMetrics metrics)
     /// <summary>Live subscribers.</summary>
     public int Count => subscriptions.Count;
 
-    /// <summary>Subscribes to the updates of one product; dispose the subscription to leave.</summary>
+    /// <summary>Subscribes to the updates of one product (on every venue); dispose the subscription to leave.</summary>
     public VolumeSubscription Subscribe(string product, int capacity)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(product);
-        var subscription = new VolumeSubscription(this, product, capacity);
+        return Subscribe(product, w => string.Equals(w.Product, product, StringComparison.Ordinal), capacity);
+    }
+
+    /// <summary>Subscribes to the windows <paramref name="filter"/> accepts (called on the consumer's thread: keep it cheap).</summary>
+    public VolumeSubscription Subscribe(string description, Func<WindowVolume, bool> filter, int capacity)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        ArgumentNullException.ThrowIfNull(filter);
+        var subscription = new VolumeSubscription(this, description, filter, capacity);
         subscriptions.TryAdd(subscription, 0);
         metrics.RecordStreamClient(connected: true);
         return subscription;
@@ -40,7 +48,7 @@ public sealed class VolumeUpdateHub(SinkMetrics metrics)
         {
             foreach (var window in windows)
             {
-                if (string.Equals(window.Product, subscription.Product, StringComparison.Ordinal) && !subscription.Offer(window))
+                if (subscription.Filter(window) && !subscription.Offer(window))
                 {
                     metrics.RecordStreamResync();
                     break;
@@ -65,10 +73,11 @@ public sealed class VolumeSubscription : IDisposable
     private readonly Channel<WindowVolume> channel;
     private int overflowed;
 
-    internal VolumeSubscription(VolumeUpdateHub hub, string product, int capacity)
+    internal VolumeSubscription(VolumeUpdateHub hub, string description, Func<WindowVolume, bool> filter, int capacity)
     {
         this.hub = hub;
-        Product = product;
+        Description = description;
+        Filter = filter;
         channel = Channel.CreateBounded<WindowVolume>(new BoundedChannelOptions(capacity)
         {
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: the update is dropped and the overflow flagged
@@ -77,7 +86,10 @@ public sealed class VolumeSubscription : IDisposable
         });
     }
 
-    public string Product { get; }
+    /// <summary>What the subscriber follows, e.g. <c>BTC-USD on spot</c>.</summary>
+    public string Description { get; }
+
+    internal Func<WindowVolume, bool> Filter { get; }
 
     public ChannelReader<WindowVolume> Reader => channel.Reader;
 

@@ -25,6 +25,12 @@ public sealed record VolumeBar(
     decimal Net,
     decimal Imbalance)
 {
-    /// <summary>The CSV header, in the order of the JSON properties.</summary>
-    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance";
+    /// <summary>The CSV header, in the order of the JSON properties (<c>venues</c> joined by spaces).</summary>
+    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance,venue,venues";
+
+    /// <summary>The venue of the bar when it covers one venue; <see langword="null"/> on a row summed over several.</summary>
+    public string? Venue { get; init; }
+
+    /// <summary>The venues whose windows the bar sums (ordinal order): those of the selection that had trades in it.</summary>
+    public IReadOnlyList<string> Venues { get; init; } = [];
 }

@@ -9,7 +9,7 @@ public static class VolumeRollup
     public static VolumeBar[] Roll(IEnumerable<WindowVolume> windowRows, VolumeInterval interval) => Roll(windowRows, interval, WindowSpec.Default);
 
     /// <summary>
-    /// Rolls <paramref name="windowRows"/> (one product, base windows of <paramref name="window"/>) up into bars of
+    /// Rolls <paramref name="windowRows"/> (one venue and product, base windows of <paramref name="window"/>) up into bars of
     /// <paramref name="interval"/>, a whole multiple of the base window, one per (bar, side)
     /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; VWAP = quote / base;
     /// open is the open of the row with the lowest first trade id, close the close of the row with the highest last trade
@@ -95,6 +95,10 @@ public static class VolumeRollup
             low,
             last!.Close,
             Net: 0,
-            Imbalance: 0);
+            Imbalance: 0)
+        {
+            Venue = first.Venue,
+            Venues = [first.Venue],
+        };
     }
 }

@@ -30,8 +30,14 @@ public sealed record VolumeUpdate(
         ArgumentNullException.ThrowIfNull(window);
         return new VolumeUpdate(
             w.WindowStart.UtcDateTime, window.EndOf(w.WindowStart).UtcDateTime, w.Product, w.Side, w.Trades, w.BaseVolume, w.QuoteVolume, w.Vwap,
-            w.Open, w.High, w.Low, w.Close, w.Version, w.Final);
+            w.Open, w.High, w.Low, w.Close, w.Version, w.Final)
+        {
+            Venue = w.Venue,
+        };
     }
+
+    /// <summary>The window's venue.</summary>
+    public string Venue { get; init; } = Venues.Coinbase;
 }
 
 /// <summary>Answer of <c>GET /api/volumes/extent</c>: the starts of the first and the last stored window of a product.</summary>

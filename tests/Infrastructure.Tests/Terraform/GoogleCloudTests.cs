@@ -28,7 +28,7 @@ public sealed partial class GoogleCloudTests
     }
 
     [Fact]
-    public async Task Table_is_partitioned_by_day_on_window_start_and_clustered_by_product()
+    public async Task Table_is_partitioned_by_day_on_window_start_and_clustered_by_venue_then_product()
     {
         var module = await Module();
         var table = Table(module);
@@ -39,7 +39,8 @@ public sealed partial class GoogleCloudTests
         Assert.Null(table.Body.Attribute("expiration_time"));
 
         var clustering = table.Body.Attribute("clustering") ?? throw new Xunit.Sdk.XunitException("volumes table has no clustering.");
-        Assert.Equal("product", clustering[0].GetString());
+        Assert.Equal("venue", clustering[0].GetString());
+        Assert.Equal("product", clustering[1].GetString());
         Assert.Equal(JsonValueKind.True, table.Body.Attribute("deletion_protection")?.ValueKind);
     }
 
@@ -49,6 +50,9 @@ public sealed partial class GoogleCloudTests
         var columns = await Columns();
         AssertColumn(columns, "window_start", TimestampTypes);
         AssertColumn(columns, "product", StringTypes);
+        AssertColumn(columns, "venue", StringTypes);
+        // Nullable: BigQuery adds only nullable columns to an existing table; NULL rows are coinbase (the view says so).
+        Assert.Equal("NULLABLE", columns["venue"].Mode);
         AssertColumn(columns, "side", StringTypes);
         AssertColumn(columns, "trades", Int64Types);
         AssertColumn(columns, "version", Int64Types);
@@ -88,7 +92,8 @@ public sealed partial class GoogleCloudTests
         var query = Whitespace().Replace(definition.Text("query") ?? "", " ");
         // Either QUALIFY ROW_NUMBER() OVER (...) = 1, or ROW_NUMBER() OVER (...) AS r in a subquery and WHERE r = 1.
         var rank = LatestVersionRank().Match(query);
-        Assert.True(rank.Success, $"The view does not rank rows by version within (product, side, window_start):\n{query}");
+        Assert.True(rank.Success, $"The view does not rank rows by version within (venue, product, side, window_start):\n{query}");
+        Assert.Contains("IFNULL(venue, 'coinbase')", query, StringComparison.Ordinal);
         var keepsFirst = rank.Groups["qualify"].Success || Regex.IsMatch(query, $@"(?i)WHERE {rank.Groups["alias"].Value} = 1\b");
         Assert.True(keepsFirst, $"The view does not keep only the first-ranked row:\n{query}");
         Assert.Contains($"${{{Table(module).Address}.table_id}}", query, StringComparison.Ordinal);
@@ -180,7 +185,7 @@ public sealed partial class GoogleCloudTests
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    [GeneratedRegex(@"(?i)(?<qualify>QUALIFY )?ROW_NUMBER\(\) OVER \(PARTITION BY product, side, window_start ORDER BY version DESC[^)]*\)(?(qualify) = 1\b| AS (?<alias>\w+))")]
+    [GeneratedRegex(@"(?i)(?<qualify>QUALIFY )?ROW_NUMBER\(\) OVER \(PARTITION BY venue, product, side, window_start ORDER BY version DESC[^)]*\)(?(qualify) = 1\b| AS (?<alias>\w+))")]
     private static partial Regex LatestVersionRank();
 
     [GeneratedRegex(@"^google_.*_iam_(member|binding|policy)$")]

@@ -20,6 +20,7 @@ internal sealed record InsertAllRow(
 /// read as a double); TIMESTAMP as RFC 3339 UTC text.
 /// </summary>
 internal sealed record VolumeRow(
+    [property: JsonPropertyName("venue")] string Venue,
     [property: JsonPropertyName("product")] string Product,
     [property: JsonPropertyName("side")] string Side,
     [property: JsonPropertyName("window_start")] string WindowStart,

@@ -9,9 +9,14 @@ namespace BitcoinVolume.Sink.Infrastructure.BigQuery;
 /// </summary>
 public static class BigQuerySql
 {
-    /// <summary>The table (NUMERIC columns are BIGNUMERIC: scale 38, so every C# decimal fits exactly).</summary>
+    /// <summary>
+    /// The table (NUMERIC columns are BIGNUMERIC: scale 38, so every C# decimal fits exactly). <c>venue</c> is NULLABLE:
+    /// BigQuery adds only nullable columns to an existing table, and rows written before venues existed have none (they
+    /// are Coinbase's; the view reads them as <c>coinbase</c>). See <see cref="AddVenueColumn"/>.
+    /// </summary>
     public static string CreateTable(string project, string dataset, string table) => $"""
         CREATE TABLE IF NOT EXISTS `{project}.{dataset}.{table}` (
+          venue          STRING,                -- venue id (coinbase, binance, bybit-linear, ...); NULL = coinbase (written before venues)
           product        STRING     NOT NULL,
           side           STRING     NOT NULL,   -- 'buy' | 'sell' (taker side)
           window_start   TIMESTAMP  NOT NULL,   -- base window [window_start, window_start + Sink:Window)
@@ -29,23 +34,31 @@ public static class BigQuerySql
           inserted_at    TIMESTAMP  NOT NULL    -- sink clock, informational
         )
         PARTITION BY DATE(window_start)
-        CLUSTER BY product, side;
+        CLUSTER BY venue, product, side;
         """;
 
     /// <summary>
-    /// The latest version of each (product, side, window_start): one row per window, whatever was inserted twice.
+    /// Migrates a table created before venues existed: adds the nullable <c>venue</c> (old rows stay NULL = coinbase). The
+    /// clustering is changed outside SQL: <c>bq update --clustering_fields=venue,product,side PROJECT:DATASET.TABLE</c>
+    /// (or Terraform, docs/DEPLOYMENT.md); it applies to data written afterwards.
+    /// </summary>
+    public static string AddVenueColumn(string project, string dataset, string table) =>
+        $"ALTER TABLE `{project}.{dataset}.{table}` ADD COLUMN IF NOT EXISTS venue STRING;";
+
+    /// <summary>
+    /// The latest version of each (venue, product, side, window_start): one row per window, whatever was inserted twice.
     /// <c>window_end</c> is <c>window_start</c> + <paramref name="window"/> (the base window, default 1 minute); the view's
     /// name stays <c>volumes_1m</c> whatever the base window.
     /// </summary>
     public static string CreateLatestView(string project, string dataset, string table, string view = "volumes_1m", WindowSpec? window = null) => $"""
         CREATE OR REPLACE VIEW `{project}.{dataset}.{view}` AS
-        SELECT product, side, window_start, TIMESTAMP_ADD(window_start, {Interval(window ?? WindowSpec.Default)}) AS window_end,
+        SELECT venue, product, side, window_start, TIMESTAMP_ADD(window_start, {Interval(window ?? WindowSpec.Default)}) AS window_end,
                trades, base_volume, quote_volume,
                IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
                open, high, low, close, first_trade_id, last_trade_id, version, final
-        FROM `{project}.{dataset}.{table}`
+        FROM (SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue) FROM `{project}.{dataset}.{table}`)
         WHERE TRUE
-        QUALIFY ROW_NUMBER() OVER (PARTITION BY product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
         """;
 
     /// <summary>The window length as a BigQuery interval literal: <c>INTERVAL 1 MINUTE</c>, <c>INTERVAL 10 SECOND</c>.</summary>

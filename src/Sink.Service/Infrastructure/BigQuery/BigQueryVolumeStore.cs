@@ -80,14 +80,13 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
     }
 
     public Task<IReadOnlyList<WindowVolume>> GetWindowRowsAsync(
-        string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
+        string venue, string product, DateTimeOffset fromInclusive, DateTimeOffset toExclusive, CancellationToken cancellationToken = default) =>
+        throw NoQueries();
 
-    public Task<IReadOnlyList<string>> GetProductsAsync(CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
+    public Task<IReadOnlyList<StoredStream>> GetStreamsAsync(CancellationToken cancellationToken = default) => throw NoQueries();
 
-    public Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string product, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
+    public Task<(DateTimeOffset First, DateTimeOffset Last)?> GetExtentAsync(string venue, string product, CancellationToken cancellationToken = default) =>
+        throw NoQueries();
 
     /// <summary>No cheap probe without extra permissions: the health of writes is reported by the consumer.</summary>
     public Task PingAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
@@ -95,6 +94,7 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
     private static InsertAllRow ToRow(WindowVolume w, string insertedAt) => new(
         InsertIdOf(w),
         new VolumeRow(
+            w.Venue,
             w.Product,
             WindowBatch.SideToText(w.Side),
             w.WindowStart.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
@@ -110,6 +110,9 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
             w.Version,
             w.Final,
             insertedAt));
+
+    private static NotSupportedException NoQueries() =>
+        new("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
 
     private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
 
