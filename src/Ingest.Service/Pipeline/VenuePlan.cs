@@ -37,7 +37,7 @@ public static class VenuePlan
         var plan = new List<PlannedVenue>();
         var extra = configuration.GetSection(Section).GetChildren()
             .Where(c => !Contracts.Venues.IsKnown(c.Key) && bool.TryParse(c["Enabled"], out var on) && on)
-            .Select(c => new VenueInfo(c.Key, MarketType.Spot, c.Key, []));
+            .Select(c => new VenueInfo(c.Key, MarketType.Spot, c.Key, ContiguousTradeIds: false, []));
         foreach (var info in Contracts.Venues.All.Concat(extra))
         {
             var section = configuration.GetSection($"{Section}:{info.Id}");

@@ -158,7 +158,7 @@ public static class VenueTradeText
     }
 
     /// <summary>Runs a parse, turning the reader's exceptions into <see cref="DeadLetterReasons.MalformedJson"/> and dropping partial trades of a non-trade result.</summary>
-    public static FrameResult Guard(ReadOnlySpan<byte> frame, List<Trade> trades, FrameParse parse)
+    public static FrameResult Guard(ReadOnlySpan<byte> frame, List<Trade> trades, WholeFrameParse parse)
     {
         ArgumentNullException.ThrowIfNull(trades);
         ArgumentNullException.ThrowIfNull(parse);
@@ -182,7 +182,7 @@ public static class VenueTradeText
 }
 
 /// <summary>A parse of one frame into trades (what <see cref="VenueTradeText.Guard"/> runs).</summary>
-public delegate FrameResult FrameParse(ReadOnlySpan<byte> frame, List<Trade> trades);
+public delegate FrameResult WholeFrameParse(ReadOnlySpan<byte> frame, List<Trade> trades);
 
 /// <summary>The named REST HttpClient of a venue (ServiceDefaults adds the standard resilience handler to every client).</summary>
 public static class VenueRestClients

@@ -137,13 +137,13 @@ public sealed class VenueRegistryTests : IDisposable
     public void The_service_refuses_to_start_with_an_unknown_source_or_a_bad_coinbase_url()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration["Ingest:Source"] = "kraken";
+        builder.Configuration["Ingest:Source"] = "nosuchvenue";
         builder.Configuration["Ingest:Live:RestUrl"] = "ftp://example.com";
         builder.AddIngestServices();
         using var host = builder.Build();
 
         var source = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<IngestOptions>>().Value);
-        Assert.Contains("Unknown live source 'kraken'", source.Message, StringComparison.Ordinal);
+        Assert.Contains("Unknown live source 'nosuchvenue'", source.Message, StringComparison.Ordinal);
         var url = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<CoinbaseOptions>>().Value);
         Assert.Contains("Ingest:Live:RestUrl must be an absolute http(s) URL", url.Message, StringComparison.Ordinal);
     }
