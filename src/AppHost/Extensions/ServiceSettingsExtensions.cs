@@ -58,7 +58,7 @@ public static class ServiceSettingsExtensions
             ? Path.GetFullPath(configured)
             : kafka.DevelopmentBroker is null
                 ? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"))
-                : Path.Combine(Path.GetTempPath(), "bitcoinvolume", $"aggregate-state-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
+                : Path.Combine(Path.GetTempPath(), "bitcoinvolume", $"aggregate-state-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}-{Guid.NewGuid():N}");
         return aggregate
             .WithSetting(builder, "Aggregate:StatePath", path)
             .WithWindow(builder, "Aggregate")
