@@ -41,7 +41,7 @@ internal sealed class PendingBatch
     public void Hold(WindowVolume window, TopicPartition partition, Message<Ignore, byte[]>? message, bool traced)
     {
         ArgumentNullException.ThrowIfNull(window);
-        var key = new WindowKey(window.Product, window.Side, window.WindowStart);
+        var key = new WindowKey(window.Venue, window.Product, window.Side, window.WindowStart);
         if (!windows.TryGetValue(key, out var held) || held.Window.Version < window.Version)
         {
             var timestamp = message?.Timestamp is { Type: not TimestampType.NotAvailable } t ? t.UtcDateTime : (DateTime?)null;
@@ -95,7 +95,7 @@ internal sealed class PendingBatch
         Records = 0;
     }
 
-    private readonly record struct WindowKey(string Product, TakerSide Side, DateTimeOffset WindowStart);
+    private readonly record struct WindowKey(string Venue, string Product, TakerSide Side, DateTimeOffset WindowStart);
 }
 
 /// <summary>A window value held for writing, with the partition it came from, its record's timestamp and trace context.</summary>
