@@ -65,6 +65,9 @@ public static class DeadLetterReasons
     /// <summary>The venue refused a subscription (the detail names the refused symbol or product).</summary>
     public const string SubscriptionRejected = "subscription_rejected";
 
+    /// <summary>An error reply of the venue that is not about a subscription (e.g. a malformed request, a REST error code).</summary>
+    public const string VenueError = "venue_error";
+
     /// <summary>Not a frame: a range of trade ids that was missed and could not be fetched from REST.</summary>
     public const string UnfilledGap = "unfilled_gap";
 }

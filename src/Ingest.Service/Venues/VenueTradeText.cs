@@ -14,10 +14,10 @@ namespace BitcoinVolume.Ingest.Venues;
 public static class VenueTradeText
 {
     /// <summary>The venue refused a subscription (the detail names the refused symbol/product).</summary>
-    public const string SubscriptionRejected = "subscription_rejected";
+    public const string SubscriptionRejected = DeadLetterReasons.SubscriptionRejected;
 
     /// <summary>A trade of a symbol the venue's <see cref="SymbolMap"/> does not know (never guessed).</summary>
-    public const string UnknownSymbol = "unknown_symbol";
+    public const string UnknownSymbol = DeadLetterReasons.UnknownSymbol;
 
     /// <summary>The current JSON token (a string or a number) as an exact decimal, from its text; false for anything else.</summary>
     public static bool TryReadDecimal(ref Utf8JsonReader reader, out decimal value)

@@ -14,13 +14,13 @@ namespace BitcoinVolume.Ingest.Venues;
 internal static class VenueJson
 {
     /// <summary>A trade of a symbol the venue's <see cref="SymbolMap"/> does not know (never guessed).</summary>
-    public const string UnknownSymbol = "unknown_symbol";
+    public const string UnknownSymbol = DeadLetterReasons.UnknownSymbol;
 
     /// <summary>The venue refused a subscription; the detail names the refused symbol/product.</summary>
-    public const string SubscriptionRejected = "subscription_rejected";
+    public const string SubscriptionRejected = DeadLetterReasons.SubscriptionRejected;
 
     /// <summary>An error frame of the venue that is not about a subscription.</summary>
-    public const string VenueError = "venue_error";
+    public const string VenueError = DeadLetterReasons.VenueError;
 
     /// <summary>Ignored label of frames of another market of the same venue (OKX futures/swaps on the spot venue).</summary>
     public const string OtherMarket = "other_market";

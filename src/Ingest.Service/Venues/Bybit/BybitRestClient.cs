@@ -40,7 +40,7 @@ public sealed class BybitRestClient(HttpClient http, BybitCategory category, str
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         var trades = new List<Trade>(limit);
         var invalid = ParseRecentTrades(body, trades);
-        if (invalid is { Reason: "venue_error" })
+        if (invalid is { Reason: DeadLetterReasons.VenueError })
         {
             throw new HttpRequestException($"GET {uri}: {invalid.Value.Detail}");
         }
@@ -78,7 +78,7 @@ public sealed class BybitRestClient(HttpClient http, BybitCategory category, str
             if (code.GetRawText() != "0")
             {
                 var message = root.TryGetProperty("retMsg", out var msg) && msg.ValueKind == JsonValueKind.String ? msg.GetString() : null;
-                return FrameResult.Invalid("venue_error", $"retCode {code.GetRawText()}: {message}");
+                return FrameResult.Invalid(DeadLetterReasons.VenueError, $"retCode {code.GetRawText()}: {message}");
             }
 
             if (!root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object

@@ -30,7 +30,7 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
     public const string V1Feed = "v1";
 
     /// <summary>A Kraken error reply that is not about a subscription (e.g. a malformed request).</summary>
-    public const string VenueError = "venue_error";
+    public const string VenueError = DeadLetterReasons.VenueError;
 
     private static readonly HashSet<string> IgnoredChannels = new(StringComparer.Ordinal)
     {
