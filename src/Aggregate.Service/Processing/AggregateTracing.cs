@@ -4,8 +4,10 @@ using BitcoinVolume.Contracts;
 namespace BitcoinVolume.Aggregate.Processing;
 
 /// <summary>
-/// Spans of the aggregator: one per emitted window value, child of the last trade of the batch that changed it (the
-/// trade's context comes in its record's headers), so a trade's journey through ingest, aggregate and sink is one trace.
+/// Spans of the aggregator: one per emitted window value, child of the last trade that changed it (the trade's context
+/// comes in its record's headers), so a trade's journey through ingest, aggregate and sink is one trace. A window's
+/// context is kept until its final value is emitted — that may be a later batch than its last trade's, when the
+/// watermark passes it — so the final value continues the trace too; memory is bounded by the open windows.
 /// </summary>
 internal sealed class AggregateTracing
 {
@@ -17,9 +19,6 @@ internal sealed class AggregateTracing
     /// <summary>True when anyone listens: only then are contexts extracted and spans started.</summary>
     public static bool Enabled => ActivitySource.HasListeners();
 
-    /// <summary>Forgets the trade contexts of the previous batch.</summary>
-    public void Clear() => lastTradeContext.Clear();
-
     /// <summary>Remembers <paramref name="context"/> as the last trade that changed the window <paramref name="windowKey"/>.</summary>
     public void Remember(string windowKey, ActivityContext context) => lastTradeContext[windowKey] = context;
 
@@ -27,6 +26,11 @@ internal sealed class AggregateTracing
     public Activity? StartEmit(WindowVolume window, string key, int partition)
     {
         var parent = lastTradeContext.TryGetValue(key, out var context) ? context : default;
+        if (window.Final)
+        {
+            lastTradeContext.Remove(key);
+        }
+
         var activity = ActivitySource.StartActivity($"{Topics.Volumes1m} publish", ActivityKind.Producer, parent);
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.destination.name", Topics.Volumes1m);

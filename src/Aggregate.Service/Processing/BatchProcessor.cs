@@ -48,7 +48,6 @@ internal sealed class BatchProcessor(
     private HashSet<int> Apply(InputBatch batch, bool traced)
     {
         var touched = new HashSet<int>();
-        tracing.Clear();
         foreach (var record in batch.Records)
         {
             var partition = record.Partition.Value;
