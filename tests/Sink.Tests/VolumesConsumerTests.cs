@@ -59,6 +59,72 @@ public sealed class VolumesConsumerTests
         Assert.Equal(123456789.123456789012m, bars[1].GetProperty("baseVolume").GetDecimal());
     }
 
+    [Fact]
+    public async Task The_same_window_of_one_product_on_two_venues_in_one_batch_is_stored_once_per_venue()
+    {
+        // Both records are on the topic before the sink starts, so they reach it in one batch. A batch keyed without the
+        // venue would keep only the higher version (coinbase v7) and drop kraken's v2 as "older".
+        await using var kafka = KafkaTestCluster.Start();
+        var coinbase = Window(version: 7, trades: 4, baseVolume: 0.4m, quoteVolume: 25600.4m, venue: Venues.Coinbase);
+        var coinbaseOld = Window(version: 6, trades: 3, baseVolume: 0.3m, quoteVolume: 19200.3m, venue: Venues.Coinbase);
+        var kraken = Window(version: 2, trades: 2, baseVolume: 0.25m, quoteVolume: 16000.125m, venue: Venues.Kraken);
+        foreach (var window in new[] { coinbaseOld, kraken, coinbase })
+        {
+            kafka.Produce(Topics.Volumes1m, window.Key, window, ContractSerializers.WindowSerializer);
+        }
+
+        kafka.Flush();
+        Assert.NotEqual(coinbase.Key, kraken.Key);
+
+        await using var factory = new SinkApiFactory(new Dictionary<string, string>
+        {
+            ["Sink:ConsumerEnabled"] = "true",
+            ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
+            ["Sink:GroupId"] = GroupId,
+            ["Sink:BatchMaxWaitMs"] = "200",
+            ["Sink:Kafka:group.protocol"] = "consumer",
+        });
+        using var client = factory.CreateClient();
+
+        var stored = new Dictionary<string, JsonElement>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (stored.Count < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            foreach (var venue in new[] { Venues.Coinbase, Venues.Kraken })
+            {
+                // 400 "no stored volumes" until the venue's first row is written.
+                using var response = await client.GetAsync($"/api/volumes?product=BTC-USD&venue={venue}&from=2026-08-09T21:04:00Z&to=2026-08-09T21:05:00Z");
+                if (!response.IsSuccessStatusCode)
+                {
+                    continue;
+                }
+
+                using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                var rows = json.RootElement.EnumerateArray().ToArray();
+                if (rows.Length == 1 && rows[0].GetProperty("trades").GetInt64() == (venue == Venues.Coinbase ? 4 : 2))
+                {
+                    Assert.Equal(venue, rows[0].GetProperty("venue").GetString());
+                    stored[venue] = rows[0].Clone();
+                }
+            }
+        }
+
+        Assert.Equal([Venues.Coinbase, Venues.Kraken], stored.Keys.Order());
+        Assert.Equal((4L, 0.4m, 25600.4m), Figures(stored[Venues.Coinbase]));
+        Assert.Equal((2L, 0.25m, 16000.125m), Figures(stored[Venues.Kraken]));
+
+        // Summed across the two venues, the row says which venues it covers.
+        using var summed = JsonDocument.Parse(await client.GetStringAsync(
+            "/api/volumes?product=BTC-USD&venue=coinbase,kraken&from=2026-08-09T21:04:00Z&to=2026-08-09T21:05:00Z"));
+        var sum = Assert.Single(summed.RootElement.EnumerateArray());
+        Assert.Equal((6L, 0.65m, 41600.525m), Figures(sum));
+        Assert.Equal([Venues.Coinbase, Venues.Kraken], sum.GetProperty("venues").EnumerateArray().Select(v => v.GetString()));
+
+        static (long, decimal, decimal) Figures(JsonElement row) =>
+            (row.GetProperty("trades").GetInt64(), row.GetProperty("baseVolume").GetDecimal(), row.GetProperty("quoteVolume").GetDecimal());
+    }
+
     /// <summary>Partitions of volumes.1m whose committed offset is behind the end of the log.</summary>
     private static string[] Lagging(IConsumer<Ignore, Ignore> observer, string bootstrap)
     {
