@@ -16,7 +16,7 @@ public static class FrameParsing
     /// <summary>
     /// Runs <paramref name="parse"/> with the guards of the <see cref="IFrameParser"/> contract: an oversized frame is
     /// refused unread; a JSON error (<see cref="Utf8JsonReader"/> throws <see cref="InvalidOperationException"/> for a token
-    /// of an unexpected kind) becomes <see cref="DeadLetterReasons.MalformedJson"/> and drops the frame's trades; a result
+    /// of an unexpected kind) or a number that does not parse or fit (<see cref="FormatException"/>, <see cref="OverflowException"/>) becomes <see cref="DeadLetterReasons.MalformedJson"/> and drops the frame's trades; a result
     /// that is not trades and kept none drops any it appended.
     /// </summary>
     public static FrameResult Guarded(ReadOnlySpan<byte> frame, List<Trade> trades, FrameParserOptions options, FrameParse parse)
@@ -40,7 +40,7 @@ public static class FrameParsing
 
             return result;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
         {
             trades.RemoveRange(start, trades.Count - start);
             return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);

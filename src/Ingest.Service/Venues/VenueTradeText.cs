@@ -134,15 +134,6 @@ public static class VenueTradeText
         return null;
     }
 
-    /// <summary>The frame-size check of <see cref="FrameParserOptions.MaxFrameBytes"/>: null when it passes.</summary>
-    public static FrameResult? CheckSize(FrameParserOptions options, int length)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return length > options.MaxFrameBytes
-            ? FrameResult.Invalid(DeadLetterReasons.OversizedFrame, $"frame of {length} bytes exceeds {options.MaxFrameBytes}")
-            : null;
-    }
-
     /// <summary>Builds the venue's trade (size × the instrument's contract size, exactly).</summary>
     public static Trade Build(string venue, Instrument instrument, long id, DateTimeOffset time, decimal price, decimal size, TakerSide side, string? textId = null)
     {
@@ -156,33 +147,7 @@ public static class VenueTradeText
         ArgumentNullException.ThrowIfNull(value);
         return value.Length <= 64 ? value : value[..64] + "…";
     }
-
-    /// <summary>Runs a parse, turning the reader's exceptions into <see cref="DeadLetterReasons.MalformedJson"/> and dropping partial trades of a non-trade result.</summary>
-    public static FrameResult Guard(ReadOnlySpan<byte> frame, List<Trade> trades, WholeFrameParse parse)
-    {
-        ArgumentNullException.ThrowIfNull(trades);
-        ArgumentNullException.ThrowIfNull(parse);
-        var start = trades.Count;
-        try
-        {
-            var result = parse(frame, trades);
-            if (result.Kind != FrameKind.Trades && result.Trades == 0)
-            {
-                trades.RemoveRange(start, trades.Count - start);
-            }
-
-            return result;
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or OverflowException)
-        {
-            trades.RemoveRange(start, trades.Count - start);
-            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
-        }
-    }
 }
-
-/// <summary>A parse of one frame into trades (what <see cref="VenueTradeText.Guard"/> runs).</summary>
-public delegate FrameResult WholeFrameParse(ReadOnlySpan<byte> frame, List<Trade> trades);
 
 /// <summary>The named REST HttpClient of a venue (ServiceDefaults adds the standard resilience handler to every client).</summary>
 public static class VenueRestClients

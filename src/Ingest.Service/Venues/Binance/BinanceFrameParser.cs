@@ -26,7 +26,7 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
     /// <summary>The prefix of the subscribe request ids <see cref="BinanceLiveFeed"/> sends (then the lower-case symbol).</summary>
     public const string SubscribeIdPrefix = "sub";
 
-    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => VenueJson.Guard(frame, trades, options, ParseCore);
+    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, ParseCore);
 
     /// <summary>Parses a frame given as text.</summary>
     public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);
@@ -44,7 +44,7 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
     public FrameResult ParseRestTrades(ReadOnlySpan<byte> body, string product, List<Trade> trades)
     {
         ArgumentException.ThrowIfNullOrEmpty(product);
-        return VenueJson.Guard(body, trades, new FrameParserOptions { MaxFrameBytes = int.MaxValue, EarliestTradeTime = options.EarliestTradeTime, MaxClockSkew = options.MaxClockSkew }, (span, list, start) =>
+        return FrameParsing.Guarded(body, trades, new FrameParserOptions { MaxFrameBytes = int.MaxValue, EarliestTradeTime = options.EarliestTradeTime, MaxClockSkew = options.MaxClockSkew }, (span, list, start) =>
         {
             var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 64 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)

@@ -7,7 +7,7 @@ namespace BitcoinVolume.Ingest.Venues;
 
 /// <summary>
 /// Reading helpers shared by the JSON venue parsers (Binance, OKX): exact decimals and integers from JSON text or numbers,
-/// millisecond timestamps checked against <see cref="FrameParserOptions"/>, and the never-throw wrapper around a parse.
+/// millisecond timestamps checked against <see cref="FrameParserOptions"/> (the never-throw wrapper is <see cref="FrameParsing.Guarded"/>).
 /// Also the dead-letter reasons the venue seam adds (to move into <see cref="DeadLetterReasons"/> when the runtime owner
 /// takes them).
 /// </summary>
@@ -24,39 +24,6 @@ internal static class VenueJson
 
     /// <summary>Ignored label of frames of another market of the same venue (OKX futures/swaps on the spot venue).</summary>
     public const string OtherMarket = "other_market";
-
-    /// <summary>A parse of one frame into trades (may throw <see cref="JsonException"/>/<see cref="InvalidOperationException"/> on bad JSON).</summary>
-    public delegate FrameResult FrameParse(ReadOnlySpan<byte> frame, List<Trade> trades, int start);
-
-    /// <summary>
-    /// Runs <paramref name="parse"/> with the size limit and the never-throw rule: malformed JSON is
-    /// <see cref="DeadLetterReasons.MalformedJson"/>, and a frame that is not a trade frame keeps no trades.
-    /// </summary>
-    public static FrameResult Guard(ReadOnlySpan<byte> frame, List<Trade> trades, FrameParserOptions options, FrameParse parse)
-    {
-        ArgumentNullException.ThrowIfNull(trades);
-        if (frame.Length > options.MaxFrameBytes)
-        {
-            return FrameResult.Invalid(DeadLetterReasons.OversizedFrame, $"frame of {frame.Length} bytes exceeds {options.MaxFrameBytes}");
-        }
-
-        var start = trades.Count;
-        try
-        {
-            var result = parse(frame, trades, start);
-            if (result.Kind != FrameKind.Trades && result.Trades == 0)
-            {
-                trades.RemoveRange(start, trades.Count - start);
-            }
-
-            return result;
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
-        {
-            trades.RemoveRange(start, trades.Count - start);
-            return FrameResult.Invalid(DeadLetterReasons.MalformedJson, e.Message);
-        }
-    }
 
     /// <summary>Reads a decimal given as a JSON string or number, exactly (never through double); false when not a decimal.</summary>
     public static bool ReadDecimal(ref Utf8JsonReader reader, out decimal value)

@@ -28,8 +28,10 @@ public sealed class BitstampFrameParser(FrameParserOptions options, TimeProvider
 
     private static readonly byte[][] RestNames = ["tid"u8.ToArray(), "amount"u8.ToArray(), "price"u8.ToArray(), "date"u8.ToArray()];
 
+    private FrameParse? parseCore;
+
     public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) =>
-        VenueTradeText.CheckSize(options, frame.Length) ?? VenueTradeText.Guard(frame, trades, ParseCore);
+        FrameParsing.Guarded(frame, trades, options, parseCore ??= (f, list, _) => ParseCore(f, list));
 
     /// <summary>Parses a frame given as text.</summary>
     public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);

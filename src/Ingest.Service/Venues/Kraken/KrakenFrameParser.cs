@@ -41,8 +41,10 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
 
     private const string Venue = Contracts.Venues.Kraken;
 
+    private FrameParse? parseCore;
+
     public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) =>
-        VenueTradeText.CheckSize(options, frame.Length) ?? VenueTradeText.Guard(frame, trades, ParseCore);
+        FrameParsing.Guarded(frame, trades, options, parseCore ??= (f, list, _) => ParseCore(f, list));
 
     /// <summary>Parses a frame given as text.</summary>
     public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);

@@ -32,7 +32,7 @@ public sealed class OkxFrameParser(string venue, OkxInstType market, FrameParser
     /// <summary>The prefix of the subscribe request ids <see cref="OkxLiveFeed"/> sends (then the instId without dashes).</summary>
     public const string SubscribeIdPrefix = "sub";
 
-    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => VenueJson.Guard(frame, trades, options, ParseCore);
+    public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, ParseCore);
 
     /// <summary>Parses a frame given as text.</summary>
     public FrameResult Parse(string frame, List<Trade> trades) => Parse(Encoding.UTF8.GetBytes(frame), trades);
@@ -68,7 +68,7 @@ public sealed class OkxFrameParser(string venue, OkxInstType market, FrameParser
     {
         ArgumentException.ThrowIfNullOrEmpty(product);
         var unlimited = new FrameParserOptions { MaxFrameBytes = int.MaxValue, EarliestTradeTime = options.EarliestTradeTime, MaxClockSkew = options.MaxClockSkew };
-        return VenueJson.Guard(body, trades, unlimited, (span, list, start) =>
+        return FrameParsing.Guarded(body, trades, unlimited, (span, list, start) =>
         {
             var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 64 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
