@@ -23,6 +23,9 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
     /// <summary>The label of subscribe acknowledgements.</summary>
     public const string SubscribedLabel = "subscribed";
 
+    /// <summary>Label of the answer to the application ping (<see cref="BinanceLiveFeed.PingId"/>).</summary>
+    public const string PongLabel = "pong";
+
     /// <summary>The prefix of the subscribe request ids <see cref="BinanceLiveFeed"/> sends (then the lower-case symbol).</summary>
     public const string SubscribeIdPrefix = "sub";
 
@@ -155,7 +158,7 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
 
         if (hasResult)
         {
-            return FrameResult.Ignored(SubscribedLabel);
+            return FrameResult.Ignored(id == BinanceLiveFeed.PingId ? PongLabel : SubscribedLabel);
         }
 
         switch (raw.Event)

@@ -23,6 +23,14 @@ public sealed class BinanceOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan MaxConnectionAge { get; set; } = TimeSpan.FromHours(23) + TimeSpan.FromMinutes(50);
 
+    /// <summary>
+    /// How often to send <c>{"method":"LIST_SUBSCRIPTIONS","id":"ping"}</c> (Binance answers it with the active streams):
+    /// Binance's own pings are websocket control frames the client answers unseen, and a quiet symbol sends nothing else,
+    /// so this keeps the stall watchdog (<c>Ingest:Live:StallTimeout</c>, 10 s) fed; keep it below that timeout (Binance
+    /// takes at most 5 incoming messages per second per connection). 0 = never.
+    /// </summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
     IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
         if (Url is not null && !VenueJson.IsWebSocketUrl(Url))
@@ -33,6 +41,11 @@ public sealed class BinanceOptions : IValidatableObject
         if (RestUrl is not null && !VenueJson.IsHttpUrl(RestUrl))
         {
             yield return new($"RestUrl '{RestUrl}' must be an absolute http(s) URL", [nameof(RestUrl)]);
+        }
+
+        if (PingInterval < TimeSpan.Zero)
+        {
+            yield return new($"PingInterval {PingInterval} must not be negative (0 = never)", [nameof(PingInterval)]);
         }
     }
 }

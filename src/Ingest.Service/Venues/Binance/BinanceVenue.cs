@@ -94,7 +94,7 @@ public abstract class BinanceFamilyVenue(BinanceMarket market, IOptionsMonitor<B
         new BinanceFrameParser(market.Id, options, timeProvider, symbols);
 
     public ILiveFeed CreateLiveFeed(string source) => source == market.Id
-        ? new BinanceLiveFeed(market.Id, WebSocketUrl, options.Get(market.Id).MaxConnectionAge, SymbolOf)
+        ? new BinanceLiveFeed(market.Id, WebSocketUrl, options.Get(market.Id).MaxConnectionAge, options.Get(market.Id).PingInterval, SymbolOf)
         : throw new ArgumentException($"{market.Id} has no live source '{source}' ({market.Id}).", nameof(source));
 
     public ITradeHistory CreateHistory(FrameParserOptions parserOptions, TimeProvider timeProvider, SymbolMap symbols) =>

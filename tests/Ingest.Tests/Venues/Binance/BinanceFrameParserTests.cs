@@ -131,7 +131,8 @@ public sealed class BinanceFrameParserTests
         Assert.Equal(new Uri("wss://stream.binance.com:9443/stream"), feed.Url);
         Assert.Equal(new Uri("wss://stream.binance.us:9443/stream"), us.CreateLiveFeed("binance-us").Url);
         Assert.InRange(feed.MaxConnectionAge, TimeSpan.FromHours(23), TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1));
-        Assert.False(feed.Ping.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(5), feed.Ping.Interval); // below the 10 s stall watchdog
+        Assert.Equal("""{"method":"LIST_SUBSCRIPTIONS","id":"ping"}""", Encoding.UTF8.GetString(feed.Ping.Message.Span));
         Assert.Equal(
             ["""{"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":"subbtcusdt"}""", """{"method":"SUBSCRIBE","params":["ethusdt@aggTrade"],"id":"subethusdt"}"""],
             feed.SubscribeMessages(["BTC-USDT", "ETH-USDT"]).Select(m => Encoding.UTF8.GetString(m.Span)));
@@ -151,6 +152,7 @@ public sealed class BinanceFrameParserTests
         Assert.All(trades, t => Assert.Equal(new Trade("BNB-BTC", 12345, Epoch.AddMilliseconds(1672515782136), 0.001m, 100m, TakerSide.Sell) { Venue = "binance" }, t));
 
         Assert.Equal((FrameKind.Ignored, "subscribed"), Kind(parser, """{"result":null,"id":1}"""));
+        Assert.Equal((FrameKind.Ignored, "pong"), Kind(parser, """{"result":["btcusdt@aggTrade"],"id":"ping"}"""));
         Assert.Equal((FrameKind.Ignored, "trade"), Kind(parser, """{"e":"trade","E":1672515782136,"s":"BNBBTC","t":12345,"p":"0.001","q":"100","T":1672515782136,"m":true,"M":true}"""));
         Assert.Equal((FrameKind.Ignored, "bookTicker"), Kind(parser, """{"stream":"bnbbtc@bookTicker","data":{"u":400900217,"s":"BNBBTC","b":"25.35190000","B":"31.21000000","a":"25.36520000","A":"40.66000000"}}"""));
     }

@@ -34,10 +34,47 @@ public sealed class BinanceLiveFeedTests : IAsyncLifetime
 
         // REST: fromId paging below each gap, within the page size; one SUBSCRIBE per product with its symbol in the id.
         Assert.All(binance.RestRequests, r => Assert.Matches(@"^/api/v3/aggTrades\?symbol=(BTC|ETH)USDT&fromId=\d+&limit=[1-4]$", r));
-        var subscribes = binance.Received.Select(m => JsonDocument.Parse(m).RootElement).ToList();
+        var subscribes = binance.Received.Select(m => JsonDocument.Parse(m).RootElement)
+            .Where(m => m.GetProperty("method").GetString() != "LIST_SUBSCRIPTIONS").ToList();
         Assert.All(subscribes, s => Assert.Equal("SUBSCRIBE", s.GetProperty("method").GetString()));
         Assert.Equal(
             Enumerable.Repeat(new[] { "subbtcusdt", "subethusdt", "subxrpusdt" }, 3).SelectMany(i => i),
             subscribes.Take(9).Select(s => s.GetProperty("id").GetString()));
+    }
+
+    [Theory]
+    [InlineData("00:00:00.3", 0)]
+    [InlineData("00:00:00", 1)]
+    public async Task A_quiet_symbol_keeps_its_connection_by_the_LIST_SUBSCRIPTIONS_ping(string pingInterval, int minReconnects)
+    {
+        // Nothing trades and Binance's own pings are control frames the client answers unseen: only the application ping's
+        // answer tells the watchdog (1 s here) that the connection is alive. Without it (0 = never) the quiet socket is
+        // taken for stalled and reconnected, which the second case shows the test would see.
+        await using var binance = await FakeBinance.StartAsync("binance", "XRP-USDT", "BTC-USDT");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await VenueLiveTest.RunAsync(kafka, "binance", ["BTC-USDT"], new Dictionary<string, string>
+        {
+            ["Ingest:Venues:binance:Url"] = binance.QuietStreamUrl.ToString(),
+            ["Ingest:Venues:binance:RestUrl"] = binance.BaseUrl.ToString(),
+            ["Ingest:Venues:binance:PingInterval"] = pingInterval,
+        }, expectedTrades: 0, done: _ => watch.Elapsed > TimeSpan.FromSeconds(4), expectedLetters: 0);
+
+        var reconnects = outcome.Status.GetProperty("reconnects").GetInt64();
+        if (minReconnects == 0)
+        {
+            Assert.Equal(0, reconnects);
+            Assert.Equal(1, binance.Connections);
+            Assert.True(binance.QuietPingsAnswered >= 5, $"{binance.QuietPingsAnswered} pings answered");
+            Assert.True(outcome.Status.GetProperty("connected").GetBoolean(), outcome.Status.ToString());
+            Assert.True(outcome.Healthy);
+        }
+        else
+        {
+            Assert.True(reconnects >= minReconnects, outcome.Status.ToString());
+            Assert.Equal(0, binance.QuietPingsAnswered);
+        }
+
+        Assert.Empty(outcome.Trades);
+        Assert.Empty(outcome.Letters);
     }
 }

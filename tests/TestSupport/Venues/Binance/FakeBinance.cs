@@ -12,7 +12,8 @@ namespace BitcoinVolume.TestSupport;
 /// <c>SUBSCRIBE</c> requests with <c>{"result":null,"id":…}</c> — or, for the refused product, Binance's error answer
 /// <c>{"error":{"code":2,"msg":…},"id":…}</c> — then aggTrade events wrapped as <c>{"stream":…,"data":…}</c> along the
 /// <see cref="ScriptedVenueFake"/> plan (idle frames: bookTicker), and REST <c>GET /api/v3/aggTrades?symbol=&amp;fromId=&amp;limit=</c>
-/// (ascending from fromId inclusive, limit ≤ 1000; unknown symbol: 400 code −1121).
+/// (ascending from fromId inclusive, limit ≤ 1000; unknown symbol: 400 code −1121). <c>LIST_SUBSCRIPTIONS</c> is answered
+/// with the streams; <c>/quiet</c> is a connection whose symbols never trade: it answers subscribes and those requests only.
 /// </summary>
 public sealed class FakeBinance : ScriptedVenueFake
 {
@@ -22,6 +23,14 @@ public sealed class FakeBinance : ScriptedVenueFake
     }
 
     public Uri StreamUrl => WebSocketUrl("/stream");
+
+    /// <summary>A combined stream on which nothing trades (subscribe and LIST_SUBSCRIPTIONS answers only).</summary>
+    public Uri QuietStreamUrl => WebSocketUrl("/quiet");
+
+    /// <summary>LIST_SUBSCRIPTIONS requests answered on <see cref="QuietStreamUrl"/>.</summary>
+    public int QuietPingsAnswered => Volatile.Read(ref quietPings);
+
+    private int quietPings;
 
     public static async Task<FakeBinance> StartAsync(string venue, string refused, params string[] products)
     {
@@ -53,6 +62,7 @@ public sealed class FakeBinance : ScriptedVenueFake
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         MapWebSocket(endpoints, "/stream", ServeAsync);
+        MapWebSocket(endpoints, "/quiet", ServeQuietAsync);
         endpoints.MapGet("/api/v3/aggTrades", Rest);
     }
 
@@ -67,7 +77,44 @@ public sealed class FakeBinance : ScriptedVenueFake
             : $$"""{"result":null,"id":"{{id}}"}""";
     }
 
+    protected override string? AnswerOther(string message)
+    {
+        using var json = JsonDocument.Parse(message);
+        if (json.RootElement.GetProperty("method").GetString() != "LIST_SUBSCRIPTIONS")
+        {
+            return null;
+        }
+
+        var id = json.RootElement.GetProperty("id").GetString();
+        var streams = string.Join(",", Products.Select(p => "\"" + Symbol(p).ToLowerInvariant() + "@aggTrade\""));
+        return $$"""{"result":[{{streams}}],"id":"{{id}}"}""";
+    }
+
     protected override string TradeFrame(Trade trade) => AggTrade(trade);
+
+    private async Task ServeQuietAsync(FakeVenueConnection connection)
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await connection.ReceiveTextAsync();
+                Received.Enqueue(message);
+                if (AnswerOther(message) is { } pong)
+                {
+                    Interlocked.Increment(ref quietPings);
+                    await connection.SendTextAsync(pong);
+                }
+                else
+                {
+                    await connection.SendTextAsync(AnswerSubscribe(message, out _));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
 
     protected override string IdleFrame() =>
         "{\"stream\":\"" + Symbol(Products[0]).ToLowerInvariant() + "@bookTicker\",\"data\":{\"u\":1,\"s\":\"" + Symbol(Products[0]) + "\",\"b\":\"1.0\",\"B\":\"1\",\"a\":\"2.0\",\"A\":\"1\"}}";
