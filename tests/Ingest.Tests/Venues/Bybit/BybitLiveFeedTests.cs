@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Parsing;
@@ -98,6 +100,42 @@ public sealed class BybitLiveFeedTests : IAsyncLifetime
         Assert.Equal(
             Enumerable.Repeat(new[] { "BTC", "ETH", "XRP" }, 3).SelectMany(i => i),
             bybit.Subscribes.Take(9).Select(s => Regex.Match(s, "req_id\":\"publicTrade\\.([A-Z]+)USDT").Groups[1].Value));
+    }
+
+    /// <summary>
+    /// A quiet market carries nothing but the pongs: with the deployed defaults (<c>Live:StallTimeout</c> and the
+    /// venue's <c>PingSeconds</c>) the pongs must come often enough that the watchdog does not take it for a stall —
+    /// a reconnect there would lose trades silently (ids cannot reveal the loss). Runs 1.3 stall timeouts.
+    /// </summary>
+    [Theory]
+    [InlineData(Contracts.Venues.Bybit)]
+    [InlineData(Contracts.Venues.BybitLinear)]
+    public async Task A_quiet_market_is_not_taken_for_a_stall_with_the_default_ping_and_stall_timeout(string venue)
+    {
+        await using var bybit = await FakeBybit.StartQuietAsync(venue, "XRP-USDT", "BTC-USDT");
+        var stallTimeout = new LiveOptions().StallTimeout;
+        var watched = Stopwatch.StartNew();
+
+        var outcome = await VenueLiveTest.RunAsync(
+            kafka,
+            venue,
+            ["BTC-USDT", "XRP-USDT"],
+            new Dictionary<string, string>
+            {
+                [$"Ingest:Venues:{venue}:Url"] = bybit.Url.ToString(),
+                [$"Ingest:Venues:{venue}:RestUrl"] = bybit.BaseUrl.ToString(),
+                ["Ingest:Live:StallTimeout"] = stallTimeout.ToString("c", CultureInfo.InvariantCulture), // the default (RunAsync shortens it)
+            },
+            expectedTrades: 0,
+            _ => watched.Elapsed > stallTimeout * 1.3,
+            expectedLetters: 1);
+
+        Assert.Empty(outcome.Trades);
+        Assert.Equal(0, outcome.Status.GetProperty("reconnects").GetInt64());
+        Assert.Equal(1, bybit.Connections);
+        Assert.True(bybit.PingCounts.Pongs > 0, "no pong was sent");
+        Assert.True(outcome.Status.GetProperty("connected").GetBoolean());
+        Assert.Equal([DeadLetterReasons.SubscriptionRejected], outcome.Letters.Select(l => l.Reason));
     }
 }
 

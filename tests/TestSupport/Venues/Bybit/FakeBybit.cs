@@ -26,6 +26,7 @@ namespace BitcoinVolume.TestSupport;
 /// 2: 19 again (a repeat across the reconnect), 25..29, then STALLS (silent; pings unanswered).
 /// 3: 30..N−1, then pongs only. Later connections: pongs only.
 /// </para>
+/// <para>A QUIET market (<see cref="StartQuietAsync"/>) sends no trade on any connection: only replies and pongs.</para>
 /// </summary>
 public sealed class FakeBybit : FakeVenueServer
 {
@@ -40,8 +41,9 @@ public sealed class FakeBybit : FakeVenueServer
     private int refusals;
     private long stallEndedTicks;
 
-    private FakeBybit(string venue, IReadOnlyList<string> products, string refused)
+    private FakeBybit(string venue, IReadOnlyList<string> products, string refused, bool quiet)
     {
+        Quiet = quiet;
         if (venue is not (Venues.Bybit or Venues.BybitLinear))
         {
             throw new ArgumentException($"'{venue}' is not a Bybit market", nameof(venue));
@@ -59,6 +61,9 @@ public sealed class FakeBybit : FakeVenueServer
 
     public bool Linear { get; }
 
+    /// <summary>No trades at all: every connection gets only its replies and pongs.</summary>
+    public bool Quiet { get; }
+
     /// <summary>The products the market has (and trades).</summary>
     public IReadOnlyList<string> Products { get; }
 
@@ -69,7 +74,7 @@ public sealed class FakeBybit : FakeVenueServer
     public IReadOnlyList<List<Trade>> Trades { get; }
 
     /// <summary>The trades the fake sends over its websocket (all but <see cref="LostTrades"/>), each once.</summary>
-    public IEnumerable<Trade> SentTrades => Trades.SelectMany(list => list.Where((_, i) => i is < FirstLost or > LastLost));
+    public IEnumerable<Trade> SentTrades => Quiet ? [] : Trades.SelectMany(list => list.Where((_, i) => i is < FirstLost or > LastLost));
 
     /// <summary>The trades lost in the drop: never sent on any connection (REST still has them).</summary>
     public IEnumerable<Trade> LostTrades => Trades.SelectMany(list => list.Where((_, i) => i is >= FirstLost and <= LastLost));
@@ -94,7 +99,15 @@ public sealed class FakeBybit : FakeVenueServer
 
     public static async Task<FakeBybit> StartAsync(string venue, string refused, params string[] products)
     {
-        var fake = new FakeBybit(venue, products, refused);
+        var fake = new FakeBybit(venue, products, refused, quiet: false);
+        await fake.StartServerAsync();
+        return fake;
+    }
+
+    /// <summary>A market where nothing trades: the connections carry only the subscribe replies and the pongs.</summary>
+    public static async Task<FakeBybit> StartQuietAsync(string venue, string refused, params string[] products)
+    {
+        var fake = new FakeBybit(venue, products, refused, quiet: true);
         await fake.StartServerAsync();
         return fake;
     }
@@ -185,7 +198,7 @@ public sealed class FakeBybit : FakeVenueServer
         var answering = session.AnswerPingsAsync();
         try
         {
-            switch (connection.Number)
+            switch (Quiet ? 0 : connection.Number)
             {
                 case 1:
                     await session.SendTradesAsync(0, 19);
