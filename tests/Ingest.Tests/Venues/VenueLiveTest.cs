@@ -65,7 +65,10 @@ internal static class VenueLiveTest
     {
         var wanted = expected.ToList();
         Assert.Equal(wanted.Count, produced.Count);
-        Assert.Equal(wanted.OrderBy(t => t.Product).ThenBy(t => t.TradeId), produced.Select(t => t.Value).OrderBy(t => t.Product).ThenBy(t => t.TradeId));
+        // Text ids (Bybit linear) order the trades that share a TradeId (its seq).
+        Assert.Equal(
+            wanted.OrderBy(t => t.Product, StringComparer.Ordinal).ThenBy(t => t.TradeId).ThenBy(t => t.TextId, StringComparer.Ordinal),
+            produced.Select(t => t.Value).OrderBy(t => t.Product, StringComparer.Ordinal).ThenBy(t => t.TradeId).ThenBy(t => t.TextId, StringComparer.Ordinal));
         Assert.All(produced, t => Assert.Equal(StreamKey.Of(t.Value.Venue, t.Value.Product), t.Key));
         Assert.Contains(produced, t => t.Value.Side == TakerSide.Buy);
         Assert.Contains(produced, t => t.Value.Side == TakerSide.Sell);

@@ -7,8 +7,9 @@ namespace BitcoinVolume.Ingest.Venues.Bybit;
 /// What is Bybit's in a live connection (v5 public, https://bybit-exchange.github.io/docs/v5/ws/connect): the market's
 /// URL; ONE subscribe message per product, <c>{"op":"subscribe","req_id":"publicTrade.BTCUSDT","args":["publicTrade.BTCUSDT"]}</c>
 /// (Bybit answers each request with one reply echoing <c>req_id</c>, so a refused symbol is named and cannot take the
-/// other products' topics down with it); the application ping <c>{"op":"ping"}</c> every 20 s (Bybit drops connections
-/// that send none); no maximum connection age and no server-requested reconnects.
+/// other products' topics down with it); the application ping <c>{"op":"ping"}</c> every <c>PingSeconds</c> (4 s; Bybit
+/// recommends at least one every 20 s to keep the connection, and on a quiet product the pong is what feeds the
+/// watchdog); no maximum connection age and no server-requested reconnects.
 /// </summary>
 public sealed class BybitLiveFeed(string name, Uri url, TimeSpan pingInterval, Func<string, string> symbolOf) : ILiveFeed
 {

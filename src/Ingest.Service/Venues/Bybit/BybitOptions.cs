@@ -17,9 +17,14 @@ public abstract class BybitOptions : IValidatableObject
     /// <summary>REST base URL (<c>/v5/market/recent-trade</c>, <c>/v5/market/instruments-info</c>).</summary>
     public Uri RestUrl { get; set; } = new("https://api.bybit.com");
 
-    /// <summary>Seconds between application pings (<c>{"op":"ping"}</c>); Bybit recommends 20 s.</summary>
+    /// <summary>
+    /// Seconds between application pings (<c>{"op":"ping"}</c>). Bybit recommends one every 20 s to keep the connection; on a quiet
+    /// product the pong is the only frame: the default (4 s) stays well below the default <c>Ingest:Live:StallTimeout</c>
+    /// (10 s), so the watchdog does not take a quiet market for a stall (a reconnect there loses trades silently:
+    /// Bybit's ids cannot reveal the loss). Keep it below the stall timeout.
+    /// </summary>
     [Range(1, 300)]
-    public int PingSeconds { get; set; } = 20;
+    public int PingSeconds { get; set; } = 4;
 
     /// <summary>The configuration section of the options (for messages).</summary>
     protected abstract string Section { get; }
