@@ -73,4 +73,34 @@ internal static class VenueLiveTest
         Assert.Contains(produced, t => t.Value.Side == TakerSide.Buy);
         Assert.Contains(produced, t => t.Value.Side == TakerSide.Sell);
     }
+
+    /// <summary>
+    /// A connection on which nothing trades (<see cref="ScriptedVenueFake.ServeQuietAsync"/>), watched for 4 s with a 1 s
+    /// stall watchdog: with the venue's application ping on, only the ping's answers arrive and must keep the one
+    /// connection (no reconnect, healthy); with it off the quiet socket is taken for stalled, which shows the test sees it.
+    /// </summary>
+    public static async Task AssertQuietConnectionAsync(KafkaTestCluster kafka, ScriptedVenueFake fake, string source, IReadOnlyDictionary<string, string> settings, bool pingOn)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await RunAsync(kafka, source, fake.Products, settings, expectedTrades: 0, done: _ => watch.Elapsed > TimeSpan.FromSeconds(4), expectedLetters: 0);
+
+        var reconnects = outcome.Status.GetProperty("reconnects").GetInt64();
+        if (pingOn)
+        {
+            Assert.Equal(0, reconnects);
+            Assert.Equal(1, fake.Connections);
+            Assert.True(fake.QuietPingsAnswered >= 5, $"{fake.QuietPingsAnswered} pings answered");
+            Assert.True(outcome.Status.GetProperty("connected").GetBoolean(), outcome.Status.ToString());
+            Assert.True(outcome.Healthy);
+        }
+        else
+        {
+            Assert.True(reconnects >= 1, outcome.Status.ToString());
+            Assert.Equal(0, fake.QuietPingsAnswered);
+        }
+
+        Assert.Empty(outcome.Trades);
+        Assert.Empty(outcome.Letters);
+    }
 }

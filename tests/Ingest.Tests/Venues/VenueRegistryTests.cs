@@ -147,4 +147,16 @@ public sealed class VenueRegistryTests : IDisposable
         var url = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<CoinbaseOptions>>().Value);
         Assert.Contains("Ingest:Live:RestUrl must be an absolute http(s) URL", url.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Venues_whose_quiet_products_send_nothing_ping_well_within_the_default_stall_timeout()
+    {
+        // Binance, OKX, Bybit and Bitstamp send nothing on a quiet product: the answer to the client's ping is the only
+        // frame, so it must come at most every half stall timeout (Kraken and Coinbase send heartbeats of their own).
+        var stall = new LiveOptions().StallTimeout;
+        Assert.InRange(new Ingest.Venues.Binance.BinanceOptions().PingInterval, TimeSpan.FromMilliseconds(1), stall / 2);
+        Assert.InRange(new Ingest.Venues.Okx.OkxOptions().PingInterval, TimeSpan.FromMilliseconds(1), stall / 2);
+        Assert.InRange(TimeSpan.FromSeconds(new Ingest.Venues.Bybit.BybitSpotOptions().PingSeconds), TimeSpan.FromMilliseconds(1), stall / 2);
+        Assert.InRange(new Ingest.Venues.Bitstamp.BitstampOptions().PingInterval, TimeSpan.FromMilliseconds(1), stall / 2);
+    }
 }

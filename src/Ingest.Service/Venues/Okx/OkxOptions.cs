@@ -14,9 +14,13 @@ public sealed class OkxOptions : IValidatableObject
     /// <summary>REST base URL for backfill and the instrument list.</summary>
     public Uri RestUrl { get; set; } = new("https://www.okx.com");
 
-    /// <summary>How often the text <c>ping</c> goes: OKX closes a connection silent for 30 s.</summary>
+    /// <summary>
+    /// How often the text <c>ping</c> goes: OKX closes a connection silent for 30 s, and sends nothing on a quiet
+    /// instrument, so the <c>pong</c> must also keep the stall watchdog (<c>Ingest:Live:StallTimeout</c>, 10 s) fed: keep
+    /// it below that timeout.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:29")]
-    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(20);
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {

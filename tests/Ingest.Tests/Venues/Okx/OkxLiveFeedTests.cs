@@ -36,4 +36,19 @@ public sealed class OkxLiveFeedTests : IAsyncLifetime
             Enumerable.Repeat(new[] { "BTC-USDT", "ETH-USDT", "XRP-USDT" }, 3).SelectMany(i => i),
             okx.Received.Where(m => m != "ping").Take(9).Select(m => System.Text.Json.JsonDocument.Parse(m).RootElement.GetProperty("args")[0].GetProperty("instId").GetString()));
     }
+
+    [Theory]
+    [InlineData("00:00:00.3", true)]
+    [InlineData("00:00:29", false)] // at most 29 s (OKX closes at 30 s): far beyond the 1 s watchdog here
+    public async Task A_quiet_instrument_keeps_its_connection_by_the_text_ping(string pingInterval, bool pingOn)
+    {
+        // OKX sends nothing on a quiet instrument: only the pongs feed the watchdog.
+        await using var okx = await FakeOkx.StartAsync("XRP-USDT", "BTC-USDT");
+        await VenueLiveTest.AssertQuietConnectionAsync(kafka, okx, "okx", new Dictionary<string, string>
+        {
+            ["Ingest:Venues:okx:Url"] = okx.QuietUrl.ToString(),
+            ["Ingest:Venues:okx:RestUrl"] = okx.BaseUrl.ToString(),
+            ["Ingest:Venues:okx:PingInterval"] = pingInterval,
+        }, pingOn);
+    }
 }

@@ -27,11 +27,6 @@ public sealed class FakeBinance : ScriptedVenueFake
     /// <summary>A combined stream on which nothing trades (subscribe and LIST_SUBSCRIPTIONS answers only).</summary>
     public Uri QuietStreamUrl => WebSocketUrl("/quiet");
 
-    /// <summary>LIST_SUBSCRIPTIONS requests answered on <see cref="QuietStreamUrl"/>.</summary>
-    public int QuietPingsAnswered => Volatile.Read(ref quietPings);
-
-    private int quietPings;
-
     public static async Task<FakeBinance> StartAsync(string venue, string refused, params string[] products)
     {
         var fake = new FakeBinance(venue, products, refused);
@@ -91,30 +86,6 @@ public sealed class FakeBinance : ScriptedVenueFake
     }
 
     protected override string TradeFrame(Trade trade) => AggTrade(trade);
-
-    private async Task ServeQuietAsync(FakeVenueConnection connection)
-    {
-        try
-        {
-            while (true)
-            {
-                var message = await connection.ReceiveTextAsync();
-                Received.Enqueue(message);
-                if (AnswerOther(message) is { } pong)
-                {
-                    Interlocked.Increment(ref quietPings);
-                    await connection.SendTextAsync(pong);
-                }
-                else
-                {
-                    await connection.SendTextAsync(AnswerSubscribe(message, out _));
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
 
     protected override string IdleFrame() =>
         "{\"stream\":\"" + Symbol(Products[0]).ToLowerInvariant() + "@bookTicker\",\"data\":{\"u\":1,\"s\":\"" + Symbol(Products[0]) + "\",\"b\":\"1.0\",\"B\":\"1\",\"a\":\"2.0\",\"A\":\"1\"}}";

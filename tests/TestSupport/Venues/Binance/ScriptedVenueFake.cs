@@ -50,7 +50,11 @@ public abstract class ScriptedVenueFake : FakeVenueServer
     /// <summary>Refusals sent (one per connection).</summary>
     public int RefusalsSent => refusals;
 
+    /// <summary>Client messages other than subscribes (pings) answered by <see cref="ServeQuietAsync"/>.</summary>
+    public int QuietPingsAnswered => Volatile.Read(ref quietPings);
+
     private int refusals;
+    private int quietPings;
 
     /// <summary>The trades of a product (null when it has none), for the REST fake.</summary>
     protected List<Trade>? TradesOf(string product) => Trades.FirstOrDefault(t => t[0].Product == product);
@@ -111,6 +115,35 @@ public abstract class ScriptedVenueFake : FakeVenueServer
         {
             await Task.Delay(200, connection.Closed);
             await connection.SendTextAsync(IdleFrame());
+        }
+    }
+
+    /// <summary>
+    /// A connection on which nothing trades: every client message gets its answer in turn (subscribes, and pings through
+    /// <see cref="AnswerOther"/>), and nothing else is ever sent — what a quiet product looks like.
+    /// </summary>
+    protected async Task ServeQuietAsync(FakeVenueConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        try
+        {
+            while (true)
+            {
+                var message = await connection.ReceiveTextAsync();
+                Received.Enqueue(message);
+                if (AnswerOther(message) is { } pong)
+                {
+                    Interlocked.Increment(ref quietPings);
+                    await connection.SendTextAsync(pong);
+                }
+                else
+                {
+                    await connection.SendTextAsync(AnswerSubscribe(message, out _));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 

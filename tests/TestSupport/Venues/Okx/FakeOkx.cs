@@ -23,6 +23,9 @@ public sealed class FakeOkx : ScriptedVenueFake
 
     public Uri BusinessUrl => WebSocketUrl("/ws/v5/business");
 
+    /// <summary>A business socket on which nothing trades (subscribe and ping answers only).</summary>
+    public Uri QuietUrl => WebSocketUrl("/quiet");
+
     /// <summary>Pings received.</summary>
     public int Pings => pings;
 
@@ -54,6 +57,7 @@ public sealed class FakeOkx : ScriptedVenueFake
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         MapWebSocket(endpoints, "/ws/v5/business", ServeAsync);
+        MapWebSocket(endpoints, "/quiet", ServeQuietAsync);
         endpoints.MapGet("/api/v5/market/history-trades", Rest);
     }
 
