@@ -155,6 +155,12 @@ public sealed class GeminiFrameParser(FrameParserOptions options, TimeProvider t
                 continue; // a perpetual's trade inside a spot frame: another market's
             }
 
+            if (symbol is null)
+            {
+                firstError ??= FrameResult.Invalid(DeadLetterReasons.MissingField, $"trade #{i}: missing symbol");
+                continue;
+            }
+
             if (!VenueTradeText.TryInstrument(symbols, symbol, out var instrument, out var unknown))
             {
                 firstError ??= unknown with { Detail = $"trade #{i}: {unknown.Detail}" };
