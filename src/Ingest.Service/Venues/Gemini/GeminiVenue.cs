@@ -9,8 +9,8 @@ namespace BitcoinVolume.Ingest.Venues.Gemini;
 /// <summary>
 /// Gemini spot (<c>gemini</c>): market data v2 <c>wss://api.gemini.com/v2/marketdata</c>, channel <c>l2</c> (live source
 /// <c>gemini</c>; not read live by default — the contract gives it no default products). Trade ids (<c>tid</c>) rise but
-/// are NOT contiguous per symbol (BTCUSD in the recording: 2840141017903864, …872, …) — one id sequence over the whole
-/// exchange — so a jump is not a gap: <see cref="ContiguousTradeIds"/> false (dedup only). No REST history is used
+/// are NOT contiguous per symbol (BTCUSD in the recording: 2840141017903864, …872, …874; the spot symbols' ids share one
+/// range, ETHUSD's …901477 among them), so a jump is not a gap: <see cref="ContiguousTradeIds"/> false (dedup only). No REST history is used
 /// (<see cref="HistoryCoverage.None"/>): with ids that cannot reveal a gap nothing would ask for it; what covers a short
 /// disconnection is that every (re)subscription's first <c>l2_updates</c> carries the symbol's most recent trades.
 /// Symbols (<c>BTCUSD</c>) have no separator: only configured products and the <c>/v1/symbols/details/&lt;symbol&gt;</c>
