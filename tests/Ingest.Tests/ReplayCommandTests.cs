@@ -60,8 +60,9 @@ public sealed class ReplayCommandTests : IAsyncLifetime
     [Fact]
     public async Task Replays_cryptofeed_and_raw_recordings_together_per_venue_with_unserved_connections_in_the_summary()
     {
-        // A folder as the brief's end-to-end check has it: the raw Coinbase recording, Binance's and Kraken's cryptofeed
-        // files (Kraken's connections are served by no venue registered here), and our own recording of Coinbase frames.
+        // A folder as the brief's end-to-end check has it: the raw Coinbase recording, Binance's and Gemini's cryptofeed
+        // files, our own recording of Coinbase frames, and a cryptofeed file of a venue no adapter serves (Gemini's
+        // recording renamed to an exchange and host that do not exist).
         var folder = Path.Combine(Path.GetTempPath(), $"bv-cli-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);
         try
@@ -69,6 +70,10 @@ public sealed class ReplayCommandTests : IAsyncLifetime
             File.Copy(TestData.RecordedExchangeFile, Path.Combine(folder, "a-coinbase.ndjson"));
             File.Copy(Path.Combine(AppContext.BaseDirectory, "data", "cryptofeed", "BINANCE.jsonl"), Path.Combine(folder, "b-binance.jsonl"));
             File.Copy(Path.Combine(AppContext.BaseDirectory, "data", "cryptofeed", "GEMINI.jsonl"), Path.Combine(folder, "c-gemini.jsonl"));
+            File.WriteAllLines(
+                Path.Combine(folder, "e-unserved.jsonl"),
+                File.ReadLines(Path.Combine(AppContext.BaseDirectory, "data", "cryptofeed", "GEMINI.jsonl"))
+                    .Select(l => l.Replace("GEMINI", "NOWHERE", StringComparison.Ordinal).Replace("api.gemini.com", "stream.nowhere.test", StringComparison.Ordinal)));
             using (var recorder = new BitcoinVolume.Ingest.Recording.FrameRecorder(
                 new RecordOptions { Path = Path.Combine(folder, "ours") }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance))
             {
@@ -83,22 +88,25 @@ public sealed class ReplayCommandTests : IAsyncLifetime
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(output) });
             console.Profile.Width = 200;
 
-            // The registered adapters read Binance and Coinbase; Gemini has no adapter, so its connection is skipped and named.
+            // The registered adapters read Binance, Coinbase and Gemini; the renamed file's connection is skipped and named.
             var exit = await ReplayCommand.RunAsync(["replay", folder, "--kafka", kafka.BootstrapServers], console, CancellationToken.None);
 
             var text = output.ToString();
             Assert.True(exit == 0, text);
-            Assert.Contains($"Replaying {9946 + 265 + 9946:N0} frames from 4 file(s)", text, StringComparison.Ordinal);
-            Assert.Matches(@"trades produced\s*│\s*109\b", text); // Coinbase's 107 once (our recording repeats them: duplicates), Binance's 2
+            Assert.Contains($"Replaying {9946 + 265 + 563 + 9946:N0} frames from 5 file(s)", text, StringComparison.Ordinal);
+            Assert.Matches(@"trades produced\s*│\s*621\b", text); // Coinbase's 107 once (our recording repeats them: duplicates), Binance's 2, Gemini's 512 spot
             Assert.Matches(@"duplicates dropped\s*│\s*107\b", text);
             Assert.Matches(@"dead-lettered\s*│\s*0\b", text);
-            Assert.Matches(@"Kafka acknowledged\s*│\s*109\b", text);
+            Assert.Matches(@"Kafka acknowledged\s*│\s*621\b", text);
             Assert.Matches(@"binance\s*│\s*265\s*│\s*2\s*│\s*0\b", text);
             Assert.Matches(@"coinbase\s*│\s*19,892\s*│\s*107\s*│\s*107\b", text);
-            Assert.Contains("skipped: 563 frames of connection GEMINI.ws.2 (wss://api.gemini.com/v2/marketdata/) in c-gemini.jsonl", text, StringComparison.Ordinal);
+            Assert.Matches(@"gemini\s*│\s*563\s*│\s*512\s*│\s*0\b", text);
+            Assert.Contains("skipped: 563 frames of connection NOWHERE.ws.2 (wss://stream.nowhere.test/v2/marketdata/) in e-unserved.jsonl", text, StringComparison.Ordinal);
 
-            var trades = kafka.ReadAll(Topics.Trades, 109, ContractSerializers.TradeDeserializer);
-            Assert.Equal(109, trades.Count);
+            var trades = kafka.ReadAll(Topics.Trades, 621, ContractSerializers.TradeDeserializer);
+            Assert.Equal(621, trades.Count);
+            Assert.Equal(512, trades.Count(t => t.Value.Venue == BitcoinVolume.Contracts.Venues.Gemini && t.Key == "gemini|" + t.Value.Product));
+            Assert.Equal(102, trades.Count(t => t.Key == "gemini|BTC-USD"));
             Assert.Equal(
                 [("binance|LRC-BTC", "LRC-BTC", 9213679L), ("binance|NKN-USDT", "NKN-USDT", 15683430L)],
                 trades.Where(t => t.Value.Venue == "binance").Select(t => (t.Key, t.Value.Product, t.Value.TradeId)).Order());

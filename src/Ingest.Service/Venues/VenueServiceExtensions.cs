@@ -2,6 +2,7 @@ using BitcoinVolume.Ingest.Venues.Binance;
 using BitcoinVolume.Ingest.Venues.Bitstamp;
 using BitcoinVolume.Ingest.Venues.Bybit;
 using BitcoinVolume.Ingest.Venues.Coinbase;
+using BitcoinVolume.Ingest.Venues.Gemini;
 using BitcoinVolume.Ingest.Venues.Kraken;
 using BitcoinVolume.Ingest.Venues.Okx;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -24,6 +25,7 @@ public static class VenueServiceExtensions
         services.AddKrakenVenue();
         services.AddBitstampVenue();
         services.AddBybitVenue();
+        services.AddGeminiVenue();
         return services;
     }
 }

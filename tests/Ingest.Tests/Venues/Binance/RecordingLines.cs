@@ -64,6 +64,7 @@ public sealed class AdapterRegistryTests
     [InlineData("binance", "binance")]
     [InlineData("binance-us", "binance-us")]
     [InlineData("okx", "okx")]
+    [InlineData("gemini", "gemini")]
     public void The_live_source_resolves_to_its_venue(string source, string venue)
     {
         var registry = new ServiceCollection()
