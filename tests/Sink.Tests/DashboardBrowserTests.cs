@@ -13,9 +13,11 @@ namespace BitcoinVolume.Sink.Tests;
 /// <summary>
 /// The dashboard in a real browser: Debian's Chromium (headless, driven by Microsoft.Playwright; no browser is ever
 /// downloaded) opens the Sink served by Kestrel on a real port. The Sink consumes <c>volumes.1m</c> from the in-process
-/// development broker, fed with the 1-minute windows of the recorded Coinbase file (computed here from its matches,
-/// taker side = opposite of the maker side). The page must show buy and sell bars, then update by itself when new trades
-/// arrive (new window versions through Kafka → database → SSE). Screenshots are saved under TestResults/.
+/// development broker. Product view: fed with the 1-minute windows of the recorded Coinbase file (computed here from its
+/// matches, taker side = opposite of the maker side), the page must show buy and sell bars, then update by itself when new
+/// trades arrive (new window versions through Kafka → database → SSE). Asset view: fed with BTC windows of three spot
+/// venues, the page must open on "Bitcoin, all venues" (buy and sell stacked by venue, each venue's share, net), follow
+/// live windows, and narrow to one venue's rows when a venue and product are chosen. Screenshots are saved under TestResults/.
 /// </summary>
 public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
