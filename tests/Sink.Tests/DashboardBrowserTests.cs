@@ -211,8 +211,18 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
             await AssertAssetViewAsync(page, spot);
             await SaveScreenshotAsync(page, "dashboard-venues-updated");
 
-            // Narrow: venue kraken, then its product BTC-USD → kraken's rows only (the product view).
+            // All venues + derivatives: bybit-linear's window joins the stacks and the shares.
             var loads = int.Parse((await page.GetAttributeAsync("#dashboard", "data-loads"))!, CultureInfo.InvariantCulture);
+            await page.SelectOptionAsync("#venue", "all");
+            await page.WaitForFunctionAsync(
+                "loads => { const d = document.getElementById('dashboard').dataset; return d.state === 'ready' && d.venue === 'all' && +d.loads > loads; }",
+                loads,
+                new PageWaitForFunctionOptions { Timeout = 30_000 });
+            Assert.Equal("asset:BTC", await page.InputValueAsync("#product"));
+            await AssertAssetViewAsync(page, [.. data.Windows.Where(w => w.Product.StartsWith("BTC-", StringComparison.Ordinal))]);
+
+            // Narrow: venue kraken, then its product BTC-USD → kraken's rows only (the product view).
+            loads = int.Parse((await page.GetAttributeAsync("#dashboard", "data-loads"))!, CultureInfo.InvariantCulture);
             await page.SelectOptionAsync("#venue", Venues.Kraken);
             await page.WaitForFunctionAsync(
                 "loads => { const d = document.getElementById('dashboard').dataset; return d.state === 'ready' && d.venue === 'kraken' && +d.loads > loads; }",
@@ -234,6 +244,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
             Assert.Contains("product=BTC-USD", page.Url, StringComparison.Ordinal);
 
             // Live in the product view: kraken's new window shows; coinbase's (same product, other venue) does not.
+            await page.WaitForSelectorAsync("#live.on", new PageWaitForSelectorOptions { Timeout = 15_000 });
             WindowVolume[] more =
             [
                 data.Add(Venues.Coinbase, "BTC-USD", TakerSide.Buy, 4, 7, 9.9m, 60100m),
