@@ -270,6 +270,76 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
         Assert.DoesNotContain(console, line => line.StartsWith("pageerror", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task All_venues_view_shows_the_latest_bars_that_fit_when_the_range_is_over_the_row_limit()
+    {
+        var chromium = Chromium;
+        if (chromium is null)
+        {
+            Assert.False(PostgresServer.IsCi, "CI=true but Chromium is missing: tests/prerequisites.d/30-chromium.sh installs it (./test.sh sources it).");
+            output.WriteLine("SKIPPED: no Chromium (/usr/bin/chromium or BV_TEST_CHROMIUM); source tests/prerequisites.d/30-chromium.sh.");
+            return;
+        }
+
+        // 10 minutes on two venues: the 150-bar range would read 10 × 2 sides × 2 streams = 40 stored rows, over
+        // Sink:MaxMinuteRows = 20 (one product alone would fit): the page shows the latest 5 bars that fit.
+        var data = new VenueData();
+        for (var minute = 0; minute < 10; minute++)
+        {
+            data.Add(Venues.Coinbase, "BTC-USD", TakerSide.Buy, minute, 1 + minute, 0.1m + (0.01m * minute), 60000m + minute);
+            data.Add(Venues.Kraken, "BTC-USD", TakerSide.Sell, minute, 2, 0.2m + (0.003m * minute), 60001m + minute);
+        }
+
+        Produce(data.Windows);
+        await using var sink = StartSink("sink-browser-limit-test", ("Sink:MaxMinuteRows", "20"));
+        var baseUrl = BaseUrl(sink);
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
+        await WaitForAsync(
+            async () =>
+            {
+                long trades = 0;
+                foreach (var venue in new[] { Venues.Coinbase, Venues.Kraken })
+                {
+                    using var response = await http.GetAsync(
+                        $"/api/volumes?product=BTC-USD&venue={venue}&interval=1m&from={VenueData.Start:yyyy-MM-ddTHH:mmZ}&to={VenueData.Start.AddMinutes(10):yyyy-MM-ddTHH:mmZ}");
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        return false;
+                    }
+
+                    using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    trades += json.RootElement.EnumerateArray().Sum(r => r.GetProperty("trades").GetInt64());
+                }
+
+                return trades == data.Windows.Sum(w => w.Trades);
+            },
+            "all windows stored");
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright, chromium);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1100 } });
+        var console = new List<string>();
+        page.PageError += (_, error) => console.Add($"pageerror: {error}");
+        try
+        {
+            await page.GotoAsync(baseUrl + "/");
+            await page.WaitForFunctionAsync(
+                "() => { const d = document.getElementById('dashboard').dataset; return d.state === 'ready' && d.mode === 'asset'; }",
+                null,
+                new PageWaitForFunctionOptions { Timeout = 30_000 });
+            Assert.Equal("5", await page.GetAttributeAsync("#dashboard", "data-bars"));
+            Assert.Contains("the latest 5 bars", await page.TextContentAsync("#status"), StringComparison.Ordinal);
+            await AssertAssetViewAsync(page, [.. data.Windows.Where(w => w.WindowStart >= VenueData.Start.AddMinutes(5))]);
+        }
+        catch
+        {
+            await SaveScreenshotAsync(page, "dashboard-limit-failure");
+            throw;
+        }
+
+        Assert.Empty(console);
+    }
+
     /// <summary>The asset view shows <paramref name="windows"/> (every spot window of the asset; all bars in view).</summary>
     private static async Task AssertAssetViewAsync(IPage page, IReadOnlyList<WindowVolume> windows)
     {
@@ -424,16 +494,22 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLife
             [.. Windows.Where(w => w.Product.StartsWith(asset + "-", StringComparison.Ordinal) && Venues.Find(w.Venue)?.IsSpot == true)];
     }
 
-    private SinkApiFactory StartSink(string groupId)
+    private SinkApiFactory StartSink(string groupId, params (string Key, string Value)[] more)
     {
-        var sink = new SinkApiFactory(new Dictionary<string, string>
+        var settings = new Dictionary<string, string>
         {
             ["Sink:ConsumerEnabled"] = "true",
             ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
             ["Sink:GroupId"] = groupId,
             ["Sink:BatchMaxWaitMs"] = "20",
             ["Sink:Kafka:group.protocol"] = "consumer",
-        });
+        };
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        var sink = new SinkApiFactory(settings);
         sink.UseKestrel(0);
         sink.StartServer();
         return sink;

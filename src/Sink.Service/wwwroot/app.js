@@ -214,11 +214,13 @@
     const response = await fetch(path, { headers: { Accept: 'application/json, text/csv' } });
     if (!response.ok) {
       let detail = response.statusText;
+      let errors = {};
       try {
         const problem = await response.json();
+        errors = problem.errors ?? {};
         detail = problem.title + (problem.errors ? ' ' + Object.values(problem.errors).flat().join(' ') : problem.detail ? ' ' + problem.detail : '');
       } catch { /* not problem details */ }
-      throw new Error(`${response.status}: ${detail}`);
+      throw Object.assign(new Error(`${response.status}: ${detail}`), { status: response.status, errors });
     }
     return response;
   }
@@ -564,13 +566,26 @@
       const extent = await (await api(`/api/volumes/extent?${subject()}`)).json();
       const first = Math.floor(Date.parse(extent.first) / state.barMs) * state.barMs;
       const end = Math.floor(Date.parse(extent.last) / state.barMs) * state.barMs + state.barMs;
-      const from = Math.max(first, end - BARS * state.barMs);
-      const rows = await fetchBars(from, end);
+      // Up to BARS bars; fewer when the range is over the API's row limits (Sink:MaxRows, Sink:MaxMinuteRows: the asset
+      // view reads one stream per venue and product, so a long interval can be over them): halved until it fits.
+      let bars = Math.min(BARS, Math.round((end - first) / state.barMs));
+      let from, rows;
+      for (;;) {
+        from = end - bars * state.barMs;
+        try {
+          rows = await fetchBars(from, end);
+          break;
+        } catch (e) {
+          if (e.status !== 400 || !e.errors?.to || bars <= 1) throw e;
+          bars = Math.floor(bars / 2);
+        }
+      }
       if (generation !== state.generation) return;
       merge(rows, from, end);
       render(true);
       main.dataset.loads = String(Number(main.dataset.loads || 0) + 1);
-      status(`${subjectLabel()} ${state.interval}: ${rows.length} rows loaded at ${new Date().toISOString().slice(11, 19)} UTC`);
+      const limited = bars < Math.min(BARS, Math.round((end - first) / state.barMs)) ? ` (the latest ${bars} bars: the range is over the API's row limit)` : '';
+      status(`${subjectLabel()} ${state.interval}: ${rows.length} rows loaded at ${new Date().toISOString().slice(11, 19)} UTC${limited}`);
     } catch (e) {
       if (generation === state.generation) show('error', `Cannot load volumes: ${e.message}`);
     }
