@@ -62,6 +62,10 @@ internal static partial class IngestLog
     [LoggerMessage(206, LogLevel.Debug, "{Origin}: ping not sent ({Error})")]
     public static partial void PingNotSent(this ILogger logger, string origin, string error);
 
+    [LoggerMessage(207, LogLevel.Error,
+        "{Feed}: {Product} is no longer subscribed: the venue refused it {Count} times (Ingest:Live:MaxSubscriptionRefusals); it is reported in health and status until the service restarts")]
+    public static partial void SubscriptionGivenUp(this ILogger logger, string feed, string product, int count);
+
     // 3xx: Pipeline/FrameProcessor.
     [LoggerMessage(301, LogLevel.Warning, "More products than Ingest:Gaps:MaxProducts: trades of further products are produced without dedup or gap detection")]
     public static partial void ProductCapReached(this ILogger logger);
@@ -69,6 +73,9 @@ internal static partial class IngestLog
     [LoggerMessage(302, LogLevel.Warning,
         "Dead-lettering frame at {Origin}: {Reason} ({Detail}). Further frames with this reason are counted in ingest.frames.dead_lettered, not logged.")]
     public static partial void DeadLettering(this ILogger logger, string origin, string reason, string? detail);
+
+    [LoggerMessage(303, LogLevel.Error, "{Origin}: the venue refused the subscription of {Product} ({Detail}); refusal {Count} of this product")]
+    public static partial void SubscriptionRefused(this ILogger logger, string origin, string product, string detail, int count);
 
     // 4xx: Gaps/GapReporter.
     [LoggerMessage(401, LogLevel.Information, "Gap: {Product} trade ids {Range} ({Count} trades) missed, seen by {Cause}")]

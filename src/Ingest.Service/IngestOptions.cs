@@ -92,6 +92,14 @@ public sealed class LiveOptions : IValidatableObject
     [Range(1, int.MaxValue)]
     public int UnhealthyAfterFailures { get; set; } = 3;
 
+    /// <summary>
+    /// Refusals of one product's subscription (the venue's error answer) after which it is no longer asked for: it stays
+    /// reported (health Unhealthy, status <c>refusals</c>) until the service restarts. A session with a refusal counts as a
+    /// failed one, so reconnects after a refusal back off.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxSubscriptionRefusals { get; set; } = 3;
+
     /// <summary>Capacity (frames) of the bounded channel between the socket reader and the parser.</summary>
     [Range(1, 1_000_000)]
     public int FrameBuffer { get; set; } = 10_000;

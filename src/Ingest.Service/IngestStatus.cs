@@ -30,6 +30,53 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     private long unfilledGaps;
     private Func<int> openGaps = static () => 0;
 
+    /// <summary>The product name of a refusal whose frame names no configured product.</summary>
+    public const string UnnamedProduct = "?";
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SubscriptionRefusal> refusals = new(StringComparer.Ordinal);
+    private long refusalCount;
+
+    /// <summary>Subscription refusals received (all products).</summary>
+    public long SubscriptionRefusals => Interlocked.Read(ref refusalCount);
+
+    /// <summary>The products whose subscription the venue refused and that have not traded since, by product.</summary>
+    public IReadOnlyList<SubscriptionRefusal> Refusals => [.. refusals.Values.OrderBy(r => r.Product, StringComparer.Ordinal)];
+
+    /// <summary>The venue refused the subscription of <paramref name="product"/> (null: the frame did not say which).</summary>
+    public void SubscriptionRefused(string? product, string reason, DateTimeOffset at)
+    {
+        refusals.AddOrUpdate(
+            product ?? UnnamedProduct,
+            static (key, state) => new SubscriptionRefusal(key, state.reason, 1, state.at, state.at, GivenUp: false),
+            static (_, seen, state) => seen with { Reason = state.reason, Refusals = seen.Refusals + 1, Last = state.at },
+            (reason, at));
+        Interlocked.Increment(ref refusalCount);
+        parent?.CountRefusal();
+    }
+
+    /// <summary>How often <paramref name="product"/>'s subscription was refused since it last traded.</summary>
+    public int RefusalsOf(string product) => refusals.TryGetValue(product, out var refusal) ? refusal.Refusals : 0;
+
+    /// <summary><paramref name="product"/> is no longer subscribed (refused too often): reported until the service restarts.</summary>
+    public void GiveUp(string product)
+    {
+        if (refusals.TryGetValue(product, out var refusal))
+        {
+            refusals[product] = refusal with { GivenUp = true };
+        }
+    }
+
+    /// <summary><paramref name="product"/> traded: an earlier refusal (one that was not given up) is over.</summary>
+    public void ProductTraded(string product)
+    {
+        if (!refusals.IsEmpty && refusals.TryGetValue(product, out var refusal) && !refusal.GivenUp)
+        {
+            refusals.TryRemove(product, out _);
+        }
+    }
+
+    private void CountRefusal() => Interlocked.Increment(ref refusalCount);
+
     public string State => state;
 
     public bool Finished => finished;
@@ -170,6 +217,12 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
         {
             result = HealthCheckResult.Unhealthy($"ingest stopped: {reason}", data: data);
         }
+        else if (!refusals.IsEmpty)
+        {
+            var refused = string.Join("; ", Refusals.Select(r =>
+                $"{r.Product} refused {r.Refusals}× ({r.Reason}){(r.GivenUp ? ", no longer subscribed" : ", retrying with backoff")}"));
+            result = HealthCheckResult.Unhealthy($"subscription refused: {refused}", data: data);
+        }
         else if (live && ConsecutiveFailures >= UnhealthyAfterFailures)
         {
             result = HealthCheckResult.Unhealthy($"{ConsecutiveFailures} connection attempts failed in a row (last: {lastDisconnect}); {state}", data: data);
@@ -190,3 +243,9 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
         return Task.FromResult(result);
     }
 }
+
+/// <summary>
+/// A venue's refusal of a product's subscription: the last reason, how often (since the product last traded), the first
+/// and last time, and whether ingest stopped asking (<c>Ingest:Live:MaxSubscriptionRefusals</c>).
+/// </summary>
+public sealed record SubscriptionRefusal(string Product, string Reason, int Refusals, DateTimeOffset Since, DateTimeOffset Last, bool GivenUp);

@@ -14,8 +14,12 @@ public static class IngestApi
             status.Duplicates, status.DeadLettered, status.GapsDetected, status.OpenGaps, status.Backfilled, status.UnfilledGaps,
             publisher.QueueDepth, publisher.Delivered, publisher.DeliveryErrors)
         {
+            Refusals = status.Refusals,
             Venues = [.. venues.All.Select(v => new IngestVenueStatusResponse(
-                v.Venue!, v.State, v.Products, v.Connected, v.Trades, v.Reconnects, v.OpenGaps, v.LastTradeTime, v.Failure, v.LastDisconnect))],
+                v.Venue!, v.State, v.Products, v.Connected, v.Trades, v.Reconnects, v.OpenGaps, v.LastTradeTime, v.Failure, v.LastDisconnect)
+            {
+                Refusals = v.Refusals,
+            })],
         }));
         return app;
     }
@@ -43,6 +47,9 @@ public sealed record IngestStatusResponse(
 {
     /// <summary>Per venue, in the multi-venue mode (<c>Ingest:Source</c> unset or <c>live</c>); empty otherwise.</summary>
     public IReadOnlyList<IngestVenueStatusResponse> Venues { get; init; } = [];
+
+    /// <summary>Products whose subscription the venue of a single live source refused (per venue in <see cref="Venues"/>).</summary>
+    public IReadOnlyList<SubscriptionRefusal> Refusals { get; init; } = [];
 }
 
 /// <summary>One venue's pipeline: state (<c>reading …</c>, <c>unavailable: no adapter</c>, <c>failed: …</c>), products and counters.</summary>
@@ -56,7 +63,11 @@ public sealed record IngestVenueStatusResponse(
     int OpenGaps,
     DateTimeOffset? LastTradeTime,
     string? Failure,
-    string? LastDisconnect);
+    string? LastDisconnect)
+{
+    /// <summary>Products whose subscription the venue refused and that have not traded since (given up: no longer asked for).</summary>
+    public IReadOnlyList<SubscriptionRefusal> Refusals { get; init; } = [];
+}
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(IngestStatusResponse))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]

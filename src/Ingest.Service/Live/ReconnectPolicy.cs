@@ -28,6 +28,9 @@ public static class ReconnectCauses
 
     /// <summary>The server asked for a reconnect (<see cref="Venues.ILiveFeed.IsReconnectRequest"/>).</summary>
     public const string ReconnectRequested = "reconnect_requested";
+
+    /// <summary>Every product's subscription was refused <see cref="LiveOptions.MaxSubscriptionRefusals"/> times: nothing is left to subscribe.</summary>
+    public const string Rejected = "rejected";
 }
 
 /// <summary>

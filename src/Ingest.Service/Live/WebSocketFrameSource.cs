@@ -30,6 +30,7 @@ public sealed class WebSocketFrameSource(
     TimeProvider timeProvider) : IFrameSource
 {
     private const int ReceiveBufferBytes = 64 * 1024;
+    private readonly HashSet<string> givenUp = new(StringComparer.Ordinal);
     private long connections;
 
     private Uri Url => feed.Url;
@@ -77,6 +78,12 @@ public sealed class WebSocketFrameSource(
                     static (state, token) => new ValueTask<SessionOutcome>(state.Self.RunSessionAsync(state.Writer, token)),
                     (Self: this, Writer: writer),
                     cancellationToken).ConfigureAwait(false);
+                if (outcome.Cause == ReconnectCauses.Rejected)
+                {
+                    error = new InvalidOperationException($"{FeedName}: {outcome.Detail}");
+                    break;
+                }
+
                 if (!outcome.Healthy)
                 {
                     error = new InvalidOperationException(
@@ -118,6 +125,15 @@ public sealed class WebSocketFrameSource(
         var origin = $"{FeedName}#{connection}";
         var started = timeProvider.GetTimestamp();
         var frames = 0L;
+        var subscribing = Subscribable();
+        if (subscribing.Count == 0)
+        {
+            return new SessionOutcome(true, ReconnectCauses.Rejected,
+                $"the venue refused every product's subscription {options.MaxSubscriptionRefusals} times (Ingest:Live:MaxSubscriptionRefusals): " +
+                string.Join("; ", status.Refusals.Select(r => $"{r.Product}: {r.Reason}")), 0);
+        }
+
+        var refusedBefore = status.SubscriptionRefusals;
         using var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
         socket.Options.SetRequestHeader("User-Agent", "BitcoinVolume-Ingest/1.0");
@@ -129,7 +145,7 @@ public sealed class WebSocketFrameSource(
                 try
                 {
                     await socket.ConnectAsync(Url, connectTimeout.Token).ConfigureAwait(false);
-                    foreach (var message in feed.SubscribeMessages(products))
+                    foreach (var message in feed.SubscribeMessages(subscribing))
                     {
                         await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, connectTimeout.Token).ConfigureAwait(false);
                     }
@@ -142,16 +158,18 @@ public sealed class WebSocketFrameSource(
             }
 
             status.SourceConnected();
-            logger.Connected(origin, Url, string.Join(",", products));
+            logger.Connected(origin, Url, string.Join(",", subscribing));
             using var connected = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var pings = feed.Ping.Enabled ? PingAsync(socket, origin, connected.Token) : Task.CompletedTask;
             try
             {
                 var (cause, detail) = await ReceiveAsync(socket, writer, origin, () => frames++, cancellationToken).ConfigureAwait(false);
 
-                // Ended by the venue's rules (maximum age, a reconnect it asked for), not by trouble: reconnect at once.
-                var healthy = cause is ReconnectCauses.MaxConnectionAge or ReconnectCauses.ReconnectRequested
-                    || (frames > 0 && timeProvider.GetElapsedTime(started) >= options.StallTimeout);
+                // Ended by the venue's rules (maximum age, a reconnect it asked for), not by trouble: reconnect at once. A
+                // session in which the venue refused a subscription is a failure (the reconnect backs off: no hot loop).
+                var healthy = (cause is ReconnectCauses.MaxConnectionAge or ReconnectCauses.ReconnectRequested
+                    || (frames > 0 && timeProvider.GetElapsedTime(started) >= options.StallTimeout))
+                    && status.SubscriptionRefusals == refusedBefore;
                 return new SessionOutcome(healthy, cause, detail, frames);
             }
             finally
@@ -170,6 +188,30 @@ public sealed class WebSocketFrameSource(
             logger.SessionError(e, origin);
             return new SessionOutcome(false, ReconnectCauses.Error, e.Message, frames);
         }
+    }
+
+    /// <summary>
+    /// The products to subscribe on the next connection: all but those the venue refused
+    /// <see cref="LiveOptions.MaxSubscriptionRefusals"/> times since they last traded (given up once, logged, reported).
+    /// </summary>
+    private List<string> Subscribable()
+    {
+        var subscribable = new List<string>(products.Count);
+        foreach (var product in products)
+        {
+            var refused = status.RefusalsOf(product);
+            if (refused < options.MaxSubscriptionRefusals)
+            {
+                subscribable.Add(product);
+            }
+            else if (givenUp.Add(product))
+            {
+                status.GiveUp(product);
+                logger.SubscriptionGivenUp(FeedName, product, refused);
+            }
+        }
+
+        return subscribable;
     }
 
     /// <summary>Reads messages until the connection ends; returns why it ended.</summary>

@@ -94,6 +94,7 @@ public sealed class FrameProcessor(
             {
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
                 status.TradeAt(trade.Time);
+                status.ProductTraded(trade.Product);
                 produced++;
             }
             else
@@ -116,6 +117,13 @@ public sealed class FrameProcessor(
         if (result.Kind == FrameKind.Invalid)
         {
             Invalid++;
+            if (result.Reason == DeadLetterReasons.SubscriptionRejected)
+            {
+                var refused = result.Product ?? RefusedProduct(result.Detail);
+                status.SubscriptionRefused(refused, result.Detail ?? result.Reason, timeProvider.GetUtcNow());
+                logger.SubscriptionRefused(frame.Origin, refused ?? IngestStatus.UnnamedProduct, result.Detail ?? result.Reason, status.RefusalsOf(refused ?? IngestStatus.UnnamedProduct));
+            }
+
             await DeadLetterAsync(frame, result, cancellationToken).ConfigureAwait(false);
         }
 
@@ -123,6 +131,35 @@ public sealed class FrameProcessor(
     }
 
     private bool Wanted(string product) => products is null || products.Contains(product);
+
+    /// <summary>
+    /// The configured product a refusal's detail names (parsers name it there: "… refused the subscription of BTC-USD
+    /// (BTCUSD) …"); the longest one that stands as a word, so <c>BTC-USDC</c> is never read as <c>BTC-USD</c>. Null when
+    /// none does (or every product is wanted).
+    /// </summary>
+    private string? RefusedProduct(string? detail)
+    {
+        if (detail is null || products is null)
+        {
+            return null;
+        }
+
+        string? best = null;
+        foreach (var product in products)
+        {
+            for (var at = detail.IndexOf(product, StringComparison.OrdinalIgnoreCase); at >= 0; at = detail.IndexOf(product, at + 1, StringComparison.OrdinalIgnoreCase))
+            {
+                var end = at + product.Length;
+                var standsAlone = (at == 0 || !char.IsAsciiLetterOrDigit(detail[at - 1])) && (end == detail.Length || !char.IsAsciiLetterOrDigit(detail[end]));
+                if (standsAlone && (best is null || product.Length > best.Length))
+                {
+                    best = product;
+                }
+            }
+        }
+
+        return best;
+    }
 
     private static string KindName(FrameKind kind) => kind switch
     {

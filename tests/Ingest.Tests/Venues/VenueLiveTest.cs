@@ -75,15 +75,16 @@ internal static class VenueLiveTest
     }
 
     /// <summary>
-    /// A connection on which nothing trades (<see cref="ScriptedVenueFake.ServeQuietAsync"/>), watched for 4 s with a 1 s
-    /// stall watchdog: with the venue's application ping on, only the ping's answers arrive and must keep the one
+    /// A connection on which nothing trades (<see cref="ScriptedVenueFake.ServeQuietAsync"/>), watched for 5 s with a 2.5 s
+    /// stall watchdog (pings of 0.3 s: loose enough for a loaded CI machine): with the venue's application ping on, only the ping's answers arrive and must keep the one
     /// connection (no reconnect, healthy); with it off the quiet socket is taken for stalled, which shows the test sees it.
     /// </summary>
     public static async Task AssertQuietConnectionAsync(KafkaTestCluster kafka, ScriptedVenueFake fake, string source, IReadOnlyDictionary<string, string> settings, bool pingOn)
     {
         ArgumentNullException.ThrowIfNull(fake);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var outcome = await RunAsync(kafka, source, fake.Products, settings, expectedTrades: 0, done: _ => watch.Elapsed > TimeSpan.FromSeconds(4), expectedLetters: 0);
+        var watched = new Dictionary<string, string>(settings) { ["Ingest:Live:StallTimeout"] = "00:00:02.5" };
+        var outcome = await RunAsync(kafka, source, fake.Products, watched, expectedTrades: 0, done: _ => watch.Elapsed > TimeSpan.FromSeconds(5), expectedLetters: 0);
 
         var reconnects = outcome.Status.GetProperty("reconnects").GetInt64();
         if (pingOn)
@@ -102,5 +103,19 @@ internal static class VenueLiveTest
 
         Assert.Empty(outcome.Trades);
         Assert.Empty(outcome.Letters);
+    }
+
+    /// <summary>
+    /// A product the venue refused is reported: <c>/health</c> unhealthy and the status's <c>refusals</c> naming it with the
+    /// venue's reason (it never traded, so the refusal stands), while the other products flowed.
+    /// </summary>
+    public static void AssertRefusalReported(Outcome outcome, string product)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        Assert.False(outcome.Healthy);
+        var refusal = Assert.Single(outcome.Status.GetProperty("refusals").EnumerateArray());
+        Assert.Equal(product, refusal.GetProperty("product").GetString());
+        Assert.True(refusal.GetProperty("refusals").GetInt32() >= 1, refusal.ToString());
+        Assert.False(string.IsNullOrEmpty(refusal.GetProperty("reason").GetString()));
     }
 }

@@ -75,6 +75,12 @@ internal static class ScriptedLiveRun
         Assert.All(letters, l => Assert.StartsWith($"{source}#", l.Value.Source, StringComparison.Ordinal));
         Assert.Equal(refusals, letters.Count);
 
+        // ... and in status, by product, with the venue's reason (it never traded, so the refusal stands).
+        var refusal = Assert.Single(status.GetProperty("refusals").EnumerateArray());
+        Assert.Equal(fake.Refused, refusal.GetProperty("product").GetString());
+        Assert.Equal(refusals, refusal.GetProperty("refusals").GetInt32());
+        Assert.Contains(fake.Refused, refusal.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
         // The faults happened: drop and stall (two reconnects), two gaps per product filled from REST, a duplicate.
         Assert.True(status.GetProperty("reconnects").GetInt64() >= 2, status.ToString());
         Assert.True(fake.Connections >= 3, $"{fake.Connections} connections");

@@ -93,7 +93,7 @@ public sealed class BybitLiveFeedTests : IAsyncLifetime
         Assert.Equal(0, status.GetProperty("openGaps").GetInt32());
         Assert.Empty(bybit.RestRequests);
         Assert.True(status.GetProperty("connected").GetBoolean());
-        Assert.True(outcome.Healthy);
+        VenueLiveTest.AssertRefusalReported(outcome, "XRP-USDT");
 
         // One subscribe request per product, named by req_id, on every connection.
         Assert.All(bybit.Subscribes, s => Assert.Matches("""^\{"op":"subscribe","req_id":"publicTrade\.(BTC|ETH|XRP)USDT","args":\["publicTrade\.\1USDT"\]\}$""", s));
