@@ -47,8 +47,8 @@ public class BrokerRestartTests(ITestOutputHelper output)
         var aggregator = after.Aggregator("aggregate", statePath: state, settings: Continue);
         aggregator.Start();
         await after.ProduceAsync(part2, TimeSpan.Zero, CancellationToken.None);
-        await aggregator.WaitForOutputAsync("continues on a new development broker log", TimeSpan.FromSeconds(60));
         await after.AssertSinkEqualsOracleAsync(oracle, TimeSpan.FromMinutes(2));
+        await aggregator.WaitForOutputAsync("continues on a new development broker log", TimeSpan.FromSeconds(5));
     }
 
     [Fact]
