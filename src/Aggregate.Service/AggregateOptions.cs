@@ -25,6 +25,16 @@ public sealed class AggregateOptions
     [Required(AllowEmptyStrings = false, ErrorMessage = "Aggregate:StatePath must name a folder for the RocksDB state.")]
     public string StatePath { get; set; } = "data/aggregate-state";
 
+    /// <summary>
+    /// Keep the state when the development broker was restarted (a new, empty in-memory log: another incarnation than
+    /// the one a partition's state was built against): windows, dedup state and clock are kept and the partition is read
+    /// from the START of the new log, where dedup by trade id makes re-sent trades harmless. Default false: state built
+    /// against another log is reported (the partition is blocked, <c>/health</c> unhealthy), never mixed. It only ever
+    /// applies to the development broker (<see cref="BitcoinVolume.Contracts.Topics.DevelopmentBrokerIncarnationPrefix"/>);
+    /// on a real cluster a changed cluster id is always blocked. The AppHost sets it to true with its development broker.
+    /// </summary>
+    public bool ContinueAcrossBrokerRestarts { get; set; }
+
     /// <summary>fsync every state commit (survives machine crashes, not only process crashes).</summary>
     public bool SyncStateWrites { get; set; } = true;
 

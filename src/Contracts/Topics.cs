@@ -19,6 +19,20 @@ public static class Topics
     /// <summary>Full 1-minute window values (<see cref="WindowVolume"/>), key = <see cref="WindowVolume.Key"/> (venue, product, side, window start). Compacted.</summary>
     public const string Volumes1m = "volumes.1m";
 
+    /// <summary>
+    /// The development broker's incarnation (a contract between src/DevBroker and the aggregator): at start the
+    /// development broker creates ONE topic named this prefix + 32 lowercase hex digits, a random id it generates for that
+    /// run. Its in-memory log dies with it, so the suffix names the log: a restarted development broker has another one,
+    /// a real cluster has no such topic. Not part of <see cref="All"/> (never provisioned, never read or written).
+    /// </summary>
+    public const string DevelopmentBrokerIncarnationPrefix = "_devbroker.incarnation.";
+
+    /// <summary>The incarnation id in a topic name of <see cref="DevelopmentBrokerIncarnationPrefix"/>, else null.</summary>
+    public static string? IncarnationOf(string topic) =>
+        topic is not null && topic.StartsWith(DevelopmentBrokerIncarnationPrefix, StringComparison.Ordinal) && topic.Length > DevelopmentBrokerIncarnationPrefix.Length
+            ? topic[DevelopmentBrokerIncarnationPrefix.Length..]
+            : null;
+
     /// <summary>Every topic with its partition count.</summary>
     public static IReadOnlyList<TopicSpec> All { get; } =
     [

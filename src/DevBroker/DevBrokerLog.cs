@@ -39,4 +39,7 @@ internal static partial class DevBrokerLog
 
     [LoggerMessage(EventId = 10, Message = "librdkafka {Facility}: {Message}")]
     public static partial void Librdkafka(ILogger logger, LogLevel level, string? facility, string? message);
+
+    [LoggerMessage(11, LogLevel.Information, "Development broker incarnation {Incarnation} (topic {Topic}): its log is in memory and starts empty; state built against another incarnation belongs to another log.")]
+    public static partial void Incarnation(ILogger logger, string incarnation, string topic);
 }

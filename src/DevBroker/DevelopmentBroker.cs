@@ -26,8 +26,9 @@ public sealed class DevelopmentBroker : IAsyncDisposable
     private Task? disposal;
 
     private DevelopmentBroker(MockCluster cluster, TcpForwarder forwarder, string host, IReadOnlyList<TopicSpec> topics,
-        ILogger logger)
+        string incarnation, ILogger logger)
     {
+        Incarnation = incarnation;
         this.cluster = cluster;
         this.forwarder = forwarder;
         this.logger = logger;
@@ -52,7 +53,17 @@ public sealed class DevelopmentBroker : IAsyncDisposable
     /// <summary>The bound listening endpoint.</summary>
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>The topics created at start.</summary>
+    /// <summary>
+    /// This run's random id (32 hex digits): the broker also creates the topic
+    /// <see cref="BitcoinVolume.Contracts.Topics.DevelopmentBrokerIncarnationPrefix"/> + this id, so clients can tell a
+    /// restarted (empty) broker from the one their state was built against.
+    /// </summary>
+    public string Incarnation { get; }
+
+    /// <summary>The topic that carries <see cref="Incarnation"/> in its name.</summary>
+    public string IncarnationTopic => BitcoinVolume.Contracts.Topics.DevelopmentBrokerIncarnationPrefix + Incarnation;
+
+    /// <summary>The topics created at start (without the incarnation topic).</summary>
     public IReadOnlyList<TopicSpec> Topics { get; }
 
     /// <summary>The mock broker's own random listener; clients never need it (everything goes through <see cref="Port"/>).</summary>
@@ -96,10 +107,16 @@ public sealed class DevelopmentBroker : IAsyncDisposable
                 cluster.CreateTopic(topic.Name, topic.Partitions, replicationFactor: 1);
             }
 
+            // The mock's own cluster id is no incarnation signal: it is "mockCluster" + the cluster's memory address, which
+            // the next mock cluster in the same process reuses (measured: mockCluster1fbddf007f24 twice in a row). A random
+            // id in a topic name is one (the mock has no topic configs to carry it, and no client here to produce a record).
+            var incarnation = Guid.NewGuid().ToString("N");
+            cluster.CreateTopic(BitcoinVolume.Contracts.Topics.DevelopmentBrokerIncarnationPrefix + incarnation, 1, replicationFactor: 1);
+
             cluster.SetBrokerHostPort(BrokerId, host, forwarder.LocalEndPoint.Port);
             forwarder.Start(upstream);
 
-            var broker = new DevelopmentBroker(cluster, forwarder, host, topics, logger);
+            var broker = new DevelopmentBroker(cluster, forwarder, host, topics, incarnation, logger);
             broker.LogStarted(library, upstream);
             return broker;
         }
@@ -116,6 +133,7 @@ public sealed class DevelopmentBroker : IAsyncDisposable
         DevBrokerLog.NotForProduction(logger, MockCluster.Version);
         DevBrokerLog.Ready(logger, BootstrapServers, upstream, library);
         DevBrokerLog.TopicsCreated(logger, string.Join(", ", Topics.Select(t => $"{t.Name} ({t.Partitions} partition{(t.Partitions == 1 ? "" : "s")})")));
+        DevBrokerLog.Incarnation(logger, Incarnation, IncarnationTopic);
     }
 
     private static IPAddress ResolveListenAddress(string host)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.TestSupport;
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -53,6 +54,38 @@ public sealed class DevelopmentBrokerTests(ITestOutputHelper output)
         Assert.Contains(logger.Lines, l => l.Message.Contains(broker.BootstrapServers, StringComparison.Ordinal));
         Assert.Contains(logger.Lines, l => l.Message.Contains("trades (6 partitions)", StringComparison.Ordinal)
             && l.Message.Contains("trades.dlq (1 partition)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EachStartHasItsOwnIncarnationTopic()
+    {
+        string first;
+        string? firstClusterId;
+        await using (var broker = StartOnFreePort())
+        {
+            (first, firstClusterId) = await IncarnationAndClusterIdAsync(broker);
+            Assert.Equal(broker.Incarnation, first);
+            Assert.Matches("^[0-9a-f]{32}$", first);
+            Assert.Contains(logger.Lines, l => l.Message.Contains(broker.IncarnationTopic, StringComparison.Ordinal));
+        }
+
+        await using var second = StartOnFreePort();
+        var (incarnation, clusterId) = await IncarnationAndClusterIdAsync(second);
+        output.WriteLine($"mock cluster ids: {firstClusterId} then {clusterId}; incarnations {first} then {incarnation}");
+        Assert.NotEqual(first, incarnation);
+
+        // The mock's cluster id is "mockCluster" + its memory address, which the next mock cluster may reuse (measured: the
+        // same id twice in a row here), so it cannot tell two incarnations apart; the incarnation topic can.
+        Assert.StartsWith("mockCluster", firstClusterId, StringComparison.Ordinal);
+        Assert.StartsWith("mockCluster", clusterId, StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Incarnation, string? ClusterId)> IncarnationAndClusterIdAsync(DevelopmentBroker broker)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
+        var incarnation = Assert.Single(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Select(t => Topics.IncarnationOf(t.Topic)).OfType<string>());
+        var cluster = await admin.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(10) });
+        return (incarnation, cluster.ClusterId);
     }
 
     [Fact]
@@ -186,7 +219,7 @@ public sealed class DevelopmentBrokerTests(ITestOutputHelper output)
         await using var second = DevelopmentBroker.Start(new DevelopmentBrokerOptions { Port = port }, logger);
         Assert.Equal(port, second.Port);
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = second.BootstrapServers }).Build();
-        Assert.Equal(Topics.All.Count, admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Count);
+        Assert.Equal(Topics.All.Count + 1, admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Count); // + the incarnation topic
     }
 
     [Fact]
@@ -247,7 +280,7 @@ public sealed class DevelopmentBrokerTests(ITestOutputHelper output)
 
         // Still serving afterwards.
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
-        Assert.Equal(Topics.All.Count, admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Count);
+        Assert.Equal(Topics.All.Count + 1, admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Count); // + the incarnation topic
     }
 
     private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout)

@@ -47,6 +47,7 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
                 $"--Ingest:Source=replay:{replay}",
                 $"--DevBroker:Port={TestPorts.FreeTcpPort()}",
                 $"--ConnectionStrings:volumes=Data Source={database}",
+                $"--Aggregate:StatePath={Path.Combine(folder, "aggregate-state")}", // its own: data/aggregate-state outlives runs
                 "--Aggregate:Windowing:Retention=3650.00:00:00",
                 "--Aggregate:Windowing:DedupHorizon=3650.00:00:00",
             ],

@@ -25,7 +25,14 @@ public class ReplayPipelineTests(ITestOutputHelper output)
         Assert.Equal(107, expected.Sum(w => w.Trades)); // 97 match + 10 last_match, every trade id once
 
         var appHost = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
-            [$"--Ingest:Source=replay:{RecordedFile}", $"--DevBroker:Port={TestPorts.FreeTcpPort()}", $"--ConnectionStrings:volumes=Data Source={database}"],
+            [
+                $"--Ingest:Source=replay:{RecordedFile}",
+                $"--DevBroker:Port={TestPorts.FreeTcpPort()}",
+                $"--ConnectionStrings:volumes=Data Source={database}",
+
+                // Its own aggregator state: the AppHost's default, data/aggregate-state, outlives runs (and other tests).
+                $"--Aggregate:StatePath={Path.Combine(Path.GetTempPath(), $"bv-e2e-state-{Guid.NewGuid():N}")}",
+            ],
             ct);
         await using var app = await appHost.BuildAsync(ct);
         await app.StartAsync(ct);

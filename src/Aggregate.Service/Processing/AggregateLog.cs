@@ -1,3 +1,4 @@
+using BitcoinVolume.Aggregate.State;
 using Confluent.Kafka;
 
 namespace BitcoinVolume.Aggregate.Processing;
@@ -19,6 +20,15 @@ internal static partial class AggregateLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assigned partition {Partition}: {How}, resuming at offset {Offset} (log {Low}..{High})")]
     public static partial void Assigned(this ILogger logger, int partition, string how, long offset, long low, long high);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} continues on a new development broker log: {How}")]
+    public static partial void ContinuedOnNewLog(this ILogger logger, int partition, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Input log: {Log}; state built against another log is {Policy}")]
+    public static partial void InputLog(this ILogger logger, LogIdentity log, string policy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Kafka cluster id could not be read ({Reason}): state is checked against the development broker incarnation and the offsets only")]
+    public static partial void ClusterIdUnknown(this ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} {How}; its committed state stays on disk")]
     public static partial void Released(this ILogger logger, int partition, string how);

@@ -40,10 +40,14 @@ public sealed class AggregateWorker(
 
         var ownership = new PartitionOwnership();
         var batch = new InputBatch();
-        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, metrics, status, logger);
+        var log = LogIdentityProbe.Discover(configuration, logger, stoppingToken);
+        logger.InputLog(log, settings.ContinueAcrossBrokerRestarts && log.IsDevelopmentBroker
+            ? "kept across development broker restarts (Aggregate:ContinueAcrossBrokerRestarts): read from the start of the new log"
+            : "blocked and reported");
+        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, metrics, status, logger);
         using var producer = AggregateClients.BuildProducer(configuration, logger);
         using var consumer = AggregateClients.BuildConsumer(configuration, settings, rebalancer, logger);
-        var processor = new BatchProcessor(producer, store, ownership, settings, metrics, status, clock, logger);
+        var processor = new BatchProcessor(producer, store, ownership, log, settings, metrics, status, clock, logger);
 
         consumer.Subscribe(Topics.Trades);
         status.Report("waiting for partitions");

@@ -18,6 +18,7 @@ internal sealed class BatchProcessor(
     IProducer<string, byte[]> producer,
     PartitionStateStore store,
     PartitionOwnership ownership,
+    LogIdentity log,
     AggregateOptions settings,
     AggregateMetrics metrics,
     AggregateStatus status,
@@ -112,7 +113,7 @@ internal sealed class BatchProcessor(
             }
 
             emitted += changes.Windows.Count;
-            PartitionStateStore.Add(writes, partition, changes, state.NextOffset);
+            PartitionStateStore.Add(writes, partition, changes, state.NextOffset, log);
             committed.Add(partition);
         }
 

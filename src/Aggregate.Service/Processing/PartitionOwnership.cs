@@ -1,3 +1,4 @@
+using BitcoinVolume.Aggregate.State;
 using BitcoinVolume.Aggregate.Windowing;
 
 namespace BitcoinVolume.Aggregate.Processing;
@@ -43,6 +44,40 @@ internal sealed class PartitionOwnership
         }
 
         return new AssignmentDecision(next, null);
+    }
+
+    /// <summary>
+    /// Where a newly assigned partition starts, given also the log its state was built from (<paramref name="stored"/>;
+    /// null: not recorded) and the log the broker has now (<paramref name="current"/>). The same log (or none recorded):
+    /// <see cref="Decide(bool, long?, long, long, string)"/>. Another log: with <paramref name="continueOnNewDevelopmentBroker"/>
+    /// and a development broker on both sides, the state is kept and the partition is read from the start of the new log
+    /// (<see cref="AssignmentDecision.NewLog"/> says so); otherwise the partition is blocked (a real cluster's state that
+    /// cannot be continued is reported, never mixed).
+    /// </summary>
+    public static AssignmentDecision Decide(
+        bool hasState, long? storedNext, long low, long high, string statePath, LogIdentity? stored, LogIdentity current, bool continueOnNewDevelopmentBroker)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        if (!hasState || stored is null || !stored.IsOtherLogThan(current))
+        {
+            return Decide(hasState, storedNext, low, high, statePath);
+        }
+
+        if (continueOnNewDevelopmentBroker && stored.IsDevelopmentBroker && current.IsDevelopmentBroker
+            && string.Equals(stored.Topic, current.Topic, StringComparison.Ordinal))
+        {
+            return new AssignmentDecision(low, null)
+            {
+                NewLog = $"its state was built against {stored}, the broker is now {current} (restarted, new log): windows, dedup state and clock are kept, " +
+                    $"reading the new log from its start ({low}); trades already counted are recognized by their ids",
+            };
+        }
+
+        var reason = $"its state was built against {stored}, but the broker is {current}: another log, so the state cannot be continued " +
+            $"(delete {statePath} to rebuild it from this log{(current.IsDevelopmentBroker ? ", or set Aggregate:ContinueAcrossBrokerRestarts=true to keep it across development broker restarts" : "")})";
+        return Decide(hasState, storedNext, low, high, statePath) is { BlockReason: { } also }
+            ? new AssignmentDecision(high, $"{reason}; also, {also}")
+            : new AssignmentDecision(high, reason);
     }
 
     /// <summary>Takes a partition on, to be aggregated from <paramref name="nextOffset"/> on.</summary>
@@ -145,4 +180,8 @@ internal sealed class OwnedPartition(VolumeAggregator aggregator, long nextOffse
 }
 
 /// <summary>Where to position a newly assigned partition, and why it is blocked (null: it is aggregated).</summary>
-internal readonly record struct AssignmentDecision(long Offset, string? BlockReason);
+internal readonly record struct AssignmentDecision(long Offset, string? BlockReason)
+{
+    /// <summary>Set when the state is continued on a new development broker log: what happened (to log).</summary>
+    public string? NewLog { get; init; }
+}

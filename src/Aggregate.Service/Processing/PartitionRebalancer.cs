@@ -8,7 +8,9 @@ namespace BitcoinVolume.Aggregate.Processing;
 /// <summary>
 /// The consumer's rebalance callbacks: on assignment a partition's state is loaded and the consumer is positioned at the
 /// stored next offset (Kafka's group offsets are informational only); a partition whose stored offset is not on the
-/// broker is blocked and reported, never silently skipped. Revoked and lost partitions are forgotten; their committed
+/// broker, or that was built against another log (<see cref="LogIdentity"/>), is blocked and reported, never silently
+/// skipped or mixed — except state built on an earlier development broker when <see cref="AggregateOptions.ContinueAcrossBrokerRestarts"/>
+/// is on: it is kept, and the new log is read from its start. Revoked and lost partitions are forgotten; their committed
 /// state stays on disk.
 /// </summary>
 internal sealed class PartitionRebalancer(
@@ -16,6 +18,8 @@ internal sealed class PartitionRebalancer(
     PartitionOwnership ownership,
     InputBatch batch,
     WindowingOptions windowing,
+    LogIdentity log,
+    bool continueAcrossBrokerRestarts,
     AggregateMetrics metrics,
     AggregateStatus status,
     ILogger logger)
@@ -44,16 +48,23 @@ internal sealed class PartitionRebalancer(
             return new TopicPartitionOffset(tp, offsets.High);
         }
 
-        var decision = PartitionOwnership.Decide(loaded is not null, loaded?.NextOffset, offsets.Low.Value, offsets.High.Value, store.Path);
+        var decision = PartitionOwnership.Decide(
+            loaded is not null, loaded?.NextOffset, offsets.Low.Value, offsets.High.Value, store.Path, loaded?.Log, log, continueAcrossBrokerRestarts);
         if (decision.BlockReason is { } reason)
         {
             Block(partition, reason);
             return new TopicPartitionOffset(tp, new Offset(decision.Offset));
         }
 
+        if (decision.NewLog is { } newLog)
+        {
+            logger.ContinuedOnNewLog(partition, newLog);
+        }
+
         ownership.Assign(partition, loaded?.Aggregator ?? new VolumeAggregator(windowing), decision.Offset);
         logger.Assigned(
-            partition, loaded is null ? "no local state, rebuilding from the start" : $"restored {loaded.Windows} windows and {loaded.Products} products",
+            partition, loaded is null ? "no local state, rebuilding from the start"
+                : $"restored {loaded.Windows} windows and {loaded.Products} products{(decision.NewLog is null ? "" : " (kept across a development broker restart)")}",
             decision.Offset, offsets.Low.Value, offsets.High.Value);
         status.Report($"assigned partition {partition}");
         return new TopicPartitionOffset(tp, new Offset(decision.Offset));

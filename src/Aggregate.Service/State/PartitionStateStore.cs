@@ -6,8 +6,15 @@ using RocksDbSharp;
 
 namespace BitcoinVolume.Aggregate.State;
 
-/// <summary>A partition's state as loaded from disk: the restored aggregator and the next input offset to read.</summary>
-public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffset, int Windows, int Products);
+/// <summary>
+/// A partition's state as loaded from disk: the restored aggregator, the next input offset to read, and the log that
+/// offset belongs to (<see cref="Log"/>; null for state written before it was recorded).
+/// </summary>
+public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffset, int Windows, int Products)
+{
+    /// <summary>The log (topic, cluster, development broker incarnation) the state was built from; null when not recorded.</summary>
+    public LogIdentity? Log { get; init; }
+}
 
 /// <summary>
 /// A partition's stored state was written with another base window than the configured one: it is not loaded (windows of
@@ -56,7 +63,8 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// <c>d</c>+stream dedup ranges, <c>w</c>+stream+0+side+start ticks window value (stream = <see cref="StreamKey"/>: the
 /// bare product for Coinbase, so state written before venues existed reads as Coinbase's), <c>l</c> the base window length
 /// (ticks, 8 bytes big-endian) the partition's state was written with, <c>i</c>+stream+0+id the ids of streams deduplicated
-/// by horizon (venues without contiguous ids; value = event ticks). State without <c>l</c> (written before the
+/// by horizon (venues without contiguous ids; value = event ticks), <c>g</c> the <see cref="LogIdentity"/> the next offset
+/// belongs to (written with it in every commit; absent in state written before it was recorded). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
 /// </summary>
@@ -68,6 +76,7 @@ public sealed class PartitionStateStore : IDisposable
     private const byte WindowKind = (byte)'w';
     private const byte WindowLengthKind = (byte)'l';
     private const byte RecentIdKind = (byte)'i';
+    private const byte LogKind = (byte)'g';
     private const byte NumberId = 1;
     private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
@@ -113,6 +122,7 @@ public sealed class PartitionStateStore : IDisposable
         var windows = new List<WindowVolume>();
         var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(StringComparer.Ordinal);
         var recent = new List<RecentId>();
+        LogIdentity? log = null;
         using (var iterator = db.NewIterator())
         {
             for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
@@ -145,6 +155,9 @@ public sealed class PartitionStateStore : IDisposable
                     case RecentIdKind:
                         recent.Add(ReadRecentId(rest, value));
                         break;
+                    case LogKind:
+                        log = LogIdentity.FromBytes(value);
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
@@ -163,14 +176,17 @@ public sealed class PartitionStateStore : IDisposable
 
         var aggregator = new VolumeAggregator(options);
         aggregator.Restore(windows, dedup, clock, recent);
-        return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count);
+        return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count) { Log = log };
     }
 
     /// <summary>Starts a write batch; add each partition's changes, then <see cref="Commit"/>.</summary>
     public static WriteBatch NewBatch() => new();
 
-    /// <summary>Adds one partition's changes and its next input offset to <paramref name="batch"/>.</summary>
-    public static void Add(WriteBatch batch, int partition, AggregatorChanges changes, long nextOffset)
+    /// <summary>
+    /// Adds one partition's changes and its next input offset to <paramref name="batch"/>, with the <paramref name="log"/>
+    /// that offset belongs to (when known).
+    /// </summary>
+    public static void Add(WriteBatch batch, int partition, AggregatorChanges changes, long nextOffset, LogIdentity? log = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(changes);
@@ -212,6 +228,10 @@ public sealed class PartitionStateStore : IDisposable
         var length = new byte[8];
         BinaryPrimitives.WriteInt64BigEndian(length, changes.Window.Length.Ticks);
         batch.Put(Key(prefix, WindowLengthKind, []), length);
+        if (log is not null)
+        {
+            batch.Put(Key(prefix, LogKind, []), log.ToBytes());
+        }
     }
 
     /// <summary>Writes the batch atomically (and durably when sync writes are on).</summary>

@@ -8,6 +8,9 @@ public static class ServiceSettingsExtensions
     /// <summary>Name of the connection-string resource of the sink's database (and of <c>ConnectionStrings:volumes</c>).</summary>
     public const string VolumesResourceName = "volumes";
 
+    /// <summary>The aggregator's setting to keep its state across development broker restarts (see <see cref="WithAggregateSettings"/>).</summary>
+    public const string ContinueAcrossBrokerRestarts = "Aggregate:ContinueAcrossBrokerRestarts";
+
     /// <summary>The base window length unless <c>Aggregate:Window</c> (or <c>Sink:Window</c>) says otherwise.</summary>
     public const string DefaultWindow = "1m";
 
@@ -45,10 +48,12 @@ public static class ServiceSettingsExtensions
     }
 
     /// <summary>
-    /// Gives Aggregate.Service its RocksDB folder (<c>Aggregate:StatePath</c>): the AppHost's own value if set; else, with a
-    /// real cluster, <c>data/aggregate-state</c> at the repository root; with the development broker (whose data dies
-    /// with it) a fresh folder per run, since state must never outlive the log it was built from. Also the base window
-    /// (<see cref="WithWindow"/>) and every other <c>Aggregate:*</c> setting.
+    /// Gives Aggregate.Service its RocksDB folder (<c>Aggregate:StatePath</c>): the AppHost's own value if set, else
+    /// <c>data/aggregate-state</c> at the repository root — with a real cluster and with the development broker alike, so
+    /// the state survives a restart of the AppHost. With the development broker (whose log dies with it) it also sets
+    /// <c>Aggregate:ContinueAcrossBrokerRestarts=true</c> unless given: state built against an earlier development broker
+    /// is kept and the new log is read from its start (dedup by trade id makes re-sent trades harmless). Also the base
+    /// window (<see cref="WithWindow"/>) and every other <c>Aggregate:*</c> setting.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithAggregateSettings(this IResourceBuilder<ProjectResource> aggregate, IDistributedApplicationBuilder builder, KafkaTarget kafka)
     {
@@ -56,11 +61,14 @@ public static class ServiceSettingsExtensions
         ArgumentNullException.ThrowIfNull(kafka);
         var path = builder.Configuration["Aggregate:StatePath"] is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
-            : kafka.DevelopmentBroker is null
-                ? Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"))
-                : Path.Combine(Path.GetTempPath(), "bitcoinvolume", $"aggregate-state-{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            : Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"));
+        aggregate.WithSetting(builder, "Aggregate:StatePath", path);
+        if (kafka.DevelopmentBroker is not null && builder.Configuration[ContinueAcrossBrokerRestarts] is not { Length: > 0 })
+        {
+            aggregate.WithSetting(builder, ContinueAcrossBrokerRestarts, "true");
+        }
+
         return aggregate
-            .WithSetting(builder, "Aggregate:StatePath", path)
             .WithWindow(builder, "Aggregate")
             .WithSettingsOf(builder, "Aggregate", key => IsOneOf(key, "StatePath", "Window"));
     }

@@ -46,7 +46,11 @@ public sealed class ManifestTests
         Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
         Assert.Null(Env(resources.GetProperty("ingest"), "Ingest__Source"));
         Assert.Equal("{aggregate-statepath.value}", Env(resources.GetProperty("aggregate"), "Aggregate__StatePath"));
-        Assert.False(string.IsNullOrEmpty(Default(resources, "aggregate-statepath")), "aggregate gets its state folder");
+        Assert.EndsWith(Path.Combine("data", "aggregate-state"), Default(resources, "aggregate-statepath"), StringComparison.Ordinal); // not a temp folder: it survives restarts
+
+        // With the development broker the aggregator keeps its state across broker restarts (a new, empty log).
+        Assert.Equal("{aggregate-continueacrossbrokerrestarts.value}", Env(resources.GetProperty("aggregate"), "Aggregate__ContinueAcrossBrokerRestarts"));
+        Assert.Equal("true", Default(resources, "aggregate-continueacrossbrokerrestarts"));
         Assert.Equal("{aggregate-kafka-fetch-wait-max-ms.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
         Assert.Equal("10", Default(resources, "aggregate-kafka-fetch-wait-max-ms"));
 
@@ -124,6 +128,7 @@ public sealed class ManifestTests
         Assert.Equal("10s", Default(resources, "window"));
         Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
         Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
+        Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__ContinueAcrossBrokerRestarts")); // a real cluster: never continued across logs
     }
 
     [Fact]

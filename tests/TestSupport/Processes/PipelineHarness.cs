@@ -37,8 +37,11 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public int SinkPort { get; }
 
-    /// <summary>An aggregator instance with its own RocksDB folder (kept across restarts of the same instance).</summary>
-    public ServiceProcess Aggregator(string name, int? httpPort = null, string? statePath = null) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", new Dictionary<string, string>
+    /// <summary>
+    /// An aggregator instance with its own RocksDB folder (kept across restarts of the same instance);
+    /// <paramref name="settings"/> add or replace variables.
+    /// </summary>
+    public ServiceProcess Aggregator(string name, int? httpPort = null, string? statePath = null, IReadOnlyDictionary<string, string>? settings = null) => Add(new ServiceProcess(name, "Aggregate.Service", "BitcoinVolume.Aggregate", With(new Dictionary<string, string>
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort ?? 0}",
         ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
@@ -49,7 +52,7 @@ public sealed class PipelineHarness : IAsyncDisposable
 
         // Static membership: a restarted instance takes its old place in the group at once (no session timeout to wait).
         ["Aggregate__Kafka__group.instance.id"] = name,
-    }, Path.Combine(workDir, name + ".log")));
+    }, settings), Path.Combine(workDir, name + ".log")));
 
     /// <summary>The sink on <see cref="SinkPort"/> with SQLite in the work folder; <paramref name="settings"/> add or replace variables.</summary>
     public ServiceProcess Sink(IReadOnlyDictionary<string, string>? settings = null) => Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", With(new Dictionary<string, string>
