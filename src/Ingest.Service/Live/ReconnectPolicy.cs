@@ -28,6 +28,9 @@ public static class ReconnectCauses
 
     /// <summary>The server asked for a reconnect (<see cref="Venues.ILiveFeed.IsReconnectRequest"/>).</summary>
     public const string ReconnectRequested = "reconnect_requested";
+
+    /// <summary>The feed skipped a per-connection sequence number (<see cref="Venues.ILiveFeed.SequenceOf"/>): a frame, maybe with trades, was lost.</summary>
+    public const string SequenceGap = "sequence_gap";
 }
 
 /// <summary>
