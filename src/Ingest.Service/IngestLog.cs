@@ -59,10 +59,14 @@ internal static partial class IngestLog
     [LoggerMessage(205, LogLevel.Warning, "{Origin}: a frame exceeded {Max} bytes; its first {Max} bytes are dead-lettered")]
     public static partial void FrameCut(this ILogger logger, string origin, int max);
 
+    [LoggerMessage(207, LogLevel.Warning,
+        "{Origin}: sequence number {Seen} after {Last}: {Missing} frame(s) lost on this connection (they may have held trades); reconnecting, so the new connection's snapshot and the trade-id check recover or report them")]
+    public static partial void SequenceGap(this ILogger logger, string origin, long last, long seen, long missing);
+
     [LoggerMessage(206, LogLevel.Debug, "{Origin}: ping not sent ({Error})")]
     public static partial void PingNotSent(this ILogger logger, string origin, string error);
 
-    [LoggerMessage(207, LogLevel.Error,
+    [LoggerMessage(208, LogLevel.Error,
         "{Feed}: {Product} is no longer subscribed: the venue refused it {Count} times (Ingest:Live:MaxSubscriptionRefusals); it is reported in health and status until the service restarts")]
     public static partial void SubscriptionGivenUp(this ILogger logger, string feed, string product, int count);
 
@@ -74,8 +78,17 @@ internal static partial class IngestLog
         "Dead-lettering frame at {Origin}: {Reason} ({Detail}). Further frames with this reason are counted in ingest.frames.dead_lettered, not logged.")]
     public static partial void DeadLettering(this ILogger logger, string origin, string reason, string? detail);
 
-    [LoggerMessage(303, LogLevel.Error, "{Origin}: the venue refused the subscription of {Product} ({Detail}); refusal {Count} of this product")]
+    [LoggerMessage(306, LogLevel.Error, "{Origin}: the venue refused the subscription of {Product} ({Detail}); refusal {Count} of this product")]
     public static partial void SubscriptionRefused(this ILogger logger, string origin, string product, string detail, int count);
+    [LoggerMessage(303, LogLevel.Warning,
+        "{Origin}: a frame of {Type}, unknown to the {Venue} adapter, is ignored (not dead-lettered: venues add message types). Further frames of it are counted in ingest.frames (kind ignored, label unknown), not logged.")]
+    public static partial void UnknownFrameType(this ILogger logger, string origin, string venue, string type);
+
+    [LoggerMessage(305, LogLevel.Warning, "Venue {Venue}: {Warning}")]
+    public static partial void ProductsWarning(this ILogger logger, string venue, string warning);
+
+    [LoggerMessage(304, LogLevel.Warning, "More than {Max} distinct unknown frame types seen; further new ones are counted, not logged")]
+    public static partial void UnknownFrameTypesCapReached(this ILogger logger, int max);
 
     // 4xx: Gaps/GapReporter.
     [LoggerMessage(401, LogLevel.Information, "Gap: {Product} trade ids {Range} ({Count} trades) missed, seen by {Cause}")]

@@ -16,6 +16,7 @@ public sealed class IngestMetrics
     private readonly Counter<long> deadLettered;
     private readonly Counter<long> deliveryErrors;
     private readonly Counter<long> reconnects;
+    private readonly Counter<long> sequenceGaps;
     private readonly Counter<long> gapsDetected;
     private readonly Counter<long> missingTrades;
     private readonly Counter<long> backfilled;
@@ -35,6 +36,7 @@ public sealed class IngestMetrics
         deadLettered = meter.CreateCounter<long>("ingest.frames.dead_lettered", "{frame}", "Records written to trades.dlq, by reason.");
         deliveryErrors = meter.CreateCounter<long>("ingest.delivery.errors", "{message}", "Messages Kafka failed to deliver.");
         reconnects = meter.CreateCounter<long>("ingest.reconnects", "{reconnect}", "Websocket reconnects, by cause.");
+        sequenceGaps = meter.CreateCounter<long>("ingest.sequence.gaps", "{gap}", "Per-connection sequence numbers skipped by a feed (Advanced Trade sequence_num), by source; each ends the connection.");
         gapsDetected = meter.CreateCounter<long>("ingest.gaps.detected", "{gap}", "Ranges of missed trade ids detected, by cause (trade, heartbeat).");
         missingTrades = meter.CreateCounter<long>("ingest.gaps.missing_trades", "{trade}", "Trade ids missing in detected gaps.");
         backfilled = meter.CreateCounter<long>("ingest.trades.backfilled", "{trade}", "Missed trades fetched from REST and produced.");
@@ -62,6 +64,8 @@ public sealed class IngestMetrics
     public void DeadLettered(string reason) => deadLettered.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void DeliveryError(string topic) => deliveryErrors.Add(1, new KeyValuePair<string, object?>("topic", topic));
+
+    public void SequenceGap(string source) => sequenceGaps.Add(1, new KeyValuePair<string, object?>("source", source));
 
     public void Reconnect(string cause) => reconnects.Add(1, new KeyValuePair<string, object?>("cause", cause));
 

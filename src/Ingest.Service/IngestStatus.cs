@@ -24,6 +24,8 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     private long trades;
     private long duplicates;
     private long invalid;
+    private long unknownFrames;
+    private long sequenceGaps;
     private long reconnects;
     private long gapsDetected;
     private long backfilled;
@@ -102,6 +104,12 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     public long DeadLettered => Interlocked.Read(ref invalid);
 
     public long Reconnects => Interlocked.Read(ref reconnects);
+
+    /// <summary>Frames of a named type the adapter does not know: ignored (not dead-lettered), counted here.</summary>
+    public long UnknownFrames => Interlocked.Read(ref unknownFrames);
+
+    /// <summary>Per-connection sequence numbers skipped (Advanced Trade <c>sequence_num</c>): each one ended its connection.</summary>
+    public long SequenceGaps => Interlocked.Read(ref sequenceGaps);
 
     public long GapsDetected => Interlocked.Read(ref gapsDetected);
 
@@ -183,6 +191,10 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     public void CountDuplicate() => Count(ref duplicates, 1, static p => p.CountDuplicate());
 
     public void CountDeadLetter() => Count(ref invalid, 1, static p => p.CountDeadLetter());
+
+    public void CountUnknownFrame() => Count(ref unknownFrames, 1, static p => p.CountUnknownFrame());
+
+    public void CountSequenceGap() => Count(ref sequenceGaps, 1, static p => p.CountSequenceGap());
 
     public void CountGap() => Count(ref gapsDetected, 1, static p => p.CountGap());
 

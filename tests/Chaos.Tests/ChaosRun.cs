@@ -131,7 +131,8 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
         var converged = clock.Elapsed - streamEnded;
         Log($"RESULT diff=0: all {oracle.Count} windows ({market.Count} trades) equal the oracle, {converged.TotalSeconds:F1} s after the market closed and the fault tracks ended (first comparison at or after that moment)");
 
-        // Every malformed frame the server sent is on trades.dlq with its reason (and raw text), and nothing else is.
+        // Every malformed frame the server sent is on trades.dlq with its reason (and raw text), and nothing else is: not
+        // the frames of unknown types (ignored as news).
         var sent = coinbase.MalformedSent.ToList();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (deadLetters.Count < sent.Count && DateTime.UtcNow < deadline)
@@ -149,6 +150,10 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
             Assert.Contains(letters, l => l.Reason == reason && l.Raw == raw);
         }
 
+        var unknown = coinbase.UnknownTypesSent.ToList();
+        Assert.NotEmpty(unknown);
+        Assert.DoesNotContain(letters, l => unknown.Contains(l.Raw));
+        Log($"unknown types: {unknown.Count} frames sent, none on trades.dlq");
         Log($"trades.dlq: {letters.Count} records = the {sent.Count} malformed frames sent ({string.Join(", ", letters.GroupBy(l => l.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}={g.Count()}"))}); no unfilled_gap");
         Log("faults injected: " + string.Join(", ", faults.OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Key}={f.Value}")));
         Log("recovery times (s): " + string.Join("; ", recoveries.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: n={r.Value.Count} max={r.Value.Max():F1} mean={r.Value.Average():F1}")));
@@ -165,11 +170,12 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
             {
                 await Task.Delay(random.Next(1_000, 3_000));
                 var malformed = Malformed(coinbase.Products.First(), round);
+                var lettered = malformed.Count(m => m.Reason != MalformedFault.Ignored);
                 var before = deadLetters.Count;
                 await Played(coinbase.Inject(new MalformedFault(malformed)), "malformed frames", malformed.Count);
 
                 // Wait until ingest has dead-lettered them before anything can kill it (a frame in flight would be lost with it).
-                await WaitAsync(() => deadLetters.Count >= before + malformed.Count, TimeSpan.FromSeconds(30), "malformed frames on trades.dlq");
+                await WaitAsync(() => deadLetters.Count >= before + lettered, TimeSpan.FromSeconds(30), "malformed frames on trades.dlq");
 
                 await Task.Delay(random.Next(1_000, 3_000));
                 await Played(coinbase.Inject(new SkipFault(random.Next(200, 3_000))), "skipped id range (REST only)");
@@ -287,7 +293,8 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
             ("malformed_json", $"{{\"type\":\"match\",\"trade_id\":{round}"),
             ("non_positive_size", $$"""{"type":"match","trade_id":{{round + 1}},"maker_order_id":"bad{{round}}","taker_order_id":"t","side":"sell","size":"0","price":"100.5","product_id":"{{product}}","sequence":1,"time":"{{time}}"}"""),
             ("invalid_side", $$"""{"type":"match","trade_id":{{round + 1}},"maker_order_id":"bad{{round}}","taker_order_id":"t","side":"sideways","size":"1","price":"100.5","product_id":"{{product}}","sequence":1,"time":"{{time}}"}"""),
-            ("unknown_type", $"{{\"type\":\"brand_new_thing_{round}\",\"product_id\":\"{product}\"}}"),
+            ("unknown_type", $"{{\"product_id\":\"{product}\",\"round\":{round}}}"), // no type at all: cannot be read
+            (MalformedFault.Ignored, $"{{\"type\":\"brand_new_thing_{round}\",\"product_id\":\"{product}\"}}"), // news: ignored, not dead-lettered
             ("oversized_frame", "{\"type\":\"match\",\"padding\":\"" + new string('x', 70_000 + round) + "\"}"),
         ];
     }

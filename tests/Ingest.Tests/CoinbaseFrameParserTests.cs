@@ -164,12 +164,25 @@ public class CoinbaseFrameParserTests
     }
 
     [Theory]
+    [InlineData("""{"type":"surprise"}""", "type 'surprise'")]
+    [InlineData("""{"channel":"surprise","events":[]}""", "channel 'surprise'")]
+    [InlineData("""{"type":"brand_new_thing","product_id":"BTC-USD"}""", "type 'brand_new_thing'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = parser.Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("{not json", DeadLetterReasons.MalformedJson)]
     [InlineData("", DeadLetterReasons.MalformedJson)]
     [InlineData("[1,2]", DeadLetterReasons.MalformedJson)]
     [InlineData("""{"type":"match"} trailing""", DeadLetterReasons.MalformedJson)]
-    [InlineData("""{"type":"surprise"}""", DeadLetterReasons.UnknownType)]
-    [InlineData("""{"channel":"surprise","events":[]}""", DeadLetterReasons.UnknownType)]
     [InlineData("""{"hello":"world"}""", DeadLetterReasons.UnknownType)]
     [InlineData("""{"type":"error","message":"Failed to subscribe"}""", DeadLetterReasons.CoinbaseError)]
     [InlineData("""{"type":"match","trade_id":1,"side":"sell","size":"1","product_id":"A-B","time":"2021-04-17T16:43:37Z"}""", DeadLetterReasons.MissingField)]

@@ -10,8 +10,10 @@ namespace BitcoinVolume.Ingest.Tests;
 /// <summary>
 /// Ingest.Service as a host against a local Coinbase (websocket + REST, both protocols) that drops the connection
 /// mid-stream, skips trade ids (served later by REST), stalls without heartbeats, sends frames carrying several
-/// trades, repeats trades and sends malformed frames — producing to the development broker. The trades topic must
-/// hold exactly the server's trades: none missing, none twice, taker side; the bad frames are on trades.dlq.
+/// trades, repeats trades, sends malformed frames and frames of types Coinbase has just invented — producing to the
+/// development broker. The trades topic must hold exactly the server's trades: none missing, none twice, taker side;
+/// the bad frames are on trades.dlq; the unknown types are ignored and counted, not dead-lettered. With <c>-USDC</c>
+/// products configured on Advanced Trade (served as <c>-USD</c>) the same trades arrive as the configured products.
 /// </summary>
 public sealed class LiveFeedTests : IAsyncLifetime
 {
@@ -31,21 +33,24 @@ public sealed class LiveFeedTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("coinbase-exchange")]
-    [InlineData("coinbase-advanced")]
-    public async Task Every_trade_of_the_exchange_is_produced_exactly_once_with_the_taker_side_through_drops_gaps_and_stalls(string source)
+    [InlineData("coinbase-exchange", "USD")]
+    [InlineData("coinbase-advanced", "USD")]
+    [InlineData("coinbase-advanced", "USDC")]
+    public async Task Every_trade_of_the_exchange_is_produced_exactly_once_with_the_taker_side_through_drops_gaps_and_stalls(string source, string quote)
     {
+        string[] configured = [$"BTC-{quote}", $"ETH-{quote}"];
         await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
             .UseSetting("Ingest:Source", source)
-            .UseSetting("Ingest:Products:0", "BTC-USD")
-            .UseSetting("Ingest:Products:1", "ETH-USD")
+            .UseSetting("Ingest:Products:0", configured[0])
+            .UseSetting("Ingest:Products:1", configured[1])
             .UseFastLiveSettings(coinbase)
             .UseSetting("Ingest:Live:AdvancedTradeUrl", coinbase.AdvancedTradeUrl.ToString())
             .UseSetting("Ingest:Backfill:PageSize", "7")
             .UseSetting("Ingest:Parser:MaxFrameBytes", "65536"));
         using var client = factory.CreateClient();
-        var expected = coinbase.AllTrades.ToList();
+        // The fake sends BTC-USD and ETH-USD whatever is subscribed (as Advanced Trade serves -USDC): they must come out as configured.
+        var expected = coinbase.AllTrades.Select(t => t with { Product = t.Product.Replace("-USD", $"-{quote}", StringComparison.Ordinal) }).ToList();
 
         // Wait until ingest has produced every trade and has no open gap (or give up and let the assertions say why).
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
@@ -81,6 +86,15 @@ public sealed class LiveFeedTests : IAsyncLifetime
 
         Assert.All(letters, l => Assert.StartsWith($"{source}#1", l.Value.Source, StringComparison.Ordinal));
 
+        // Frames of types Coinbase may add any day: ignored and counted, never dead-lettered (only a frame with no type is).
+        var unknown = coinbase.UnknownTypesSent.ToList();
+        Assert.NotEmpty(unknown);
+        Assert.DoesNotContain(letters, l => unknown.Contains(l.Value.Raw));
+        Assert.Equal(unknown.Count, status.GetProperty("unknownFrames").GetInt64());
+
+        // Advanced Trade numbers every frame of a connection: the fake skips none, so no connection ended for a lost frame.
+        Assert.Equal(0, status.GetProperty("sequenceGaps").GetInt64());
+
         // It really went through the failures: two reconnects at least (drop, stall), gaps seen and filled from REST.
         Assert.True(status.GetProperty("reconnects").GetInt64() >= 2, status.ToString());
         Assert.True(coinbase.Connections >= 3, $"{coinbase.Connections} connections");
@@ -93,12 +107,12 @@ public sealed class LiveFeedTests : IAsyncLifetime
         // REST: Coinbase's cursor pagination with limits within the configured page size (≤ 1000).
         var requests = coinbase.RestRequests.ToList();
         Assert.NotEmpty(requests);
-        Assert.All(requests, r => Assert.Matches(@"^/products/(BTC|ETH)-USD/trades\?limit=[1-7]&after=\d+$", r));
+        Assert.All(requests, r => Assert.Matches($@"^/products/(BTC|ETH)-{quote}/trades\?limit=[1-7]&after=\d+$", r));
         Assert.True(requests.Count >= 3 * 2, string.Join("\n", requests));
 
         // Subscriptions as each protocol wants them.
         var subscriptions = coinbase.Subscriptions.Select(s => JsonDocument.Parse(s).RootElement).ToList();
-        Assert.All(subscriptions, s => Assert.Equal(["BTC-USD", "ETH-USD"], s.GetProperty("product_ids").EnumerateArray().Select(p => p.GetString())));
+        Assert.All(subscriptions, s => Assert.Equal(configured, s.GetProperty("product_ids").EnumerateArray().Select(p => p.GetString())));
         if (source == "coinbase-exchange")
         {
             Assert.All(subscriptions, s => Assert.Equal(["matches", "heartbeat"], s.GetProperty("channels").EnumerateArray().Select(c => c.GetString())));

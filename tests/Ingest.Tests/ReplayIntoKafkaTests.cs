@@ -35,8 +35,12 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
         [
             "{this is not json",
             """{"type":"match","trade_id":1,"side":"sell","size":"-5","price":"1","product_id":"SKL-USD","time":"2021-04-17T16:43:37Z"}""",
-            """{"type":"brand_new_type"}""",
+            """{"product_id":"SKL-USD","no":"type"}""",
         ];
+
+        // A type Coinbase may add any day: ignored and counted, not dead-lettered (unlike the frame with no type above).
+        const string NewType = """{"type":"brand_new_type","product_id":"SKL-USD"}""";
+        lines.Insert(700, NewType);
         lines.Insert(10, bad[0]);
         lines.Insert(500, bad[1]);
         lines.Insert(5000, bad[2]);
@@ -48,7 +52,8 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
             .UseSetting("Ingest:Source", $"replay:{file}"));
         using var client = factory.CreateClient();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!(await client.GetFromJsonAsync<JsonElement>("/api/ingest/status", timeout.Token)).GetProperty("finished").GetBoolean())
+        JsonElement status;
+        while (!(status = await client.GetFromJsonAsync<JsonElement>("/api/ingest/status", timeout.Token)).GetProperty("finished").GetBoolean())
         {
             await Task.Delay(100, timeout.Token);
         }
@@ -64,5 +69,8 @@ public class ReplayIntoKafkaTests : IAsyncLifetime
             [("malformed_json", bad[0]), ("non_positive_size", bad[1]), ("unknown_type", bad[2])],
             letters.Select(l => (l.Value.Reason, l.Value.Raw)));
         Assert.All(letters, l => Assert.StartsWith($"replay:{file}:", l.Value.Source, StringComparison.Ordinal));
+        Assert.DoesNotContain(letters, l => l.Value.Raw == NewType);
+        Assert.Equal(1, status.GetProperty("unknownFrames").GetInt64());
+        Assert.Equal(bad.Length, status.GetProperty("deadLettered").GetInt64());
     }
 }

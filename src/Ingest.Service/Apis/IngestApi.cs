@@ -15,6 +15,8 @@ public static class IngestApi
             publisher.QueueDepth, publisher.Delivered, publisher.DeliveryErrors)
         {
             Refusals = status.Refusals,
+            UnknownFrames = status.UnknownFrames,
+            SequenceGaps = status.SequenceGaps,
             Venues = [.. venues.All.Select(v => new IngestVenueStatusResponse(
                 v.Venue!, v.State, v.Products, v.Connected, v.Trades, v.Reconnects, v.OpenGaps, v.LastTradeTime, v.Failure, v.LastDisconnect)
             {
@@ -45,6 +47,12 @@ public sealed record IngestStatusResponse(
     long Delivered,
     long DeliveryErrors)
 {
+    /// <summary>Frames of a named type the adapters do not know: ignored and counted, never dead-lettered.</summary>
+    public long UnknownFrames { get; init; }
+
+    /// <summary>Per-connection sequence numbers the feed skipped (Advanced Trade <c>sequence_num</c>); each ended its connection.</summary>
+    public long SequenceGaps { get; init; }
+
     /// <summary>Per venue, in the multi-venue mode (<c>Ingest:Source</c> unset or <c>live</c>); empty otherwise.</summary>
     public IReadOnlyList<IngestVenueStatusResponse> Venues { get; init; } = [];
 

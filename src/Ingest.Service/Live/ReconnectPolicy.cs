@@ -31,6 +31,9 @@ public static class ReconnectCauses
 
     /// <summary>Every product's subscription was refused <see cref="LiveOptions.MaxSubscriptionRefusals"/> times: nothing is left to subscribe.</summary>
     public const string Rejected = "rejected";
+
+    /// <summary>The feed skipped a per-connection sequence number (<see cref="Venues.ILiveFeed.SequenceOf"/>): a frame, maybe with trades, was lost.</summary>
+    public const string SequenceGap = "sequence_gap";
 }
 
 /// <summary>

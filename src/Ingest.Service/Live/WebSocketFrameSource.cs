@@ -223,6 +223,7 @@ public sealed class WebSocketFrameSource(
         using var watchdog = age is null
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken)
             : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, age.Token);
+        long? lastSequence = null; // per connection
         try
         {
             while (true)
@@ -282,6 +283,22 @@ public sealed class WebSocketFrameSource(
                 {
                     await CloseQuietlyAsync(socket).ConfigureAwait(false);
                     return (ReconnectCauses.ReconnectRequested, "the server asked for a reconnect");
+                }
+
+                // A skipped sequence number: frames were lost (the frame itself was handed on). Lower or repeated
+                // numbers (out of order) are not a loss and do not move the expectation back.
+                if (!cut && feed.SequenceOf(message.WrittenSpan) is { } sequence)
+                {
+                    if (lastSequence is { } last && sequence > last + 1)
+                    {
+                        status.CountSequenceGap();
+                        metrics.SequenceGap(FeedName);
+                        logger.SequenceGap(origin, last, sequence, sequence - last - 1);
+                        await CloseQuietlyAsync(socket).ConfigureAwait(false);
+                        return (ReconnectCauses.SequenceGap, $"sequence {sequence} after {last}: {sequence - last - 1} frame(s) lost");
+                    }
+
+                    lastSequence = Math.Max(sequence, lastSequence ?? long.MinValue);
                 }
             }
         }

@@ -30,6 +30,12 @@ public enum FrameKind
 /// <param name="Detail">For invalid frames a human-readable detail.</param>
 public readonly record struct FrameResult(FrameKind Kind, int Trades, string Label, string? Reason = null, string? Detail = null)
 {
+    /// <summary>The label of every frame of a named but unknown type (one constant label: the raw type is never a metric tag).</summary>
+    public const string UnknownLabel = "unknown";
+
+    /// <summary>For a frame of a named but unknown type/channel/event: that name (truncated), for the log; else null.</summary>
+    public string? UnknownType { get; init; }
+
     /// <summary>For an Exchange heartbeat: the product it is about.</summary>
     public string? Product { get; init; }
 
@@ -37,6 +43,21 @@ public readonly record struct FrameResult(FrameKind Kind, int Trades, string Lab
     public long? LastTradeId { get; init; }
 
     public static FrameResult Ignored(string label) => new(FrameKind.Ignored, 0, label);
+
+    /// <summary>
+    /// A frame whose type, channel or event is NAMED but unknown to the parser: news (venues add message types at any
+    /// time and clients must ignore them, Coinbase documents it), not a frame that cannot be read. Kind
+    /// <see cref="FrameKind.Ignored"/>, label <see cref="UnknownLabel"/>; the processor counts it and logs each distinct
+    /// <paramref name="type"/> once. A frame with no type at all, or not JSON, stays <see cref="Invalid"/>.
+    /// </summary>
+    /// <param name="what">What is unknown, e.g. <c>type</c>, <c>channel</c>, <c>event</c>.</param>
+    /// <param name="type">The unknown name as the frame gives it (truncated here to 64 characters).</param>
+    public static FrameResult Unknown(string what, string type)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        var name = type.Length <= 64 ? type : type[..64] + "…";
+        return new FrameResult(FrameKind.Ignored, 0, UnknownLabel, Detail: $"unknown {what} '{name}'") { UnknownType = $"{what} '{name}'" };
+    }
 
     public static FrameResult Heartbeat(string label, string? product, long? lastTradeId) =>
         new(FrameKind.Heartbeat, 0, label) { Product = product, LastTradeId = lastTradeId };
@@ -49,6 +70,7 @@ public static class DeadLetterReasons
 {
     public const string MalformedJson = "malformed_json";
     public const string OversizedFrame = "oversized_frame";
+    /// <summary>A frame that names no type/channel/event at all, so cannot be read (a NAMED unknown type is ignored: <see cref="FrameResult.Unknown"/>).</summary>
     public const string UnknownType = "unknown_type";
     public const string CoinbaseError = "coinbase_error";
     public const string MissingField = "missing_field";

@@ -12,7 +12,7 @@ namespace BitcoinVolume.Ingest.Pipeline;
 /// One frame through ingest, whatever the venue: parse (the venue's <see cref="IFrameParser"/>: taker side) → heartbeats and trades through the <see cref="TradeGate"/> (dedup and
 /// gap detection, keyed by stream: <see cref="StreamKey"/> of venue and product; a trade with a <see cref="Trade.TextId"/> is
 /// deduplicated by it) → new trades produced, key = <see cref="Trade.Key"/> → bad frames dead-lettered with their reason (logged once per
-/// reason, every one counted). Used by the service's worker and by the command-line replay. Not thread-safe: one
+/// reason, every one counted); frames of a named but unknown type ignored and counted (logged once per type, not dead-lettered). Used by the service's worker and by the command-line replay. Not thread-safe: one
 /// reader loop owns it (the gate it shares with the backfiller is).
 /// </summary>
 public sealed class FrameProcessor(
@@ -31,9 +31,16 @@ public sealed class FrameProcessor(
     private static readonly Comparison<Trade> ByProductThenId = static (a, b) =>
         string.CompareOrdinal(a.Product, b.Product) is var c and not 0 ? c : a.TradeId.CompareTo(b.TradeId);
 
+    /// <summary>At most this many distinct unknown frame types are remembered (each logged once); further ones are only counted.</summary>
+    public const int MaxLoggedUnknownTypes = 100;
+
     private readonly List<Trade> trades = new(128);
     private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
+    private readonly HashSet<string> loggedUnknownTypes = new(StringComparer.Ordinal);
     private bool productCapLogged;
+
+    /// <summary>How many warnings the parser gave about the products (told before the first frame, e.g. aliases); each logged once, at construction.</summary>
+    public int ProductWarnings { get; } = WarnOnce(logger, venue, products is null ? [] : parser.UseProducts(products));
 
     /// <summary>The venue whose heartbeats this processor gates (trades carry their own).</summary>
     public string Venue => venue;
@@ -50,6 +57,9 @@ public sealed class FrameProcessor(
 
     public long Invalid { get; private set; }
 
+    /// <summary>Frames of a named but unknown type (also in <see cref="Ignored"/>): counted, each distinct type logged once.</summary>
+    public long Unknown { get; private set; }
+
     public long FilteredOut { get; private set; }
 
     public async ValueTask ProcessAsync(RawFrame frame, CancellationToken cancellationToken)
@@ -63,10 +73,18 @@ public sealed class FrameProcessor(
         {
             case FrameKind.Ignored:
                 Ignored++;
+                if (result.UnknownType is { } unknown)
+                {
+                    Unknown++;
+                    status.CountUnknownFrame();
+                    LogUnknownOnce(frame.Origin, unknown);
+                }
+
                 break;
             case FrameKind.Heartbeat:
                 Heartbeats++;
-                if (result is { Product: { } product, LastTradeId: { } last } && Wanted(product))
+                // A last trade id ≤ 0 (reported always 0 on some Coinbase products) is liveness only: it never opens a gap.
+                if (result is { Product: { } product, LastTradeId: { } last and > 0 } && Wanted(product))
                 {
                     gate.Heartbeat(StreamKey.Of(venue, product), last);
                 }
@@ -128,6 +146,34 @@ public sealed class FrameProcessor(
         }
 
         await reporter.FlushAsync(output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int WarnOnce(ILogger logger, string venue, IReadOnlyList<string> warnings)
+    {
+        foreach (var warning in warnings)
+        {
+            logger.ProductsWarning(venue, warning);
+        }
+
+        return warnings.Count;
+    }
+
+    private void LogUnknownOnce(string origin, string type)
+    {
+        if (loggedUnknownTypes.Count > MaxLoggedUnknownTypes || loggedUnknownTypes.Contains(type))
+        {
+            return;
+        }
+
+        if (loggedUnknownTypes.Count == MaxLoggedUnknownTypes)
+        {
+            loggedUnknownTypes.Add(string.Empty); // the sentinel: the cap is logged once
+            logger.UnknownFrameTypesCapReached(MaxLoggedUnknownTypes);
+            return;
+        }
+
+        loggedUnknownTypes.Add(type);
+        logger.UnknownFrameType(origin, venue, type);
     }
 
     private bool Wanted(string product) => products is null || products.Contains(product);

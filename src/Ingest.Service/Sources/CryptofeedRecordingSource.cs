@@ -30,7 +30,7 @@ public sealed record UnservedConnection(string File, string Conn, string Addr, l
 /// </summary>
 public sealed class CryptofeedRecordingSource(
     string path, IReadOnlyList<IVenue> venues, ReplayOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null,
-    int maxFrameBytes = 4 * 1024 * 1024) : IMultiVenueSource
+    int maxFrameBytes = Parsing.FrameParserOptions.DefaultMaxFrameBytes) : IMultiVenueSource
 {
     /// <summary>What an unserved connection without a <c>connect</c> record shows as its address.</summary>
     public const string NoConnectRecord = "(no connect record)";

@@ -21,7 +21,7 @@ namespace BitcoinVolume.Ingest.Sources;
 /// <c>FILE.times</c> (one receive time per frame line, Unix microseconds); a file without one replays at full speed.
 /// </summary>
 public sealed class ReplayFileSource(string path, ReplayOptions? options = null, TimeProvider? timeProvider = null, ILogger? logger = null,
-    int maxFrameBytes = 4 * 1024 * 1024) : IFrameSource
+    int maxFrameBytes = Parsing.FrameParserOptions.DefaultMaxFrameBytes) : IFrameSource
 {
     private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
     private readonly ReplayOptions options = options ?? new ReplayOptions();

@@ -21,4 +21,11 @@ public interface IFrameParser
 {
     /// <summary>Parses one frame, appending its trades to <paramref name="trades"/>.</summary>
     FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades);
+
+    /// <summary>
+    /// Tells the parser which canonical products its pipeline reads, once before the first frame (a parser may map a
+    /// venue's alias back to the configured product: Coinbase Advanced Trade serves <c>BTC-USDC</c> as <c>BTC-USD</c>).
+    /// Returns warnings for the log (e.g. two configured products the venue cannot tell apart). The default does nothing.
+    /// </summary>
+    IReadOnlyList<string> UseProducts(IReadOnlySet<string> products) => [];
 }

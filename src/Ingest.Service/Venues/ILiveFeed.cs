@@ -37,6 +37,15 @@ public interface ILiveFeed
     /// is still handed on, then the session ends and a new one is made at once.
     /// </summary>
     bool IsReconnectRequest(ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// The frame's number in a per-connection sequence that counts every frame (Coinbase Advanced Trade
+    /// <c>sequence_num</c>), or null when the frame has none or the feed numbers nothing per connection (the default).
+    /// A number above the next expected one means frames were lost: the source counts it, logs it and ends the
+    /// connection (<see cref="Live.ReconnectCauses.SequenceGap"/>), so the new connection's snapshot and the gate's
+    /// trade-id check recover or report what the lost frames held.
+    /// </summary>
+    long? SequenceOf(ReadOnlySpan<byte> frame) => null;
 }
 
 /// <summary>An application-level ping of a websocket feed.</summary>

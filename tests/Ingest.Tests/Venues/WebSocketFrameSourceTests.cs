@@ -6,15 +6,18 @@ using BitcoinVolume.Ingest.Tests.Fakes;
 using BitcoinVolume.Ingest.Venues;
 using BitcoinVolume.TestSupport;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
 
 namespace BitcoinVolume.Ingest.Tests.Venues;
 
 /// <summary>
 /// The shared websocket reader over a feed that is not Coinbase's: it sends the feed's subscribe messages and pings,
-/// reconnects when the server asks for it and when a connection reaches the feed's maximum age.
+/// reconnects when the server asks for it, when a connection reaches the feed's maximum age and when the feed's
+/// per-connection sequence numbers skip one (a lost frame).
 /// </summary>
-public sealed class WebSocketFrameSourceTests : IAsyncLifetime
+public sealed class WebSocketFrameSourceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly IngestStatus status = new();
     private FeedServer server = null!;
@@ -58,6 +61,28 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_skipped_sequence_number_ends_the_connection_but_repeated_and_lower_ones_do_not()
+    {
+        await using var sequenced = await FeedServer.StartAsync(n => n == 1 ? ["seq 0", "hello", "seq 1", "seq 1", "seq 0", "seq 2", "seq 5", "seq 6"] : ["seq 0", "seq 1"]);
+        var feed = new Feed(sequenced.WebSocketUrl("/ws")) { AsksForReconnect = false, Sequenced = true };
+        var log = new TestOutputLogger(output, LogLevel.Warning);
+
+        var frames = await ReadAsync(feed, count: 8, log);
+
+        // Connection 1 is read up to and including the frame after the hole (it is handed on), then ended; numbers start again on connection 2.
+        Assert.Equal(["seq 0", "hello", "seq 1", "seq 1", "seq 0", "seq 2", "seq 5", "seq 0"], frames.Select(f => Encoding.UTF8.GetString(f.Data.Span)));
+        Assert.Equal([.. Enumerable.Repeat("fake-feed#1", 7), "fake-feed#2"], frames.Select(f => f.Origin));
+        Assert.Equal(1, status.SequenceGaps);
+        Assert.Equal(ReconnectCauses.SequenceGap, status.LastDisconnect);
+
+        Assert.Equal(1, status.Reconnects);
+        Assert.Single(log.Lines, l => l.Message.Contains("sequence number 5 after 2: 2 frame(s) lost", StringComparison.Ordinal));
+
+        // Ended early (before the stall timeout) it counts as a failed session: the reconnect backs off, no hot loop.
+        Assert.Single(log.Lines, l => l.Message.Contains("connection failed (sequence_gap", StringComparison.Ordinal) && l.Message.Contains("reconnect attempt 1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_feeds_ping_is_sent_while_connected()
     {
         var feed = new Feed(url) { Ping = new LivePing(TimeSpan.FromMilliseconds(50), Encoding.UTF8.GetBytes("ping")), AsksForReconnect = false };
@@ -77,15 +102,15 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         Assert.Equal(1, server.Connections);
     }
 
-    private WebSocketFrameSource Source(ILiveFeed feed) => new(
+    private WebSocketFrameSource Source(ILiveFeed feed, ILogger? logger = null) => new(
         feed, ["BTC-USDT", "ETH-USDT"], new LiveOptions { StallTimeout = TimeSpan.FromSeconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(10) },
-        64 * 1024, status, TestServices.Metrics(), NullLogger.Instance, TimeProvider.System);
+        64 * 1024, status, TestServices.Metrics(), logger ?? NullLogger.Instance, TimeProvider.System);
 
-    private async Task<List<RawFrame>> ReadAsync(ILiveFeed feed, int count)
+    private async Task<List<RawFrame>> ReadAsync(ILiveFeed feed, int count, ILogger? logger = null)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var frames = new List<RawFrame>();
-        await foreach (var frame in Source(feed).ReadFramesAsync(stop.Token))
+        await foreach (var frame in Source(feed, logger).ReadFramesAsync(stop.Token))
         {
             frames.Add(frame);
             if (frames.Count == count)
@@ -103,9 +128,17 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         /// <summary>Text messages received, with the connection number.</summary>
         public ConcurrentQueue<(int Connection, string Text)> Received { get; } = new();
 
-        public static async Task<FeedServer> StartAsync()
+        /// <summary>What the server sends on connection N after reading its subscribe message.</summary>
+        private Func<int, string[]> frames = n => [$"hello {n}", "please reconnect"];
+
+        public static async Task<FeedServer> StartAsync(Func<int, string[]>? frames = null)
         {
             var server = new FeedServer();
+            if (frames is not null)
+            {
+                server.frames = frames;
+            }
+
             await server.StartServerAsync();
             return server;
         }
@@ -115,7 +148,7 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         private async Task ServeAsync(FakeVenueConnection connection)
         {
             Received.Enqueue((connection.Number, await connection.ReceiveTextAsync()));
-            foreach (var text in new[] { $"hello {connection.Number}", "please reconnect" })
+            foreach (var text in frames(connection.Number))
             {
                 await connection.SendTextAsync(text);
             }
@@ -147,6 +180,12 @@ public sealed class WebSocketFrameSourceTests : IAsyncLifetime
         public IReadOnlyList<ReadOnlyMemory<byte>> SubscribeMessages(IReadOnlyList<string> products) =>
             [Encoding.UTF8.GetBytes($"subscribe {string.Join(",", products)}")];
 
+        /// <summary>Frames <c>seq N</c> carry a per-connection sequence number N.</summary>
+        public bool Sequenced { get; init; }
+
         public bool IsReconnectRequest(ReadOnlySpan<byte> frame) => AsksForReconnect && frame.SequenceEqual("please reconnect"u8);
+
+        public long? SequenceOf(ReadOnlySpan<byte> frame) =>
+            Sequenced && frame.StartsWith("seq "u8) && long.TryParse(frame[4..], out var sequence) ? sequence : null;
     }
 }

@@ -29,6 +29,13 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
     /// <summary>The prefix of the subscribe request ids <see cref="BinanceLiveFeed"/> sends (then the lower-case symbol).</summary>
     public const string SubscribeIdPrefix = "sub";
 
+    /// <summary>Market-stream events (<c>e</c>) other than aggTrade: ignored under their own label; any other is news (<see cref="FrameResult.Unknown"/>).</summary>
+    private static readonly HashSet<string> KnownEvents = new(StringComparer.Ordinal)
+    {
+        "trade", "depthUpdate", "kline", "24hrTicker", "24hrMiniTicker", "1hTicker", "4hTicker", "1dTicker", "avgPrice",
+        "markPriceUpdate", "forceOrder", "indexPriceUpdate", "compositeIndex", "contractInfo", "assetIndexUpdate",
+    };
+
     public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, ParseCore);
 
     /// <summary>Parses a frame given as text.</summary>
@@ -182,7 +189,7 @@ public sealed class BinanceFrameParser(string venue, FrameParserOptions options,
                 trades.Add(trade);
                 return new FrameResult(FrameKind.Trades, trades.Count - start, AggTradeLabel);
             case { } other:
-                return FrameResult.Ignored(other);
+                return KnownEvents.Contains(other) ? FrameResult.Ignored(other) : FrameResult.Unknown("event", other);
         }
 
         // bookTicker events have no "e": the combined stream's name tells what they are.

@@ -144,7 +144,7 @@ public sealed class BitstampFrameParser(FrameParserOptions options, TimeProvider
             case null:
                 return FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has no 'event'");
             default:
-                return FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown event '{VenueTradeText.Truncate(evt)}'");
+                return FrameResult.Unknown("event", evt);
         }
     }
 

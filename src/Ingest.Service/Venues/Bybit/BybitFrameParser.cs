@@ -21,6 +21,15 @@ public sealed class BybitFrameParser(BybitCategory category, string venue, Frame
     /// <summary>The label of trade frames.</summary>
     public const string TradeTopic = "publicTrade";
 
+    /// <summary>Topics of the v5 public streams other than trades (their prefix before the first dot): ignored under their own label.</summary>
+    private static readonly HashSet<string> KnownTopics = new(StringComparer.Ordinal)
+    {
+        "orderbook", "tickers", "kline", "liquidation", "allLiquidation", "kline_lt", "tickers_lt", "lt", "insurance", "adl", "priceLimit",
+    };
+
+    /// <summary>Operation replies other than failures: ignored under their own label.</summary>
+    private static readonly HashSet<string> KnownOps = new(StringComparer.Ordinal) { "subscribe", "unsubscribe", "auth" };
+
     /// <summary>The frame reader as a delegate, made once (not per frame).</summary>
     private FrameParse? parseCore;
 
@@ -94,7 +103,7 @@ public sealed class BybitFrameParser(BybitCategory category, string venue, Frame
         {
             return topic.StartsWith("publicTrade.", StringComparison.Ordinal)
                 ? BuildTrades(topic, data, dataInvalid, trades, start)
-                : FrameResult.Ignored(Label(topic));
+                : KnownTopics.Contains(Label(topic)) ? FrameResult.Ignored(Label(topic)) : FrameResult.Unknown("topic", topic);
         }
 
         return op switch
@@ -103,7 +112,8 @@ public sealed class BybitFrameParser(BybitCategory category, string venue, Frame
             "subscribe" when success is false => Rejected(reqId, retMsg),
             "ping" or "pong" when success is not false => FrameResult.Heartbeat("pong", null, null),
             _ when success is false => FrameResult.Invalid(DeadLetterReasons.UnknownType, $"op '{BybitTrades.Truncate(op)}' failed: {BybitTrades.Truncate(retMsg ?? "")}"),
-            _ => FrameResult.Ignored(op),
+            _ when KnownOps.Contains(op) => FrameResult.Ignored(op),
+            _ => FrameResult.Unknown("op", op),
         };
     }
 

@@ -40,6 +40,37 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
     /// <summary>The frame reader as a delegate, made once (not per frame).</summary>
     private FrameParse? parseCore;
 
+    /// <summary>Advanced Trade product ids mapped back to the configured product (<c>BTC-USD</c> → <c>BTC-USDC</c>), see <see cref="UseProducts"/>.</summary>
+    private Dictionary<string, string>? advancedTradeAliases;
+
+    /// <summary>
+    /// Advanced Trade serves the <c>-USDC</c> products on its public channels as the <c>-USD</c> product (one order book):
+    /// a configured <c>X-USDC</c> whose <c>X-USD</c> is not configured gets the frames' <c>X-USD</c> trades of
+    /// <c>market_trades</c> as <c>X-USDC</c>. With both configured the frames cannot tell them apart: they stay
+    /// <c>X-USD</c> (so <c>X-USDC</c> gets no trades) and a warning says so. The Exchange feed is not mapped.
+    /// </summary>
+    public IReadOnlyList<string> UseProducts(IReadOnlySet<string> products)
+    {
+        ArgumentNullException.ThrowIfNull(products);
+        var aliases = new Dictionary<string, string>(StringComparer.Ordinal);
+        var warnings = new List<string>();
+        foreach (var product in products.Where(p => p.EndsWith("-USDC", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            var usd = product[..^1];
+            if (products.Contains(usd))
+            {
+                warnings.Add($"Coinbase Advanced Trade serves {product} as {usd}: with both configured their trades cannot be told apart; they are produced as {usd} only, {product} gets none from Advanced Trade (configure one of them)");
+            }
+            else
+            {
+                aliases[usd] = product;
+            }
+        }
+
+        advancedTradeAliases = aliases.Count > 0 ? aliases : null;
+        return warnings;
+    }
+
     /// <summary>Parses one frame, appending its trades to <paramref name="trades"/>.</summary>
     public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, parseCore ??= ParseCore);
 
@@ -119,7 +150,8 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             else if (reader.ValueTextEquals("last_trade_id"u8))
             {
                 reader.Read();
-                lastTradeId = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var id) && id >= 0 ? id : null;
+                // Some products report last_trade_id 0 always: an id ≤ 0 says nothing (liveness only), never a gap.
+                lastTradeId = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var id) && id > 0 ? id : null;
                 reader.Skip();
             }
             else if (reader.ValueTextEquals("events"u8))
@@ -144,6 +176,17 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         {
             if (channel == "market_trades")
             {
+                if (advancedTradeAliases is { } aliases)
+                {
+                    for (var i = start; i < trades.Count; i++)
+                    {
+                        if (aliases.TryGetValue(trades[i].Product, out var configured))
+                        {
+                            trades[i] = trades[i] with { Product = configured };
+                        }
+                    }
+                }
+
                 var added = trades.Count - start;
                 return eventsError is { } error ? error with { Trades = added } : new FrameResult(FrameKind.Trades, added, AdvancedTradeFeed);
             }
@@ -156,7 +199,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
 
             return IgnoredChannels.Contains(channel)
                 ? FrameResult.Ignored(channel)
-                : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown channel '{Truncate(channel)}'");
+                : FrameResult.Unknown("channel", channel);
         }
 
         switch (type)
@@ -180,7 +223,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             default:
                 return IgnoredTypes.Contains(type)
                     ? FrameResult.Ignored(type)
-                    : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown type '{Truncate(type)}'");
+                    : FrameResult.Unknown("type", type);
         }
     }
 

@@ -36,6 +36,46 @@ public sealed class CoinbaseLiveFeed(CoinbaseFeed feed, Uri url) : ILiveFeed
 
     public bool IsReconnectRequest(ReadOnlySpan<byte> frame) => false;
 
+    /// <summary>
+    /// Advanced Trade: the top-level <c>sequence_num</c> (one counter per connection, every message, from 0). The Exchange
+    /// feed's <c>sequence</c> is per product and counts messages of channels not subscribed (it jumps on
+    /// <c>matches</c>), so it says nothing about loss: null.
+    /// </summary>
+    public long? SequenceOf(ReadOnlySpan<byte> frame)
+    {
+        if (feed != CoinbaseFeed.AdvancedTrade)
+        {
+            return null;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(frame, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("sequence_num"u8))
+                {
+                    reader.Read();
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var sequence) ? sequence : null;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the parser dead-letters it; no sequence number to check.
+        }
+
+        return null;
+    }
+
     private static ReadOnlyMemory<byte> Subscribe(IReadOnlyList<string> products, string[]? channels, string? channel)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -137,7 +137,7 @@ public sealed class GeminiFrameParser(FrameParserOptions options, TimeProvider t
             case null:
                 return FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has no 'type'");
             default:
-                return FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown type '{VenueJson.Truncate(type)}'");
+                return FrameResult.Unknown("type", type);
         }
     }
 

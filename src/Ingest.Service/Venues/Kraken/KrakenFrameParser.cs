@@ -228,7 +228,7 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
                 "subscriptionStatus" when status == "error" => Rejected(pair, error),
                 "subscriptionStatus" or "systemStatus" or "pong" => FrameResult.Ignored(evt),
                 "error" => FrameResult.Invalid(VenueError, $"Kraken error: {VenueTradeText.Truncate(error ?? "(no message)")}"),
-                _ => FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown event '{VenueTradeText.Truncate(evt)}'"),
+                _ => FrameResult.Unknown("event", evt),
             };
         }
 
@@ -240,7 +240,8 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
                 "subscribe" or "unsubscribe" => FrameResult.Ignored(method),
                 "pong" => FrameResult.Heartbeat(method, null, null),
                 _ when success == false => FrameResult.Invalid(VenueError, $"Kraken refused '{VenueTradeText.Truncate(method)}': {VenueTradeText.Truncate(error ?? "(no message)")}"),
-                _ => FrameResult.Ignored(method),
+                "ping" => FrameResult.Ignored(method),
+                _ => FrameResult.Unknown("method", method),
             };
         }
 
@@ -265,7 +266,7 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
             default:
                 return IgnoredChannels.Contains(channel)
                     ? FrameResult.Ignored(channel)
-                    : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown channel '{VenueTradeText.Truncate(channel)}'");
+                    : FrameResult.Unknown("channel", channel);
         }
     }
 
@@ -501,7 +502,7 @@ public sealed class KrakenFrameParser(FrameParserOptions options, TimeProvider t
         {
             return IgnoredV1Prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal))
                 ? FrameResult.Ignored(name.StartsWith("book", StringComparison.Ordinal) ? "book" : name)
-                : FrameResult.Invalid(DeadLetterReasons.UnknownType, $"unknown v1 channel '{VenueTradeText.Truncate(name)}'");
+                : FrameResult.Unknown("v1 channel", name);
         }
 
         if (!VenueTradeText.TryInstrument(symbols, pair, out var instrument, out var unknown))

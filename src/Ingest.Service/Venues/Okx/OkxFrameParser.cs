@@ -32,6 +32,20 @@ public sealed class OkxFrameParser(string venue, OkxInstType market, FrameParser
     /// <summary>The prefix of the subscribe request ids <see cref="OkxLiveFeed"/> sends (then the instId without dashes).</summary>
     public const string SubscribeIdPrefix = "sub";
 
+    /// <summary>Events of operation replies other than <c>error</c>: ignored under their own label; any other is news (<see cref="FrameResult.Unknown"/>).</summary>
+    private static readonly HashSet<string> KnownEvents = new(StringComparer.Ordinal)
+    {
+        "subscribe", "unsubscribe", "notice", "channel-conn-count", "channel-conn-count-error", "login",
+    };
+
+    /// <summary>Public channels other than trades: ignored under their own label (candles under <c>candle</c>); any other is news.</summary>
+    private static readonly HashSet<string> KnownChannels = new(StringComparer.Ordinal)
+    {
+        "trades", "trades-all", "tickers", "books", "books5", "bbo-tbt", "books-l2-tbt", "books50-l2-tbt", "books-elp", "mark-price",
+        "index-tickers", "funding-rate", "open-interest", "price-limit", "status", "opt-summary", "estimated-price",
+        "liquidation-orders", "instruments",
+    };
+
     public FrameResult Parse(ReadOnlySpan<byte> frame, List<Trade> trades) => FrameParsing.Guarded(frame, trades, options, ParseCore);
 
     /// <summary>Parses a frame given as text.</summary>
@@ -215,7 +229,7 @@ public sealed class OkxFrameParser(string venue, OkxInstType market, FrameParser
 
         if (evt is not null)
         {
-            return FrameResult.Ignored(evt); // subscribe, unsubscribe, notice, channel-conn-count
+            return KnownEvents.Contains(evt) ? FrameResult.Ignored(evt) : FrameResult.Unknown("event", evt);
         }
 
         if (channel is "trades" or "trades-all" && hasData)
@@ -223,7 +237,13 @@ public sealed class OkxFrameParser(string venue, OkxInstType market, FrameParser
             return Trades(elements, instId, trades, start);
         }
 
-        return channel is not null ? FrameResult.Ignored(channel) : FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has neither 'event' nor 'arg'");
+        return channel switch
+        {
+            null => FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has neither 'event' nor 'arg'"),
+            _ when KnownChannels.Contains(channel) => FrameResult.Ignored(channel),
+            _ when channel.Contains("candle", StringComparison.Ordinal) => FrameResult.Ignored("candle"),
+            _ => FrameResult.Unknown("channel", channel),
+        };
     }
 
     private FrameResult Trades(List<RawTrade> elements, string? argInstId, List<Trade> trades, int start)

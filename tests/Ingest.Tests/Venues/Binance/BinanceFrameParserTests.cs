@@ -173,6 +173,19 @@ public sealed class BinanceFrameParserTests
     }
 
     [Theory]
+    [InlineData("""{"e":"brandNewEvent","E":1,"s":"BTCUSDT"}""", "event 'brandNewEvent'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = Parser("BTCUSDT", "BTC-USDT").Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("""{"e":"aggTrade","s":"XRPUSDT","a":1,"p":"1","q":"1","T":1672515782136,"m":true}""", "unknown_symbol")]
     [InlineData("""{"e":"aggTrade","s":"BTCUSDT","a":1,"p":"1","q":"0","T":1672515782136,"m":true}""", "non_positive_size")]
     [InlineData("""{"e":"aggTrade","s":"BTCUSDT","a":1,"p":"-1","q":"1","T":1672515782136,"m":true}""", "non_positive_price")]

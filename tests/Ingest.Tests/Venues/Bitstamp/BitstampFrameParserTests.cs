@@ -191,6 +191,20 @@ public sealed class BitstampFrameParserTests
         """{"data":{"id":216000477,"timestamp":"1641343699","amount":0.0792,"amount_str":"0.07920000","price":3805.44,"price_str":"3805.44","type":0,"microtimestamp":"1641343699596000","buy_order_id":1443875737346049,"sell_order_id":1443875731320832},"channel":"live_trades_ethusd","event":"trade"}""";
 
     [Theory]
+    [InlineData("""{"event":"bts:surprise","channel":"","data":{}}""", "event 'bts:surprise'")]
+    [InlineData("""{"data":{},"channel":"live_trades_ethusd","event":"surprise"}""", "event 'surprise'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = Parser().Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("\"amount_str\":\"0.07920000\"", "\"amount_str\":\"0\"", "non_positive_size")]
     [InlineData("\"price_str\":\"3805.44\"", "\"price_str\":\"-1\"", "non_positive_price")]
     [InlineData("\"type\":0", "\"type\":2", "invalid_side")]
@@ -199,7 +213,7 @@ public sealed class BitstampFrameParserTests
     [InlineData("\"id\":216000477,", "", "missing_field")]
     [InlineData("live_trades_ethusd", "live_trades_zzzzzz", "unknown_symbol")]
     [InlineData("\"event\":\"trade\"}", "\"event\":\"trade\"", "malformed_json")]
-    [InlineData("\"event\":\"trade\"", "\"event\":\"surprise\"", "unknown_type")]
+    [InlineData("\"event\":\"trade\"", "\"evt\":\"trade\"", "unknown_type")]
     public void Bad_frames_are_invalid_with_a_reason(string from, string to, string reason)
     {
         var trades = new List<Trade>();

@@ -131,6 +131,20 @@ public sealed class BybitFrameParserTests
     }
 
     [Theory]
+    [InlineData("""{"topic":"surprise.BTCUSDT","data":[]}""", "topic 'surprise.BTCUSDT'")]
+    [InlineData("""{"success":true,"op":"surprise"}""", "op 'surprise'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = linear.Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("not json", DeadLetterReasons.MalformedJson)]
     [InlineData("[1,2]", DeadLetterReasons.MalformedJson)]
     [InlineData("""{"topic":"publicTrade.BTCUSDT","data":[]} x""", DeadLetterReasons.MalformedJson)]

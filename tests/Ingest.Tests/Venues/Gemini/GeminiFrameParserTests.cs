@@ -205,12 +205,24 @@ public sealed class GeminiFrameParserTests
     [InlineData("""[1,2]""", "malformed_json")]
     [InlineData("""{"type":"l2_updates","symbol":"BTCUSD","trades":7}""", "malformed_json")]
     [InlineData("""{"symbol":"BTCUSD"}""", "unknown_type")]
-    [InlineData("""{"type":"ticker","symbol":"BTCUSD"}""", "unknown_type")]
     public void Bad_frames_have_their_reason(string frame, string reason)
     {
         var trades = new List<Trade>();
         var result = Parser().Parse(frame, trades);
         Assert.Equal((FrameKind.Invalid, reason), (result.Kind, result.Reason));
+        Assert.Empty(trades);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"ticker","symbol":"BTCUSD"}""", "type 'ticker'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = Parser().Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
         Assert.Empty(trades);
     }
 

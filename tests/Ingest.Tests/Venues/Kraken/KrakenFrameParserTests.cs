@@ -211,6 +211,22 @@ public sealed class KrakenFrameParserTests
     }
 
     [Theory]
+    [InlineData("""{"channel":"surprise"}""", "channel 'surprise'")]
+    [InlineData("""[1,{"x":1},"mystery","XBT/USD"]""", "v1 channel 'mystery'")]
+    [InlineData("""{"event":"surprise"}""", "event 'surprise'")]
+    [InlineData("""{"method":"surprise","success":true}""", "method 'surprise'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = Parser().Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("""{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":1,"qty":0,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}""", "non_positive_size")]
     [InlineData("""{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":-1,"qty":1,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}""", "non_positive_price")]
     [InlineData("""{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"up","price":1,"qty":1,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}""", "invalid_side")]
@@ -220,9 +236,8 @@ public sealed class KrakenFrameParserTests
     [InlineData("""{"channel":"trade","type":"update","data":[{"symbol":"BTC/USD","side":"buy","price":1,"qty":1,"timestamp":"2023-09-25T07:48:36Z"}]}""", "missing_field")]
     [InlineData("""{"channel":"trade","type":"update","data":[{"symbol":"BTCUSD","side":"buy","price":1,"qty":1,"trade_id":1,"timestamp":"2023-09-25T07:48:36Z"}]}""", "unknown_symbol")]
     [InlineData("""{"channel":"trade","type":"update","data":[""", "malformed_json")]
-    [InlineData("""{"channel":"surprise"}""", "unknown_type")]
+    [InlineData("""{"type":"update"}""", "unknown_type")]
     [InlineData("""[1,[["1","1","1618678142.5","b","l",""]],"trade","XBTUSD"]""", "unknown_symbol")]
-    [InlineData("""[1,{"x":1},"mystery","XBT/USD"]""", "unknown_type")]
     [InlineData("""{"event":"error","errorMessage":"Malformed request"}""", "venue_error")]
     [InlineData("""42""", "malformed_json")]
     public void Bad_frames_are_invalid_with_a_reason(string frame, string reason)

@@ -182,6 +182,20 @@ public sealed class OkxFrameParserTests
     }
 
     [Theory]
+    [InlineData("""{"event":"brand-new","connId":"a"}""", "event 'brand-new'")]
+    [InlineData("""{"arg":{"channel":"surprise","instId":"BTC-USDT"},"data":[]}""", "channel 'surprise'")]
+    public void A_frame_of_a_named_but_unknown_type_is_ignored_as_news_not_dead_lettered(string frame, string unknownType)
+    {
+        var trades = new List<Trade>();
+        var result = Parser().Parse(frame, trades);
+
+        // Venues add message types at any time: ignored under one constant label (never the raw type), not invalid.
+        Assert.Equal((FrameKind.Ignored, FrameResult.UnknownLabel, null), (result.Kind, result.Label, result.Reason));
+        Assert.Equal(unknownType, result.UnknownType);
+        Assert.Empty(trades);
+    }
+
+    [Theory]
     [InlineData("""{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"0","side":"buy","ts":"1630048897897"}]}""", "non_positive_size")]
     [InlineData("""{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"x1","px":"1","sz":"1","side":"buy","ts":"1630048897897"}]}""", "invalid_number")]
     [InlineData("""{"arg":{"channel":"trades-all","instId":"BTC-USDT"},"data":[{"instId":"BTC-USDT","tradeId":"1","px":"1","sz":"1","side":"up","ts":"1630048897897"}]}""", "invalid_side")]

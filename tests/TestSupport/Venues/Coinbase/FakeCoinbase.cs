@@ -14,6 +14,22 @@ public enum FakeProtocol
     AdvancedTrade,
 }
 
+/// <summary>What a <see cref="FakeCoinbase"/> plays (its connection scripts).</summary>
+public enum FakeCoinbaseScenario
+{
+    /// <summary>Drops, skipped id ranges, stalls, several trades a frame, repeats, malformed and unknown-type frames (see the scripts).</summary>
+    Default,
+
+    /// <summary>
+    /// Advanced Trade: connection 1 LOSES the frame of trades 40..44 (its <c>sequence_num</c> is skipped, nothing else
+    /// shows it: only heartbeats follow); a new connection's snapshot (35..44) holds them, then trades to the end.
+    /// </summary>
+    LostFrame,
+
+    /// <summary>Both protocols: one frame of about 9 MiB (every trade of every product and padding), then heartbeats.</summary>
+    LargeFrame,
+}
+
 /// <summary>
 /// A local Coinbase (a <see cref="FakeVenueServer"/>) that speaks both websocket protocols — Exchange at <c>/exchange</c>
 /// (<c>matches</c> + <c>heartbeat</c>), Advanced Trade at <c>/advanced</c> (<c>market_trades</c> + <c>heartbeats</c>) —
@@ -21,22 +37,29 @@ public enum FakeProtocol
 /// list of trades per product and plays a scripted sequence of connections over it that misbehaves the way the real
 /// feed does: it drops a connection mid-stream, skips ranges of trade ids (REST serves them), stalls without
 /// heartbeats, sends frames carrying several trades, repeats trades (last_match, snapshots, reconnect overlap), and
-/// sends malformed frames. For the ingest tests; <see cref="StreamingCoinbase"/> is the one for long runs.
+/// sends malformed frames and frames of types it has just invented (to be ignored). Advanced Trade numbers every frame of
+/// a connection (<c>sequence_num</c> from 0), and serves a product <c>X-USDC</c> as <c>X-USD</c> like Coinbase: it
+/// sends its own products whatever is subscribed, and REST answers <c>X-USDC</c> with <c>X-USD</c>'s trades. For the
+/// ingest tests; <see cref="StreamingCoinbase"/> is the one for long runs.
 /// </summary>
 public sealed class FakeCoinbase : FakeVenueServer
 {
     /// <summary>Trades per product.</summary>
     public const int TradesPerProduct = 120;
 
-    private long sequence;
+    /// <summary>The size of the <see cref="FakeCoinbaseScenario.LargeFrame"/> frame.</summary>
+    public const int LargeFrameBytes = 9 * 1024 * 1024;
 
-    private FakeCoinbase(IReadOnlyList<string> products)
+    private FakeCoinbase(IReadOnlyList<string> products, FakeCoinbaseScenario scenario)
     {
+        Scenario = scenario;
         Products = products;
         Trades = products.Select((p, i) => TradeStream.OfProduct(p, 100_000 * (i + 3), TradesPerProduct, seed: i + 11)).ToList();
     }
 
     public IReadOnlyList<string> Products { get; }
+
+    public FakeCoinbaseScenario Scenario { get; }
 
     /// <summary>The exchange's trades (taker side, as ingest must produce them), per product in id order.</summary>
     public IReadOnlyList<List<Trade>> Trades { get; }
@@ -56,9 +79,20 @@ public sealed class FakeCoinbase : FakeVenueServer
     /// <summary>The malformed frames sent (raw text) with the dead-letter reason ingest must give them.</summary>
     public ConcurrentQueue<(string Reason, string Raw)> MalformedSent { get; } = new();
 
-    public static async Task<FakeCoinbase> StartAsync(params string[] products)
+    /// <summary>The frames of a named type Coinbase might add any day (raw text): ingest must ignore them, not dead-letter them.</summary>
+    public ConcurrentQueue<string> UnknownTypesSent { get; } = new();
+
+    /// <summary>Advanced Trade sequence numbers skipped (frames lost) by the <see cref="FakeCoinbaseScenario.LostFrame"/> script.</summary>
+    public ConcurrentQueue<long> SequenceSkipped { get; } = new();
+
+    /// <summary>Bytes of the largest frame sent.</summary>
+    public int LargestFrameSent { get; private set; }
+
+    public static Task<FakeCoinbase> StartAsync(params string[] products) => StartAsync(FakeCoinbaseScenario.Default, products);
+
+    public static async Task<FakeCoinbase> StartAsync(FakeCoinbaseScenario scenario, params string[] products)
     {
-        var fake = new FakeCoinbase(products);
+        var fake = new FakeCoinbase(products, scenario);
         await fake.StartServerAsync();
         return fake;
     }
@@ -73,7 +107,9 @@ public sealed class FakeCoinbase : FakeVenueServer
     private IResult Rest(string product, int? limit, long? after, long? before, HttpContext context)
     {
         RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
-        var trades = Trades.FirstOrDefault(t => t[0].Product == product);
+        // Coinbase serves X-USDC as X-USD (one book): the USD product's trades (a REST page names no product).
+        var trades = Trades.FirstOrDefault(t => t[0].Product == product)
+            ?? (product.EndsWith("-USDC", StringComparison.Ordinal) ? Trades.FirstOrDefault(t => t[0].Product == product[..^1]) : null);
         return CoinbaseFrames.RestAnswer(context, trades is not null, limit, max => CoinbaseFrames.Select(trades!, after, before, max));
     }
 
@@ -90,6 +126,7 @@ public sealed class FakeCoinbase : FakeVenueServer
             switch (step)
             {
                 case Send send:
+                    LargestFrameSent = Math.Max(LargestFrameSent, send.Frame.Length);
                     await connection.SendTextAsync(send.Frame);
                     break;
                 case Drop:
@@ -114,8 +151,6 @@ public sealed class FakeCoinbase : FakeVenueServer
         }
     }
 
-    private long NextSequence() => Interlocked.Increment(ref sequence);
-
     /// <summary>What the server does next on a connection.</summary>
     private abstract record Step;
 
@@ -137,16 +172,23 @@ public sealed class FakeCoinbase : FakeVenueServer
     /// </summary>
     private abstract class Script(FakeCoinbase server)
     {
+        private long sequence = -1;
+
         protected FakeCoinbase Server { get; } = server;
 
         public IEnumerable<Step> Connection(int number)
         {
             yield return new Send(Subscriptions());
-            var steps = number switch
+            var steps = (Server.Scenario, number) switch
             {
-                1 => First(),
-                2 => Second(),
-                3 => Third(),
+                (FakeCoinbaseScenario.LargeFrame, 1) => Large(),
+                (FakeCoinbaseScenario.LargeFrame, _) => Later(),
+                (FakeCoinbaseScenario.LostFrame, 1) => LosesAFrame(),
+                (FakeCoinbaseScenario.LostFrame, 2) => RecoversTheLostFrame(),
+                (FakeCoinbaseScenario.LostFrame, _) => Later(),
+                (_, 1) => First(),
+                (_, 2) => Second(),
+                (_, 3) => Third(),
                 _ => Later(),
             };
             foreach (var step in steps)
@@ -156,6 +198,18 @@ public sealed class FakeCoinbase : FakeVenueServer
         }
 
         protected abstract string Subscriptions();
+
+        /// <summary>The connection's next sequence number (Advanced Trade <c>sequence_num</c> counts every frame of a connection from 0).</summary>
+        protected long NextSequence() => ++sequence;
+
+        /// <summary>One frame of about <see cref="LargeFrameBytes"/> with every trade of every product, then heartbeats.</summary>
+        protected abstract IEnumerable<Step> Large();
+
+        protected virtual IEnumerable<Step> LosesAFrame() => throw new NotSupportedException("LostFrame is an Advanced Trade scenario");
+
+        protected virtual IEnumerable<Step> RecoversTheLostFrame() => throw new NotSupportedException("LostFrame is an Advanced Trade scenario");
+
+        protected static string Padding(int bytes) => new('p', Math.Max(0, bytes));
 
         protected abstract IEnumerable<Step> First();
 
@@ -172,6 +226,12 @@ public sealed class FakeCoinbase : FakeVenueServer
         protected Send Malformed(string reason, string raw)
         {
             Server.MalformedSent.Enqueue((reason, raw));
+            return new Send(raw);
+        }
+
+        protected Send UnknownType(string raw)
+        {
+            Server.UnknownTypesSent.Enqueue(raw);
             return new Send(raw);
         }
 
@@ -201,7 +261,8 @@ public sealed class FakeCoinbase : FakeVenueServer
                 {
                     yield return Malformed("malformed_json", "{\"type\":\"match\",\"trade_id\":" + trade.TradeId);
                     yield return Malformed("non_positive_size", CoinbaseFrames.Match(trade, 1).Replace($"\"size\":\"{trade.Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"0\"", StringComparison.Ordinal));
-                    yield return Malformed("unknown_type", "{\"type\":\"brand_new_thing\",\"product_id\":\"BTC-USD\"}");
+                    yield return UnknownType("{\"type\":\"brand_new_thing\",\"product_id\":\"BTC-USD\"}");
+                    yield return Malformed("unknown_type", "{\"product_id\":\"BTC-USD\",\"what\":\"no type at all\"}");
                     yield return Malformed("oversized_frame", Oversized());
                 }
             }
@@ -260,17 +321,31 @@ public sealed class FakeCoinbase : FakeVenueServer
             yield return new HeartbeatForever(() => HeartbeatFrames(TradesPerProduct - 1));
         }
 
-        private Send Match(Trade trade, string type = "match") => new(CoinbaseFrames.Match(trade, Server.NextSequence(), type));
+        protected override IEnumerable<Step> Large()
+        {
+            // The Exchange feed sends one trade a frame: the large frame is a match with a large field it does not know.
+            var trades = Range(0, TradesPerProduct - 1).ToList();
+            var first = CoinbaseFrames.Match(trades[0], NextSequence(), "last_match");
+            yield return new Send(first[..^1] + ",\"padding\":\"" + Padding(LargeFrameBytes - first.Length - 14) + "\"}");
+            foreach (var trade in trades.Skip(1))
+            {
+                yield return Match(trade);
+            }
+
+            yield return new HeartbeatForever(() => HeartbeatFrames(TradesPerProduct - 1));
+        }
+
+        private Send Match(Trade trade, string type = "match") => new(CoinbaseFrames.Match(trade, NextSequence(), type));
 
         private IEnumerable<Step> Heartbeats(int index) => HeartbeatFrames(index).Select(f => new Send(f));
 
         private IEnumerable<string> HeartbeatFrames(int index) =>
-            Server.Trades.Select(list => CoinbaseFrames.Heartbeat(list[index].Product, list[index].TradeId, Server.NextSequence()));
+            Server.Trades.Select(list => CoinbaseFrames.Heartbeat(list[index].Product, list[index].TradeId, NextSequence()));
     }
 
     private sealed class AdvancedTradeScript(FakeCoinbase server) : Script(server)
     {
-        protected override string Subscriptions() => CoinbaseFrames.AdvancedSubscriptions(Server.Products, Server.NextSequence());
+        protected override string Subscriptions() => CoinbaseFrames.AdvancedSubscriptions(Server.Products, NextSequence());
 
         protected override IEnumerable<Step> First()
         {
@@ -286,7 +361,8 @@ public sealed class FakeCoinbase : FakeVenueServer
             var bad = CoinbaseFrames.AdvancedTrade(Server.Trades[0][39]).Replace($"\"size\":\"{Server.Trades[0][39].Size.ToString(CultureInfo.InvariantCulture)}\"", "\"size\":\"-1\"", StringComparison.Ordinal);
             yield return Malformed("non_positive_size", Envelope("market_trades", $"[{{\"type\":\"update\",\"trades\":[{bad},{good}]}}]"));
             yield return Malformed("malformed_json", "{\"channel\":\"market_trades\",\"events\":[{\"type\":\"update\",\"trades\":[");
-            yield return Malformed("unknown_type", Envelope("surprise", "[]"));
+            yield return UnknownType(Envelope("surprise", "[]"));
+            yield return Malformed("unknown_type", "{\"client_id\":\"\",\"events\":[]}");
             yield return Malformed("oversized_frame", Oversized());
             yield return Heartbeat();
             yield return Update(60, 64);
@@ -323,18 +399,54 @@ public sealed class FakeCoinbase : FakeVenueServer
             yield return new HeartbeatForever(() => [HeartbeatFrame()]);
         }
 
+        protected override IEnumerable<Step> Large()
+        {
+            // A snapshot of every trade of every product, padded (a field Coinbase might add) to about 9 MiB.
+            var events = Events("snapshot", 0, TradesPerProduct - 1);
+            var frame = Envelope("market_trades", events);
+            yield return new Send(frame[..^1] + ",\"padding\":\"" + Padding(LargeFrameBytes - frame.Length - 14) + "\"}");
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
+        }
+
+        protected override IEnumerable<Step> LosesAFrame()
+        {
+            yield return Snapshot(0, 9);
+            for (var i = 10; i <= 39; i += 5)
+            {
+                yield return Update(i, i + 4);
+                yield return Heartbeat();
+            }
+
+            // The frame of 40..44 is lost: its sequence number is used, the frame never sent; only heartbeats follow.
+            Server.SequenceSkipped.Enqueue(NextSequence());
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
+        }
+
+        protected override IEnumerable<Step> RecoversTheLostFrame()
+        {
+            yield return Snapshot(35, 44);
+            for (var i = 45; i < TradesPerProduct; i += 5)
+            {
+                yield return Update(i, Math.Min(TradesPerProduct - 1, i + 4));
+            }
+
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
+        }
+
         private Send Snapshot(int from, int to) => new(Envelope("market_trades", Events("snapshot", from, to)));
 
         private Send Update(int from, int to) => new(Envelope("market_trades", Events("update", from, to)));
 
         private Send Heartbeat() => new(HeartbeatFrame());
 
-        private string HeartbeatFrame() => CoinbaseFrames.AdvancedHeartbeat(Server.NextSequence(), Server.NextSequence());
+        private long heartbeats;
+
+        private string HeartbeatFrame() => CoinbaseFrames.AdvancedHeartbeat(++heartbeats, NextSequence());
 
         /// <summary>Coinbase lists a batch newest first.</summary>
         private string Events(string type, int from, int to) =>
             $"[{{\"type\":\"{type}\",\"trades\":[" + string.Join(",", Range(from, to).Reverse().Select(CoinbaseFrames.AdvancedTrade)) + "]}]";
 
-        private string Envelope(string channel, string events) => CoinbaseFrames.AdvancedEnvelope(channel, events, Server.NextSequence());
+        private string Envelope(string channel, string events) => CoinbaseFrames.AdvancedEnvelope(channel, events, NextSequence());
     }
 }

@@ -22,8 +22,15 @@ public sealed record StallFault : WsFault;
 /// <summary>The next <paramref name="Trades"/> trades are never sent on this connection: only REST serves them.</summary>
 public sealed record SkipFault(int Trades) : WsFault;
 
-/// <summary>Frames ingest must dead-letter, with the reason it must give each.</summary>
-public sealed record MalformedFault(IReadOnlyList<(string Reason, string Raw)> Frames) : WsFault;
+/// <summary>
+/// Frames ingest must dead-letter, with the reason it must give each; a frame whose reason is
+/// <see cref="MalformedFault.Ignored"/> is one of a type Coinbase may add any day, which ingest must ignore (not dead-letter).
+/// </summary>
+public sealed record MalformedFault(IReadOnlyList<(string Reason, string Raw)> Frames) : WsFault
+{
+    /// <summary>The "reason" of a frame that must NOT be dead-lettered (a named but unknown type).</summary>
+    public const string Ignored = "ignored";
+}
 
 /// <summary>
 /// A local Coinbase Exchange (a <see cref="FakeVenueServer"/>: websocket <c>/exchange</c>: <c>matches</c> + <c>heartbeat</c>; REST
@@ -76,6 +83,9 @@ public sealed class StreamingCoinbase : FakeVenueServer
 
     /// <summary>Every malformed frame sent, with the reason ingest must dead-letter it with.</summary>
     public ConcurrentQueue<(string Reason, string Raw)> MalformedSent { get; } = new();
+
+    /// <summary>Frames of a named but unknown type sent (raw text): ingest ignores them, they are not on trades.dlq.</summary>
+    public ConcurrentQueue<string> UnknownTypesSent { get; } = new();
 
     /// <summary>A market of <paramref name="trades"/> (taker side; in publication order, e.g. <see cref="TradeStream.Market"/>).</summary>
     public static async Task<StreamingCoinbase> StartAsync(IReadOnlyList<Trade> trades, double tradesPerSecond, double disorder, int seed)
@@ -182,7 +192,14 @@ public sealed class StreamingCoinbase : FakeVenueServer
                         foreach (var (reason, raw) in malformed.Frames)
                         {
                             await connection.SendTextAsync(raw);
-                            MalformedSent.Enqueue((reason, raw));
+                            if (reason == MalformedFault.Ignored)
+                            {
+                                UnknownTypesSent.Enqueue(raw);
+                            }
+                            else
+                            {
+                                MalformedSent.Enqueue((reason, raw));
+                            }
                         }
 
                         break;

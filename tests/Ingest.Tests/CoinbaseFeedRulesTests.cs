@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.Ingest.Parsing;
+using BitcoinVolume.Ingest.Tests.Fakes;
+using BitcoinVolume.TestSupport;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace BitcoinVolume.Ingest.Tests;
+
+/// <summary>
+/// Coinbase's documented rules, through the whole service against a <see cref="FakeCoinbase"/> and the development
+/// broker: a frame of about 9 MiB is read (the default limit is 10 MiB, Coinbase's SDK's); a skipped Advanced Trade
+/// <c>sequence_num</c> is counted, logged and ends the connection, and the new connection's snapshot brings back the
+/// trades of the lost frame (without the check they would never come: only heartbeats follow the loss).
+/// </summary>
+public sealed class CoinbaseFeedRulesTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private KafkaTestCluster kafka = null!;
+
+    public Task InitializeAsync()
+    {
+        kafka = KafkaTestCluster.Start();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await kafka.DisposeAsync();
+
+    [Theory]
+    [InlineData("coinbase-exchange")]
+    [InlineData("coinbase-advanced")]
+    public async Task A_9_MiB_frame_is_read_with_the_default_limit_not_dead_lettered(string source)
+    {
+        await using var coinbase = await FakeCoinbase.StartAsync(FakeCoinbaseScenario.LargeFrame, "BTC-USD", "ETH-USD");
+        await using var factory = Host(coinbase, source, new TestOutputLoggerProvider(output, LogLevel.Warning));
+        using var client = factory.CreateClient();
+        var expected = coinbase.AllTrades.ToList();
+
+        var status = await WaitAsync(client, s => s.GetProperty("trades").GetInt64() >= expected.Count);
+        var trades = kafka.ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1));
+
+        Assert.InRange(coinbase.LargestFrameSent, 9 * 1024 * 1024 - 64, FrameParserOptions.DefaultMaxFrameBytes);
+        Assert.Equal(expected.OrderBy(t => t.Product).ThenBy(t => t.TradeId), trades.Select(t => t.Value).OrderBy(t => t.Product).ThenBy(t => t.TradeId));
+        Assert.Equal(0, status.GetProperty("deadLettered").GetInt64());
+        Assert.Equal(0, status.GetProperty("reconnects").GetInt64());
+        Assert.Equal(1, coinbase.Connections);
+    }
+
+    [Fact]
+    public async Task A_skipped_sequence_number_is_counted_logged_and_reconnects_so_the_lost_frames_trades_come_back()
+    {
+        await using var coinbase = await FakeCoinbase.StartAsync(FakeCoinbaseScenario.LostFrame, "BTC-USD", "ETH-USD");
+        var logs = new TestOutputLoggerProvider(output, LogLevel.Warning);
+        await using var factory = Host(coinbase, "coinbase-advanced", logs);
+        using var client = factory.CreateClient();
+        var expected = coinbase.AllTrades.ToList();
+
+        var status = await WaitAsync(client, s => s.GetProperty("trades").GetInt64() >= expected.Count && s.GetProperty("openGaps").GetInt32() == 0);
+        var trades = kafka.ReadAll(Topics.Trades, expected.Count, ContractSerializers.TradeDeserializer, settle: TimeSpan.FromSeconds(1));
+
+        // The lost frame held trades 40..44 of each product; only heartbeats followed it on that connection.
+        var lost = expected.Where(t => coinbase.Trades.Any(list => list.IndexOf(t) is >= 40 and <= 44)).ToList();
+        Assert.Equal(10, lost.Count);
+        Assert.Equal(expected.OrderBy(t => t.Product).ThenBy(t => t.TradeId), trades.Select(t => t.Value).OrderBy(t => t.Product).ThenBy(t => t.TradeId));
+
+        // Counted (status), logged with the numbers, and the connection ended for it (then a new one whose snapshot held them).
+        var skipped = Assert.Single(coinbase.SequenceSkipped);
+        Assert.Equal(1, status.GetProperty("sequenceGaps").GetInt64());
+        Assert.Equal("sequence_gap", status.GetProperty("lastDisconnect").GetString());
+        Assert.True(coinbase.Connections >= 2, $"{coinbase.Connections} connections");
+        Assert.Single(logs.Lines, l => l.Message.Contains($"sequence number {skipped + 1} after {skipped - 1}", StringComparison.Ordinal)
+            && l.Message.Contains("1 frame(s) lost", StringComparison.Ordinal));
+        Assert.Equal(0, status.GetProperty("deadLettered").GetInt64());
+        Assert.Empty(coinbase.RestRequests); // the snapshot of the new connection covered the loss
+    }
+
+    private WebApplicationFactory<Program> Host(FakeCoinbase coinbase, string source, TestOutputLoggerProvider logs) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+            .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
+            .UseSetting("Ingest:Source", source)
+            .UseSetting("Ingest:Products:0", "BTC-USD")
+            .UseSetting("Ingest:Products:1", "ETH-USD")
+            .UseFastLiveSettings(coinbase)
+            .UseSetting("Ingest:Live:StallTimeout", "00:00:05")
+            .UseSetting("Ingest:Live:AdvancedTradeUrl", coinbase.AdvancedTradeUrl.ToString())
+            .ConfigureServices(services => services.AddSingleton<ILoggerProvider>(logs)));
+
+    private static async Task<JsonElement> WaitAsync(HttpClient client, Func<JsonElement, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        while (true)
+        {
+            var status = await client.GetFromJsonAsync<JsonElement>("/api/ingest/status", timeout.Token);
+            if (done(status) || timeout.IsCancellationRequested)
+            {
+                return status;
+            }
+
+            await Task.Delay(100, timeout.Token);
+        }
+    }
+}
