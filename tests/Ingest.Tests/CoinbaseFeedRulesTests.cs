@@ -78,14 +78,59 @@ public sealed class CoinbaseFeedRulesTests(ITestOutputHelper output) : IAsyncLif
         Assert.Empty(coinbase.RestRequests); // the snapshot of the new connection covered the loss
     }
 
-    private WebApplicationFactory<Program> Host(FakeCoinbase coinbase, string source, TestOutputLoggerProvider logs) =>
+    [Fact]
+    public async Task A_refused_Exchange_subscription_backs_off_is_given_up_after_three_and_is_reported()
+    {
+        // Coinbase answers with an error and the Exchange socket goes silent: before, a reconnect loop that looked healthy.
+        await using var coinbase = await FakeCoinbase.StartAsync(FakeCoinbaseScenario.Refused, "BTC-USD");
+        var logs = new TestOutputLoggerProvider(output, LogLevel.Warning);
+        await using var factory = Host(coinbase, "coinbase-exchange", logs, [FakeCoinbase.RefusedProduct], stallTimeout: "00:00:01");
+        using var client = factory.CreateClient();
+
+        var status = await WaitAsync(client, s => s.GetProperty("failure").ValueKind == JsonValueKind.String);
+        Assert.Contains("refused every product's subscription 3 times", status.GetProperty("failure").GetString(), StringComparison.Ordinal);
+        var refusal = Assert.Single(status.GetProperty("refusals").EnumerateArray());
+        Assert.Equal((FakeCoinbase.RefusedProduct, 3, true), (refusal.GetProperty("product").GetString(), refusal.GetProperty("refusals").GetInt32(), refusal.GetProperty("givenUp").GetBoolean()));
+        Assert.Contains("BTC-XXX is not a valid product", refusal.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(3, logs.Lines.Count(l => l.Message.Contains("refused the subscription of BTC-XXX", StringComparison.Ordinal)));
+        Assert.Single(logs.Lines, l => l.Message.Contains("BTC-XXX is no longer subscribed", StringComparison.Ordinal));
+
+        // No hot loop: three connections, then none.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(3, coinbase.Connections);
+        var letters = kafka.ReadAll(Topics.TradesDeadLetter, 3, ContractSerializers.DeadLetterDeserializer, settle: TimeSpan.FromMilliseconds(300));
+        Assert.Equal(3, letters.Count);
+        Assert.All(letters, l => Assert.Equal(DeadLetterReasons.SubscriptionRejected, l.Value.Reason));
+    }
+
+    [Fact]
+    public async Task A_refused_Advanced_Trade_subscription_with_heartbeats_flowing_is_unhealthy_and_named()
+    {
+        // market_trades refused, heartbeats still flowing: the socket looks alive, zero trades — before, health was normal.
+        await using var coinbase = await FakeCoinbase.StartAsync(FakeCoinbaseScenario.Refused, "BTC-USD");
+        var logs = new TestOutputLoggerProvider(output, LogLevel.Warning);
+        await using var factory = Host(coinbase, "coinbase-advanced", logs, [FakeCoinbase.RefusedProduct], stallTimeout: "00:00:01");
+        using var client = factory.CreateClient();
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var status = await WaitAsync(client, _ => watch.Elapsed > TimeSpan.FromSeconds(3));
+        var refusal = Assert.Single(status.GetProperty("refusals").EnumerateArray());
+        Assert.Equal((FakeCoinbase.RefusedProduct, 1, false), (refusal.GetProperty("product").GetString(), refusal.GetProperty("refusals").GetInt32(), refusal.GetProperty("givenUp").GetBoolean()));
+        Assert.True(status.GetProperty("connected").GetBoolean());
+        Assert.Equal(1, coinbase.Connections);
+        var health = await client.GetAsync("/health");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, health.StatusCode);
+        Assert.Single(logs.Lines, l => l.Message.Contains("refused the subscription of BTC-XXX", StringComparison.Ordinal));
+    }
+
+    private WebApplicationFactory<Program> Host(FakeCoinbase coinbase, string source, TestOutputLoggerProvider logs, string[]? products = null, string stallTimeout = "00:00:05") =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseSetting("ConnectionStrings:kafka", kafka.BootstrapServers)
             .UseSetting("Ingest:Source", source)
-            .UseSetting("Ingest:Products:0", "BTC-USD")
-            .UseSetting("Ingest:Products:1", "ETH-USD")
+            .UseProducts(products ?? ["BTC-USD", "ETH-USD"])
             .UseFastLiveSettings(coinbase)
-            .UseSetting("Ingest:Live:StallTimeout", "00:00:05")
+            .UseSetting("Ingest:Live:StallTimeout", stallTimeout)
             .UseSetting("Ingest:Live:AdvancedTradeUrl", coinbase.AdvancedTradeUrl.ToString())
             .ConfigureServices(services => services.AddSingleton<ILoggerProvider>(logs)));
 

@@ -16,4 +16,17 @@ internal static class FastLiveSettings
         .UseSetting("Ingest:Backfill:RetryDelay", "00:00:00.2")
         .UseSetting("Ingest:Backfill:PollInterval", "00:00:00.05")
         .UseSetting("Ingest:Backfill:RequestsPerSecond", "50");
+
+    /// <summary>Sets <c>Ingest:Products</c> to <paramref name="products"/> (indexed keys, as configuration binds arrays).</summary>
+    public static IWebHostBuilder UseProducts(this IWebHostBuilder web, IReadOnlyList<string> products)
+    {
+        ArgumentNullException.ThrowIfNull(web);
+        ArgumentNullException.ThrowIfNull(products);
+        for (var i = 0; i < products.Count; i++)
+        {
+            web.UseSetting($"Ingest:Products:{i}", products[i]);
+        }
+
+        return web;
+    }
 }

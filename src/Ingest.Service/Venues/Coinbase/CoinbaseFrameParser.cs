@@ -132,7 +132,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             return FrameResult.Invalid(DeadLetterReasons.MalformedJson, "frame is not a JSON object");
         }
 
-        string? type = null, channel = null;
+        string? type = null, channel = null, message = null, reason = null;
         long? lastTradeId = null;
         var match = default(RawTrade);
         FrameResult? eventsError = null;
@@ -159,7 +159,18 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 reader.Read();
                 eventsError = ReadEvents(ref reader, trades);
             }
-            else if (!match.TryReadField(ref reader))
+            else if (match.TryReadField(ref reader))
+            {
+            }
+            else if (reader.ValueTextEquals("message"u8))
+            {
+                message = FrameParsing.ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("reason"u8))
+            {
+                reason = FrameParsing.ReadString(ref reader);
+            }
+            else
             {
                 reader.Read();
                 reader.Skip();
@@ -217,7 +228,11 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 // Exchange heartbeat: the product's last trade id reveals a gap even when no trade follows.
                 return FrameResult.Heartbeat(type, match.Product, match.Product is null ? null : lastTradeId);
             case "error":
-                return FrameResult.Invalid(DeadLetterReasons.CoinbaseError, "Coinbase sent an error frame");
+                // Both feeds: {"type":"error","message":"Failed to subscribe","reason":"BTC-XXX is not a valid product"}.
+                var said = $"{Truncate(message ?? "no message")}{(reason is null ? "" : ": " + Truncate(reason))}";
+                return message?.Contains("subscribe", StringComparison.OrdinalIgnoreCase) == true
+                    ? FrameResult.Invalid(DeadLetterReasons.SubscriptionRejected, $"Coinbase refused the subscription: {said}")
+                    : FrameResult.Invalid(DeadLetterReasons.CoinbaseError, $"Coinbase sent an error: {said}");
             case null:
                 return FrameResult.Invalid(DeadLetterReasons.UnknownType, "frame has neither 'type' nor 'channel'");
             default:

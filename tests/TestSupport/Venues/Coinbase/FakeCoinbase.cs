@@ -28,6 +28,14 @@ public enum FakeCoinbaseScenario
 
     /// <summary>Both protocols: one frame of about 9 MiB (every trade of every product and padding), then heartbeats.</summary>
     LargeFrame,
+
+    /// <summary>
+    /// Both protocols, every connection: the subscription is answered with Coinbase's refusal
+    /// (<c>{"type":"error","message":"Failed to subscribe","reason":"X is not a valid product"}</c>, X =
+    /// <see cref="FakeCoinbase.RefusedProduct"/>); the Exchange socket then goes silent (the whole subscription failed),
+    /// Advanced Trade keeps sending heartbeats (market_trades refused, heartbeats flowing: a socket that looks alive).
+    /// </summary>
+    Refused,
 }
 
 /// <summary>
@@ -46,6 +54,9 @@ public sealed class FakeCoinbase : FakeVenueServer
 {
     /// <summary>Trades per product.</summary>
     public const int TradesPerProduct = 120;
+
+    /// <summary>The product the <see cref="FakeCoinbaseScenario.Refused"/> scenario refuses.</summary>
+    public const string RefusedProduct = "BTC-XXX";
 
     /// <summary>The size of the <see cref="FakeCoinbaseScenario.LargeFrame"/> frame.</summary>
     public const int LargeFrameBytes = 9 * 1024 * 1024;
@@ -178,6 +189,17 @@ public sealed class FakeCoinbase : FakeVenueServer
 
         public IEnumerable<Step> Connection(int number)
         {
+            if (Server.Scenario == FakeCoinbaseScenario.Refused)
+            {
+                yield return new Send($$"""{"type":"error","message":"Failed to subscribe","reason":"{{RefusedProduct}} is not a valid product"}""");
+                foreach (var step in AfterRefusal())
+                {
+                    yield return step;
+                }
+
+                yield break;
+            }
+
             yield return new Send(Subscriptions());
             var steps = (Server.Scenario, number) switch
             {
@@ -198,6 +220,9 @@ public sealed class FakeCoinbase : FakeVenueServer
         }
 
         protected abstract string Subscriptions();
+
+        /// <summary>What follows a refused subscription: Exchange nothing, Advanced Trade heartbeats.</summary>
+        protected abstract IEnumerable<Step> AfterRefusal();
 
         /// <summary>The connection's next sequence number (Advanced Trade <c>sequence_num</c> counts every frame of a connection from 0).</summary>
         protected long NextSequence() => ++sequence;
@@ -240,6 +265,11 @@ public sealed class FakeCoinbase : FakeVenueServer
 
     private sealed class ExchangeScript(FakeCoinbase server) : Script(server)
     {
+        protected override IEnumerable<Step> AfterRefusal()
+        {
+            yield return new Stall();
+        }
+
         protected override string Subscriptions() => CoinbaseFrames.Subscriptions(Server.Products);
 
         protected override IEnumerable<Step> First()
@@ -396,6 +426,11 @@ public sealed class FakeCoinbase : FakeVenueServer
         protected override IEnumerable<Step> Later()
         {
             yield return Snapshot(TradesPerProduct - 10, TradesPerProduct - 1);
+            yield return new HeartbeatForever(() => [HeartbeatFrame()]);
+        }
+
+        protected override IEnumerable<Step> AfterRefusal()
+        {
             yield return new HeartbeatForever(() => [HeartbeatFrame()]);
         }
 
