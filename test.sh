@@ -22,6 +22,9 @@ status=0
 # One test assembly at a time (-m:1): several suites measure timing (watchdogs, backoff, pacing) and 2 cores are few.
 dotnet test BitcoinVolume.sln -m:1 --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || status=$?
 
+# The failed tests again at the end (a CI log is often read from its tail): name and the first lines of the error.
+awk '/^ +Failed [^ :].* \[[^]]*\]$/ { if (!shown++) print "== failed tests"; print; n = 10; next }
+     n > 0 && !/^ +(Passed|Failed|Skipped) / { print; n--; next } { n = 0 }' "$log"
 # One plain closing line for the whole run, summed over the test assemblies.
 awk '/^ +Passed: [0-9]+$/ { p += $2 } /^ +Failed: [0-9]+$/ { f += $2 } /^ +Skipped: [0-9]+$/ { s += $2 }
      END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
