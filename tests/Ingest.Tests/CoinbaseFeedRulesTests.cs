@@ -110,7 +110,9 @@ public sealed class CoinbaseFeedRulesTests(ITestOutputHelper output) : IAsyncLif
         // market_trades refused, heartbeats still flowing: the socket looks alive, zero trades — before, health was normal.
         await using var coinbase = await FakeCoinbase.StartAsync(FakeCoinbaseScenario.Refused, "BTC-USD");
         var logs = new TestOutputLoggerProvider(output, LogLevel.Warning);
-        await using var factory = Host(coinbase, "coinbase-advanced", logs, [FakeCoinbase.RefusedProduct], stallTimeout: "00:00:01");
+        // A stall timeout far above the fake's 200 ms heartbeats: on a loaded CI machine a 1 s pause is not rare, and a
+        // reconnect here would be a false failure of "one connection".
+        await using var factory = Host(coinbase, "coinbase-advanced", logs, [FakeCoinbase.RefusedProduct], stallTimeout: "00:00:10");
         using var client = factory.CreateClient();
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
