@@ -52,7 +52,7 @@ internal sealed class PartitionRebalancer(
 
         var found = checkpointer?.Find(partition, loaded);
         var decision = PartitionOwnership.Decide(
-            loaded is not null || found is not null, found?.Checkpoint.NextOffset ?? loaded?.NextOffset, offsets.Low.Value, offsets.High.Value, store.Path,
+            loaded is not null || found is not null, found?.Checkpoint.NextOffset ?? loaded?.NextOffset, offsets.Low.Value, offsets.High.Value, ToDelete(partition),
             found?.Checkpoint.Log ?? loaded?.Log, log, continueAcrossBrokerRestarts);
         if (decision.BlockReason is { } reason)
         {
@@ -157,6 +157,11 @@ internal sealed class PartitionRebalancer(
             return false;
         }
     }
+
+    /// <summary>What to delete to rebuild a partition from the log: the state folder, and its checkpoints if there are any.</summary>
+    private string ToDelete(int partition) => checkpointer is null
+        ? store.Path
+        : $"{store.Path} and {Path.Combine(checkpointer.Location, PartitionCheckpoint.FolderOf(Topics.Trades, partition))}";
 
     /// <summary>What the checkpoints say about a blocked partition (empty without checkpoints).</summary>
     private string CheckpointNote(int partition, FoundCheckpoint? found, LoadedPartition? loaded) => checkpointer switch
