@@ -20,7 +20,7 @@ public sealed class CheckpointOptions : IValidatableObject
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Checkpoints kept per partition (the newest ones); older ones are deleted after each write.</summary>
-    [Range(1, 100, ErrorMessage = "Aggregate:Checkpoints:Retain must be 1..100 (checkpoints kept per partition).")]
+    [Range(1, 100)]
     public int Retain { get; set; } = 2;
 
     /// <summary>True when checkpoints are written and restored.</summary>
