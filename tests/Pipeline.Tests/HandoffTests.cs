@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using BitcoinVolume.Contracts;
 using BitcoinVolume.TestSupport;
 using Xunit.Abstractions;
 
@@ -69,7 +67,7 @@ public class HandoffTests(ITestOutputHelper output)
         // Checkpoints of the first few thousand records, kept aside; then the log moves on far past them.
         await harness.ProduceAsync(arrival.Take(6_000).ToList(), TimeSpan.Zero, CancellationToken.None);
         await WaitForCheckpointsAtLogEndAsync(harness, checkpoints, TimeSpan.FromMinutes(2));
-        CopyFolder(checkpoints, stale);
+        new CheckpointFolder(checkpoints).CopyTo(stale);
         await harness.ProduceAsync(arrival.Skip(6_000).ToList(), ProduceTime, CancellationToken.None);
         var trimmed = await WaitForCheckpointsAtLogEndAsync(harness, checkpoints, TimeSpan.FromMinutes(3));
         Assert.NotEmpty(trimmed);
@@ -120,52 +118,15 @@ public class HandoffTests(ITestOutputHelper output)
         return settings;
     }
 
-    /// <summary>
-    /// Waits until every partition of <c>trades</c> that holds records has a checkpoint at the end of its log (the
-    /// instance has checkpointed everything); returns the partitions whose log start the broker has trimmed.
-    /// </summary>
+    /// <summary>Waits until the aggregator has checkpointed every partition at the end of its log; returns the partitions whose log start was trimmed.</summary>
     private async Task<List<int>> WaitForCheckpointsAtLogEndAsync(PipelineHarness harness, string checkpoints, TimeSpan timeout)
     {
-        var partitions = Topics.All.Single(t => t.Name == Topics.Trades).Partitions;
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var logs = await new CheckpointFolder(checkpoints).WaitAtLogEndAsync(harness.Kafka, timeout);
+        foreach (var (partition, low, high) in logs)
         {
-            var logs = Enumerable.Range(0, partitions).Select(p => (Partition: p, Log: harness.Kafka.Watermarks(Topics.Trades, p))).ToList();
-            var behind = logs.Where(l => l.Log.High > 0 && NewestCheckpointOffset(checkpoints, l.Partition) != l.Log.High).ToList();
-            if (behind.Count == 0)
-            {
-                foreach (var (partition, (low, high)) in logs)
-                {
-                    output.WriteLine($"partition {partition}: log {low}..{high}");
-                }
-
-                return logs.Where(l => l.Log.Low > 0).Select(l => l.Partition).ToList();
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"no checkpoint at the end of the log of partitions {string.Join(", ", behind.Select(b => $"{b.Partition} (log ends at {b.Log.High}, checkpoint {NewestCheckpointOffset(checkpoints, b.Partition)})"))} within {timeout}");
-            }
-
-            await Task.Delay(500);
+            output.WriteLine($"partition {partition}: log {low}..{high}");
         }
-    }
 
-    /// <summary>The next offset of the newest checkpoint file of a partition (its name: created ticks-next offset.ckpt), or -1.</summary>
-    private static long NewestCheckpointOffset(string checkpoints, int partition)
-    {
-        var folder = Path.Combine(checkpoints, Topics.Trades, partition.ToString(CultureInfo.InvariantCulture));
-        var newest = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.ckpt").Select(Path.GetFileNameWithoutExtension).Max(StringComparer.Ordinal) : null;
-        return newest is null ? -1 : long.Parse(newest[(newest.IndexOf('-', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        foreach (var file in Directory.GetFiles(from, "*.ckpt", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        return logs.Where(l => l.Low > 0).Select(l => l.Partition).ToList();
     }
 }
