@@ -13,9 +13,11 @@ namespace BitcoinVolume.Aggregate.Processing;
 /// offset. A crash at any point replays at most the uncommitted batch, which re-emits the same values: the sink keeps the
 /// highest version, so nothing is lost or counted twice.
 /// <para>
-/// A partition this instance has no state for (first start, or moved here from a lost instance) is rebuilt from the
-/// start of the partition. If the broker no longer has the records needed (retention), the partition is blocked and
-/// reported — never silently skipped.
+/// A partition this instance has no state for (first start, or moved here from a lost instance) is restored from its
+/// newest checkpoint when <c>Aggregate:Checkpoints:Path</c> is set (<see cref="PartitionCheckpointer"/>, written every
+/// interval between batches) and resumed at the checkpoint's next offset, else rebuilt from the start of the partition.
+/// If the broker no longer has the records needed (retention), the partition is blocked and reported — never silently
+/// skipped.
 /// </para>
 /// </summary>
 public sealed class AggregateWorker(
