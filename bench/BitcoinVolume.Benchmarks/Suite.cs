@@ -82,6 +82,7 @@ public static class Suite
         await Measure("backfill", () => Backfill.RunAsync(settings, Partitions));
         await Measure("footprint", () => Footprint.RunAsync(settings, Partitions));
         await Measure("profile", () => Profile.RunAsync(settings, Partitions));
+        await Measure("handoff", () => Handoff.RunAsync(settings));
 
         var report = MarkdownReport.Write(settings, machine, results, total.Elapsed);
         Directory.CreateDirectory(Path.GetDirectoryName(settings.OutputPath)!);

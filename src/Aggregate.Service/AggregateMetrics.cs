@@ -15,6 +15,13 @@ public sealed class AggregateMetrics
     private readonly Counter<long> fallenBehind;
     private readonly Histogram<int> batchSize;
     private readonly Histogram<double> commitDuration;
+    private readonly Counter<long> checkpointsWritten;
+    private readonly Counter<long> checkpointsRestored;
+    private readonly Counter<long> checkpointsFailed;
+    private readonly Histogram<double> checkpointDuration;
+    private readonly Histogram<long> checkpointSize;
+    private readonly Histogram<double> resumeDuration;
+    private Func<double>? checkpointAge;
     private Func<double>? watermarkLag;
     private Func<long>? stateSize;
 
@@ -29,6 +36,13 @@ public sealed class AggregateMetrics
         batchSize = meter.CreateHistogram<int>("aggregate.batch.size", "{record}", "Records per processed batch.");
         commitDuration = meter.CreateHistogram<double>("aggregate.commit.duration", "s", "Output flush + state commit time per batch.");
         meter.CreateObservableGauge("aggregate.watermark.lag", () => watermarkLag?.Invoke() ?? 0, "s", "Wall clock minus the oldest partition watermark.");
+        checkpointsWritten = meter.CreateCounter<long>("aggregate.checkpoints.written", "{checkpoint}", "Partition checkpoints written to Aggregate:Checkpoints:Path.");
+        checkpointsRestored = meter.CreateCounter<long>("aggregate.checkpoints.restored", "{checkpoint}", "Partitions restored from a checkpoint on assignment.");
+        checkpointsFailed = meter.CreateCounter<long>("aggregate.checkpoints.failed", "{checkpoint}", "Checkpoints that could not be written, read (unreadable: skipped for an older one) or deleted, by operation.");
+        checkpointDuration = meter.CreateHistogram<double>("aggregate.checkpoint.duration", "s", "Time to export and write one partition checkpoint.");
+        checkpointSize = meter.CreateHistogram<long>("aggregate.checkpoint.size", "By", "Bytes of one partition checkpoint.");
+        resumeDuration = meter.CreateHistogram<double>("aggregate.partition.resume.duration", "s", "Assignment of a partition (state loaded or restored) until it caught up with the end of the log.");
+        meter.CreateObservableGauge("aggregate.checkpoint.age", () => checkpointAge?.Invoke() ?? 0, "s", "Wall clock minus the oldest last checkpoint of the owned partitions: how much input a move would replay.");
         meter.CreateObservableGauge("aggregate.state.size", () => stateSize?.Invoke() ?? 0, "By", "Approximate RocksDB live data size.");
     }
 
@@ -37,6 +51,22 @@ public sealed class AggregateMetrics
         watermarkLag = lag;
         stateSize = size;
     }
+
+    /// <summary>The checkpoint age gauge reads <paramref name="age"/>.</summary>
+    public void ObserveCheckpointAge(Func<double> age) => checkpointAge = age;
+
+    public void CheckpointWritten(long bytes, TimeSpan duration)
+    {
+        checkpointsWritten.Add(1);
+        checkpointSize.Record(bytes);
+        checkpointDuration.Record(duration.TotalSeconds);
+    }
+
+    public void CheckpointRestored() => checkpointsRestored.Add(1);
+
+    public void CheckpointFailed(string operation) => checkpointsFailed.Add(1, new KeyValuePair<string, object?>("operation", operation));
+
+    public void Resumed(TimeSpan duration) => resumeDuration.Record(duration.TotalSeconds);
 
     public void Batch(int size)
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BitcoinVolume.Aggregate.State;
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,10 @@ public sealed class AggregateOptions
 
     /// <summary>Extra librdkafka consumer settings, e.g. <c>group.protocol</c> = <c>consumer</c>.</summary>
     public Dictionary<string, string> Kafka { get; set; } = [];
+
+    /// <summary>Periodic checkpoints of each partition's state to shared storage, for moving partitions without replaying <c>trades</c> from its start.</summary>
+    [ValidateObjectMembers]
+    public CheckpointOptions Checkpoints { get; set; } = new();
 
     /// <summary>Event-time window rules.</summary>
     [ValidateObjectMembers]

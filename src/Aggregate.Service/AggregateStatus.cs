@@ -7,6 +7,7 @@ namespace BitcoinVolume.Aggregate;
 public sealed class AggregateStatus : IHealthCheck
 {
     private readonly ConcurrentDictionary<int, string> blocked = new();
+    private readonly ConcurrentDictionary<int, (long NextOffset, DateTimeOffset At)> checkpoints = new();
     private volatile string state = "starting";
 
     public void Report(string newState) => state = newState;
@@ -16,9 +17,21 @@ public sealed class AggregateStatus : IHealthCheck
 
     public void Unblock(int partition) => blocked.TryRemove(partition, out _);
 
+    /// <summary>The partition's latest checkpoint (written or restored here): its next offset and when it was written.</summary>
+    public void Checkpointed(int partition, long nextOffset, DateTimeOffset at) => checkpoints[partition] = (nextOffset, at);
+
+    /// <summary>The partition is no longer here: its checkpoint is not reported any more.</summary>
+    public void Released(int partition) => checkpoints.TryRemove(partition, out _);
+
+    /// <summary>The latest checkpoint per partition of this instance (health data <c>checkpoint.N</c>).</summary>
+    public IReadOnlyDictionary<int, (long NextOffset, DateTimeOffset At)> Checkpoints => checkpoints;
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(blocked.IsEmpty
-            ? HealthCheckResult.Healthy(state)
+            ? HealthCheckResult.Healthy(state, CheckpointData())
             : HealthCheckResult.Unhealthy($"{blocked.Count} partition(s) cannot be processed exactly: " +
-                string.Join("; ", blocked.OrderBy(b => b.Key).Select(b => $"{b.Key}: {b.Value}"))));
+                string.Join("; ", blocked.OrderBy(b => b.Key).Select(b => $"{b.Key}: {b.Value}")), data: CheckpointData()));
+
+    private Dictionary<string, object> CheckpointData() => checkpoints.OrderBy(c => c.Key).ToDictionary(
+        c => $"checkpoint.{c.Key}", c => (object)$"next offset {c.Value.NextOffset}, written {c.Value.At:O}");
 }

@@ -59,13 +59,13 @@ variable "region" {
 }
 
 variable "trades_retention_ms" {
-  description = "retention.ms of topic trades; -1 (default) keeps every trade. An aggregator that gets a partition without local state (new instance, lost disk, rebalance to another instance) rebuilds it from the partition's first record; if that record was deleted by retention, the partition is blocked (aggregate.partitions.fallen_behind, /health unhealthy). A finite value must be at least Aggregate:Windowing:Retention and means partitions can only move with their state folder."
+  description = "retention.ms of topic trades: the documented horizon (docs/ARCHITECTURE.md, State handoff) = Aggregate:Windowing:Retention (7 days: how long a window can still be corrected) + Aggregate:Checkpoints:Interval (5 minutes: the most a move replays after the newest checkpoint) + a margin of about a day (checkpoints failing for that long, a slow move); default 8 days. A partition that moves to an instance without its state is restored from its newest checkpoint and replays from the checkpoint's offset, so trades need not be kept forever. With checkpoints off (Aggregate:Checkpoints:Path empty) a moved partition is rebuilt from its first record: then use -1 (keep forever), or partitions can only move with their state folder. A partition whose checkpoint offset retention has deleted is blocked (aggregate.partitions.fallen_behind, /health unhealthy), never mixed."
   type        = number
-  default     = -1
+  default     = 691200000 # 8 days = 7 d correction retention + 5 min checkpoint interval + ~1 d margin
 
   validation {
     condition     = var.trades_retention_ms == -1 || var.trades_retention_ms >= 86400000
-    error_message = "trades_retention_ms must be -1 (keep forever) or at least one day (86400000)."
+    error_message = "trades_retention_ms must be -1 (keep forever) or at least one day (86400000); the documented horizon is Aggregate:Windowing:Retention + Aggregate:Checkpoints:Interval + a margin (default 8 days, 691200000)."
   }
 }
 

@@ -13,6 +13,8 @@ public sealed class AggregateOptionsValidationTests
     [InlineData("Aggregate:StatePath", "", "Aggregate:StatePath must name a folder")]
     [InlineData("Aggregate:Windowing:Grace", "-00:00:01", "Aggregate:Windowing:Grace must be >= 0")]
     [InlineData("Aggregate:Windowing:Retention", "00:00:00", "Aggregate:Windowing:Retention must be > 0")]
+    [InlineData("Aggregate:Checkpoints:Interval", "00:00:00", "Aggregate:Checkpoints:Interval must be between 00:00:01 and 1.00:00:00")]
+    [InlineData("Aggregate:Checkpoints:Retain", "0", "AggregateOptions.Checkpoints.Retain must be between 1 and 100")]
     public async Task A_bad_setting_stops_the_service_at_start_naming_it(string key, string value, string expected)
     {
         var builder = Host.CreateApplicationBuilder();

@@ -10,7 +10,7 @@ namespace BitcoinVolume.Benchmarks.Harness;
 /// </summary>
 public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string OutputPath, string? ExternalKafka, string CommandLine, int[]? BackfillSizes = null)
 {
-    public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "latency", "backfill", "footprint", "profile"];
+    public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "latency", "backfill", "footprint", "profile", "handoff"];
 
     /// <summary>Trades of the transport ceiling and the pipeline throughput run.</summary>
     public int ThroughputTrades => Quick ? 200_000 : 1_000_000;
@@ -21,6 +21,12 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
     public TimeSpan LatencyDuration => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 
     public int[] BackfillTrades => BackfillSizes ?? (Quick ? [100_000, 200_000, 300_000] : [1_000_000, 2_000_000, 3_000_000]);
+
+    /// <summary>Trades of the 1× history of the handoff measurement (4× is four times this), and the trades after the move.</summary>
+    public int HandoffTrades => Quick ? 15_000 : 50_000;
+
+    /// <inheritdoc cref="HandoffTrades"/>
+    public int HandoffTail => Quick ? 5_000 : 10_000;
 
     public TimeSpan FootprintDuration => Quick ? TimeSpan.FromSeconds(20) : TimeSpan.FromSeconds(60);
 
@@ -74,7 +80,7 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
         usage: dotnet run -c Release --project bench/BitcoinVolume.Benchmarks [-- options]
           (no options)      every measurement at full size; writes docs/BENCHMARKS.md
           --quick           small workloads (checks the harness; figures not comparable to targets)
-          --only a,b        only these: core, transport, throughput, peer, latency, backfill, footprint, profile
+          --only a,b        only these: core, transport, throughput, peer, latency, backfill, footprint, profile, handoff
           --output FILE     where the report goes (default: docs/BENCHMARKS.md for a full run, else a temp file)
           --kafka HOST:PORT transport ceiling against this broker instead of the development broker
           --backfill-sizes N,N,...  trades of each backfill run (default 1000000,2000000,3000000)

@@ -47,4 +47,28 @@ internal static partial class AggregateLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable record on {TopicPartitionOffset}: {Reason}. It is dead-lettered; further ones are counted in aggregate.records.bad.")]
     public static partial void UnreadableRecord(this ILogger logger, TopicPartitionOffset topicPartitionOffset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints in {Location} (every {Interval}, newest {Retain} kept per partition): a partition assigned without newer local state is restored from its newest one")]
+    public static partial void CheckpointsEnabled(this ILogger logger, string location, TimeSpan interval, int retain);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints are off (Aggregate:Checkpoints:Path is empty): a partition assigned without local state is rebuilt from the start of the log")]
+    public static partial void CheckpointsDisabled(this ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoint of partition {Partition} written ({Why}): {Name} in {Location}, next offset {NextOffset}, {Records} records, {Bytes} bytes in {Milliseconds:0} ms; further ones are logged at Debug")]
+    public static partial void CheckpointWritten(this ILogger logger, int partition, string why, string name, string location, long nextOffset, int records, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Checkpoint of partition {Partition} written ({Why}): {Name}, next offset {NextOffset}, {Records} records, {Bytes} bytes in {Milliseconds:0} ms")]
+    public static partial void CheckpointWrittenAgain(this ILogger logger, int partition, string why, string name, long nextOffset, int records, long bytes, double milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} restored from checkpoint {Name} in {Location}: next offset {NextOffset}, written {AgeSeconds:0.0} s ago")]
+    public static partial void CheckpointRestored(this ILogger logger, int partition, string name, string location, long nextOffset, double ageSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint {Name} of partition {Partition} in {Location} is not used: {Reason}. The next older one is tried.")]
+    public static partial void CheckpointUnreadable(this ILogger logger, int partition, string name, string location, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checkpoint problem: {Reason}. Aggregation goes on; further ones are counted in aggregate.checkpoints.failed.")]
+    public static partial void CheckpointProblem(this ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} caught up with the log at offset {Offset}, {Seconds:0.000} s after it was assigned ({How})")]
+    public static partial void CaughtUp(this ILogger logger, int partition, long offset, double seconds, string how);
 }

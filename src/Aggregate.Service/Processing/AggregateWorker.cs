@@ -13,9 +13,11 @@ namespace BitcoinVolume.Aggregate.Processing;
 /// offset. A crash at any point replays at most the uncommitted batch, which re-emits the same values: the sink keeps the
 /// highest version, so nothing is lost or counted twice.
 /// <para>
-/// A partition this instance has no state for (first start, or moved here from a lost instance) is rebuilt from the
-/// start of the partition. If the broker no longer has the records needed (retention), the partition is blocked and
-/// reported — never silently skipped.
+/// A partition this instance has no state for (first start, or moved here from a lost instance) is restored from its
+/// newest checkpoint when <c>Aggregate:Checkpoints:Path</c> is set (<see cref="PartitionCheckpointer"/>, written every
+/// interval between batches) and resumed at the checkpoint's next offset, else rebuilt from the start of the partition.
+/// If the broker no longer has the records needed (retention), the partition is blocked and reported — never silently
+/// skipped.
 /// </para>
 /// </summary>
 public sealed class AggregateWorker(
@@ -27,6 +29,7 @@ public sealed class AggregateWorker(
     ILogger<AggregateWorker> logger) : BackgroundService
 {
     private double watermarkLagSeconds;
+    private double checkpointAgeSeconds;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -44,7 +47,20 @@ public sealed class AggregateWorker(
         logger.InputLog(log, settings.ContinueAcrossBrokerRestarts && log.IsDevelopmentBroker
             ? "kept across development broker restarts (Aggregate:ContinueAcrossBrokerRestarts): read from the start of the new log"
             : "blocked and reported");
-        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, metrics, status, logger);
+        var checkpointer = settings.Checkpoints.Enabled
+            ? new PartitionCheckpointer(store, new FolderCheckpointStorage(settings.Checkpoints.Path!), settings.Checkpoints, metrics, status, clock, logger)
+            : null;
+        if (checkpointer is null)
+        {
+            logger.CheckpointsDisabled();
+        }
+        else
+        {
+            logger.CheckpointsEnabled(checkpointer.Location, settings.Checkpoints.Interval, settings.Checkpoints.Retain);
+            metrics.ObserveCheckpointAge(() => Volatile.Read(ref checkpointAgeSeconds));
+        }
+
+        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, metrics, status, logger, checkpointer);
         using var producer = AggregateClients.BuildProducer(configuration, logger);
         using var consumer = AggregateClients.BuildConsumer(configuration, settings, rebalancer, logger);
         var processor = new BatchProcessor(producer, store, ownership, log, settings, metrics, status, clock, logger);
@@ -68,6 +84,13 @@ public sealed class AggregateWorker(
                 if (committed.Count > 0)
                 {
                     CommitGroupOffsets(consumer, ownership, committed);
+                }
+
+                rebalancer.ReportCaughtUp(consumer);
+                if (checkpointer is not null)
+                {
+                    checkpointer.WriteDue(ownership.Owned.Keys);
+                    Volatile.Write(ref checkpointAgeSeconds, checkpointer.AgeSeconds(ownership.Owned.Keys, clock.GetUtcNow()));
                 }
             }
         }

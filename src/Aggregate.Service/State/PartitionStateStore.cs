@@ -17,6 +17,12 @@ public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffs
 }
 
 /// <summary>
+/// One partition's stored state as one consistent commit: its <see cref="NextOffset"/>, the <see cref="Log"/> that offset
+/// belongs to (null when not recorded) and every record (keys without the partition prefix).
+/// </summary>
+public sealed record PartitionExport(int Partition, long NextOffset, LogIdentity? Log, IReadOnlyList<(byte[] Key, byte[] Value)> Records);
+
+/// <summary>
 /// A partition's stored state was written with another base window than the configured one: it is not loaded (windows of
 /// two lengths are never mixed). The message says what to do.
 /// </summary>
@@ -232,6 +238,77 @@ public sealed class PartitionStateStore : IDisposable
         {
             batch.Put(Key(prefix, LogKind, []), log.ToBytes());
         }
+    }
+
+    /// <summary>
+    /// Every record of one partition's state (keys without the partition prefix), read from ONE RocksDB snapshot, so the
+    /// windows, dedup state, clock and the next offset they are paired with are one consistent commit; null when this
+    /// store holds nothing for the partition. What a checkpoint carries (<see cref="PartitionCheckpoint"/>).
+    /// </summary>
+    public PartitionExport? Export(int partition)
+    {
+        var prefix = Prefix(partition);
+        var records = new List<(byte[] Key, byte[] Value)>();
+        long? nextOffset = null;
+        LogIdentity? log = null;
+        using (var snapshot = db.CreateSnapshot())
+        {
+            using var iterator = db.NewIterator(null, new ReadOptions().SetSnapshot(snapshot));
+            for (iterator.Seek(prefix); iterator.Valid(); iterator.Next())
+            {
+                var key = iterator.Key();
+                if (!key.AsSpan().StartsWith(prefix))
+                {
+                    break;
+                }
+
+                var value = iterator.Value();
+                switch (key[prefix.Length])
+                {
+                    case OffsetKind:
+                        nextOffset = BinaryPrimitives.ReadInt64BigEndian(value);
+                        break;
+                    case LogKind:
+                        log = LogIdentity.FromBytes(value);
+                        break;
+                }
+
+                records.Add((key[prefix.Length..], value));
+            }
+        }
+
+        return nextOffset is { } next ? new PartitionExport(partition, next, log, records) : null;
+    }
+
+    /// <summary>
+    /// A batch that replaces everything stored for <paramref name="partition"/> (its existing keys are deleted) with
+    /// <paramref name="records"/> (keys without the partition prefix, as <see cref="Export"/> gives them); nothing changes
+    /// until it is <see cref="Commit"/>ted, then all of it at once.
+    /// </summary>
+    public WriteBatch ReplaceBatch(int partition, IEnumerable<(byte[] Key, byte[] Value)> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var prefix = Prefix(partition);
+        var batch = new WriteBatch();
+        using (var iterator = db.NewIterator())
+        {
+            for (iterator.Seek(prefix); iterator.Valid() && iterator.Key().AsSpan().StartsWith(prefix); iterator.Next())
+            {
+                batch.Delete(iterator.Key());
+            }
+        }
+
+        foreach (var (key, value) in records)
+        {
+            if (key.Length == 0)
+            {
+                throw new InvalidDataException($"An empty state key for partition {partition}.");
+            }
+
+            batch.Put(Key(prefix, key[0], key.AsSpan(1)), value);
+        }
+
+        return batch;
     }
 
     /// <summary>Writes the batch atomically (and durably when sync writes are on).</summary>

@@ -50,7 +50,9 @@ public static class ServiceSettingsExtensions
     /// <summary>
     /// Gives Aggregate.Service its RocksDB folder (<c>Aggregate:StatePath</c>): the AppHost's own value if set, else
     /// <c>data/aggregate-state</c> at the repository root — with a real cluster and with the development broker alike, so
-    /// the state survives a restart of the AppHost. With the development broker (whose log dies with it) it also sets
+    /// the state survives a restart of the AppHost — and its checkpoint folder (<c>Aggregate:Checkpoints:Path</c>, else
+    /// <c>data/aggregate-checkpoints</c>, or with a given state folder that folder's name + <c>-checkpoints</c>, so a run
+    /// with a state folder of its own never restores another run's checkpoints). With the development broker (whose log dies with it) it also sets
     /// <c>Aggregate:ContinueAcrossBrokerRestarts=true</c> unless given: state built against an earlier development broker
     /// is kept and the new log is read from its start (dedup by trade id makes re-sent trades harmless). Also the base
     /// window (<see cref="WithWindow"/>) and every other <c>Aggregate:*</c> setting.
@@ -63,6 +65,12 @@ public static class ServiceSettingsExtensions
             ? Path.GetFullPath(configured)
             : Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-state"));
         aggregate.WithSetting(builder, "Aggregate:StatePath", path);
+        var checkpoints = builder.Configuration["Aggregate:Checkpoints:Path"] is { Length: > 0 } configuredCheckpoints
+            ? Path.GetFullPath(configuredCheckpoints)
+            : builder.Configuration["Aggregate:StatePath"] is { Length: > 0 }
+                ? path + "-checkpoints" // a state folder of its own gets checkpoints of its own, never another run's
+                : Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "aggregate-checkpoints"));
+        aggregate.WithSetting(builder, "Aggregate:Checkpoints:Path", checkpoints);
         if (kafka.DevelopmentBroker is not null && builder.Configuration[ContinueAcrossBrokerRestarts] is not { Length: > 0 })
         {
             aggregate.WithSetting(builder, ContinueAcrossBrokerRestarts, "true");
@@ -70,7 +78,7 @@ public static class ServiceSettingsExtensions
 
         return aggregate
             .WithWindow(builder, "Aggregate")
-            .WithSettingsOf(builder, "Aggregate", key => IsOneOf(key, "StatePath", "Window"));
+            .WithSettingsOf(builder, "Aggregate", key => IsOneOf(key, "StatePath", "Window", "Checkpoints:Path"));
     }
 
     /// <summary>

@@ -47,6 +47,8 @@ public sealed class ManifestTests
         Assert.Null(Env(resources.GetProperty("ingest"), "Ingest__Source"));
         Assert.Equal("{aggregate-statepath.value}", Env(resources.GetProperty("aggregate"), "Aggregate__StatePath"));
         Assert.EndsWith(Path.Combine("data", "aggregate-state"), Default(resources, "aggregate-statepath"), StringComparison.Ordinal); // not a temp folder: it survives restarts
+        Assert.Equal("{aggregate-checkpoints-path.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Checkpoints__Path"));
+        Assert.EndsWith(Path.Combine("data", "aggregate-checkpoints"), Default(resources, "aggregate-checkpoints-path"), StringComparison.Ordinal);
 
         // With the development broker the aggregator keeps its state across broker restarts (a new, empty log).
         Assert.Equal("{aggregate-continueacrossbrokerrestarts.value}", Env(resources.GetProperty("aggregate"), "Aggregate__ContinueAcrossBrokerRestarts"));
@@ -125,6 +127,7 @@ public sealed class ManifestTests
         Assert.Equal("ETH-USD", Default(resources, "ingest-products-1"));
         Assert.Equal("{volumes.connectionString}", Env(resources.GetProperty("sink"), "ConnectionStrings__volumes"));
         Assert.Equal(State, Default(resources, "aggregate-statepath"));
+        Assert.Equal(State + "-checkpoints", Default(resources, "aggregate-checkpoints-path")); // beside its own state folder, never another run's
         Assert.Equal("10s", Default(resources, "window"));
         Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
         Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));

@@ -116,6 +116,17 @@ public sealed class KafkaTestCluster : IAsyncDisposable
         return records;
     }
 
+    /// <summary>
+    /// The first and the next offset of <paramref name="topic"/>'s <paramref name="partition"/> as the broker has them now:
+    /// a first offset above 0 means the development broker dropped the oldest records (it keeps ~5 MiB per partition).
+    /// </summary>
+    public (long Low, long High) Watermarks(string topic, int partition)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = BootstrapServers, GroupId = $"test-{Guid.NewGuid():N}" }).Build();
+        var offsets = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(30));
+        return (offsets.Low.Value, offsets.High.Value);
+    }
+
     /// <summary>Stops the broker (idempotent: a test may stop it early to play "Kafka went away").</summary>
     public async ValueTask DisposeAsync()
     {
