@@ -92,7 +92,7 @@ public sealed class WebSocketFrameSource(
                 }
 
                 // A healthy session ended (dropped, stalled, closed): reconnect at once; the backoff starts over.
-                status.SourceDisconnected(outcome.Cause, failed: false);
+                status.SourceDisconnected(outcome.Cause, failed: false, outcome.Detail);
                 metrics.Reconnect(outcome.Cause);
                 logger.ConnectionEnded(FeedName, outcome.Cause, outcome.Detail, outcome.Frames);
             }
@@ -112,7 +112,7 @@ public sealed class WebSocketFrameSource(
     {
         var cause = args.Outcome.Result?.Cause ?? ReconnectCauses.Error;
         var detail = args.Outcome.Result?.Detail ?? args.Outcome.Exception?.Message ?? "unknown";
-        status.SourceDisconnected(cause, failed: true);
+        status.SourceDisconnected(cause, failed: true, detail);
         metrics.Reconnect(cause);
         logger.ConnectionFailed(FeedName, cause, detail, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
         return ValueTask.CompletedTask;
