@@ -153,7 +153,7 @@ public sealed class WebSocketFrameSource(
                 catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException
                     || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
-                    return new SessionOutcome(false, ReconnectCauses.ConnectFailed, e is OperationCanceledException ? $"no handshake within {options.ConnectTimeout}" : e.Message, 0);
+                    return new SessionOutcome(false, ReconnectCauses.ConnectFailed, e is OperationCanceledException ? $"no handshake within {options.ConnectTimeout}" : WhyNotConnected(e), 0);
                 }
             }
 
@@ -328,6 +328,10 @@ public sealed class WebSocketFrameSource(
             logger.PingNotSent(origin, e.Message);
         }
     }
+
+    /// <summary>A failed connect in words: the socket's message and what lies under it ("Unable to connect to the remote server: Connection refused (127.0.0.1:9)").</summary>
+    private static string WhyNotConnected(Exception e) =>
+        e.GetBaseException() is var root && root != e && !string.IsNullOrEmpty(root.Message) && root.Message != e.Message ? $"{e.Message}: {root.Message}" : e.Message;
 
     private static async Task CloseQuietlyAsync(ClientWebSocket socket)
     {
