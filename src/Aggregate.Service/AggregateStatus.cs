@@ -9,8 +9,21 @@ public sealed class AggregateStatus : IHealthCheck
     private readonly ConcurrentDictionary<int, string> blocked = new();
     private readonly ConcurrentDictionary<int, (long NextOffset, DateTimeOffset At)> checkpoints = new();
     private volatile string state = "starting";
+    private volatile IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> watermarks = [];
+
+    /// <summary>What the worker is doing (free text, e.g. <c>waiting for partitions</c>).</summary>
+    public string State => state;
+
+    /// <summary>The partitions it cannot process, with the reason, ordered.</summary>
+    public IReadOnlyList<KeyValuePair<int, string>> BlockedPartitions => [.. blocked.OrderBy(b => b.Key)];
+
+    /// <summary>The owned partitions of <c>trades</c> with their event-time watermarks (null before a partition's first trade).</summary>
+    public IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> Watermarks => watermarks;
 
     public void Report(string newState) => state = newState;
+
+    /// <summary>The owned partitions and their watermarks, after a batch.</summary>
+    public void ObserveWatermarks(IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> current) => watermarks = current;
 
     /// <summary>A partition that cannot be processed exactly (fallen behind retention, or state from another log).</summary>
     public void Block(int partition, string reason) => blocked[partition] = reason;

@@ -18,6 +18,9 @@ public static class ContractSerializers
     public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
     public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
 
+    public static ISerializer<StatusReport> StatusSerializer { get; } = new JsonSerde<StatusReport>(ContractsJsonContext.Default.StatusReport);
+    public static IDeserializer<StatusReport> StatusDeserializer { get; } = new JsonSerde<StatusReport>(ContractsJsonContext.Default.StatusReport);
+
     private sealed class JsonSerde<T>(JsonTypeInfo<T> typeInfo) : ISerializer<T>, IDeserializer<T>
     {
         public byte[] Serialize(T data, SerializationContext context) => JsonSerializer.SerializeToUtf8Bytes(data, typeInfo);

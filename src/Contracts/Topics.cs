@@ -20,6 +20,12 @@ public static class Topics
     public const string Volumes1m = "volumes.1m";
 
     /// <summary>
+    /// What the services report about themselves (<see cref="StatusReport"/>), key = <see cref="StatusReport.Key"/>
+    /// (<c>service|instance</c>). Compacted: the latest report of every publisher stays; the sink reads it whole.
+    /// </summary>
+    public const string Status = "status";
+
+    /// <summary>
     /// The development broker's incarnation (a contract between src/DevBroker and the aggregator): at start the
     /// development broker creates ONE topic named this prefix + 32 lowercase hex digits, a random id it generates for that
     /// run. Its in-memory log dies with it, so the suffix names the log: a restarted development broker has another one,
@@ -40,6 +46,7 @@ public static class Topics
         new(TradesDeadLetter, 1, Compacted: false),
         new(TradesLate, 1, Compacted: false),
         new(Volumes1m, 6, Compacted: true),
+        new(Status, 1, Compacted: true),
     ];
 }
 

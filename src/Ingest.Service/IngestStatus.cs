@@ -19,6 +19,7 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     private volatile bool live;
     private volatile bool connected;
     private volatile string? lastDisconnect;
+    private volatile string? lastDisconnectDetail;
     private int consecutiveFailures;
     private long frames;
     private long trades;
@@ -121,6 +122,15 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 
     public string? LastDisconnect => lastDisconnect;
 
+    /// <summary>What the last session end said (e.g. the socket error of a failed connect), if known.</summary>
+    public string? LastDisconnectDetail => lastDisconnectDetail;
+
+    /// <summary>True once a live source reads (connections, reconnects and their failures apply).</summary>
+    public bool IsLive => live;
+
+    /// <summary>True when the venue is not read at all (<see cref="Unavailable"/>).</summary>
+    public bool IsUnavailable => unavailable;
+
     /// <summary>The event time of the newest trade produced, if any.</summary>
     public DateTimeOffset? LastTradeTime => Interlocked.Read(ref lastTradeTicks) is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
@@ -171,11 +181,12 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
         Volatile.Write(ref consecutiveFailures, 0);
     }
 
-    /// <summary>A session ended; <paramref name="failed"/> when it was a failure (counts towards unhealthy).</summary>
-    public void SourceDisconnected(string cause, bool failed)
+    /// <summary>A session ended; <paramref name="failed"/> when it was a failure (counts towards unhealthy); <paramref name="detail"/> says what happened.</summary>
+    public void SourceDisconnected(string cause, bool failed, string? detail = null)
     {
         connected = false;
         lastDisconnect = cause;
+        lastDisconnectDetail = detail;
         Interlocked.Increment(ref reconnects);
         parent?.CountReconnect();
         if (failed)

@@ -61,6 +61,14 @@ public sealed class SinkOptions
     [Range(1, 1_000_000)]
     public int StreamClientBuffer { get; set; } = 1000;
 
+    /// <summary>
+    /// <c>GET /api/status</c>: a report on topic <c>status</c> published longer ago than this many seconds is stale (its
+    /// publisher is gone or cannot reach Kafka) and is shown as <c>stale</c>, never as its last state. The publishers'
+    /// heartbeat is 5 s by default (<c>Ingest:Status:Heartbeat</c>, <c>Aggregate:Status:Heartbeat</c>).
+    /// </summary>
+    [Range(1, 86_400)]
+    public int StatusStaleAfterSeconds { get; set; } = 30;
+
     /// <summary>Retries of a failed batch write, with exponential backoff, before the failure is logged as an error.</summary>
     [Range(0, 100)]
     public int DbRetryAttempts { get; set; } = 5;

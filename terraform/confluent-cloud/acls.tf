@@ -3,7 +3,7 @@
 # (Aggregate:GroupId = aggregate, Sink:GroupId = sink): change both together.
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Ingest.Service: writes `trades` and `trades.dlq` with an idempotent producer.
+# Ingest.Service: writes `trades` and `trades.dlq` with an idempotent producer, and its status to `status`.
 # ---------------------------------------------------------------------------------------------------------------------
 # Produce trades.
 resource "confluent_kafka_acl" "ingest_write_trades" {
@@ -80,6 +80,43 @@ resource "confluent_kafka_acl" "ingest_describe_trades_dlq" {
   }
 }
 
+# Publish its per-venue status reports (GET /api/status on the sink).
+resource "confluent_kafka_acl" "ingest_write_status" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.status.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.ingest.id}"
+  host          = "*"
+  operation     = "WRITE"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+# Topic metadata for the status producer.
+resource "confluent_kafka_acl" "ingest_describe_status" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.status.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.ingest.id}"
+  host          = "*"
+  operation     = "DESCRIBE"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
 # The producer is idempotent (enable.idempotence=true).
 resource "confluent_kafka_acl" "ingest_idempotent_write" {
   kafka_cluster {
@@ -100,7 +137,7 @@ resource "confluent_kafka_acl" "ingest_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `trades.late`, `trades.dlq` (idempotent).
+# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `trades.late`, `trades.dlq` (idempotent) and `status`.
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume trades (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "aggregate_read_trades" {
@@ -178,6 +215,25 @@ resource "confluent_kafka_acl" "aggregate_write_trades_dlq" {
   }
 }
 
+# Publish its status report (state, partition watermarks, watermark lag).
+resource "confluent_kafka_acl" "aggregate_write_status" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.status.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.aggregate.id}"
+  host          = "*"
+  operation     = "WRITE"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
 # Consumer group `aggregate` (Aggregate:GroupId): join and commit offsets.
 resource "confluent_kafka_acl" "aggregate_read_group" {
   kafka_cluster {
@@ -235,7 +291,7 @@ resource "confluent_kafka_acl" "aggregate_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Sink.Service: reads `volumes.1m` in group `sink`.
+# Sink.Service: reads `volumes.1m` in group `sink`, and `status` (assigned, no group).
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume 1-minute window values (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "sink_read_volumes_1m" {
@@ -244,6 +300,25 @@ resource "confluent_kafka_acl" "sink_read_volumes_1m" {
   }
   resource_type = "TOPIC"
   resource_name = confluent_kafka_topic.volumes_1m.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.sink.id}"
+  host          = "*"
+  operation     = "READ"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Read every status report from the start (assigned partitions, no group, no commits).
+resource "confluent_kafka_acl" "sink_read_status" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.status.topic_name
   pattern_type  = "LITERAL"
   principal     = "User:${confluent_service_account.sink.id}"
   host          = "*"

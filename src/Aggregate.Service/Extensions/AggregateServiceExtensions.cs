@@ -15,6 +15,7 @@ public static class AggregateServiceExtensions
         builder.Services.AddSingleton<AggregateStatus>();
         builder.Services.AddKafkaTopicProvisioning();
         builder.Services.AddHostedService<AggregateWorker>();
+        builder.Services.AddStatusPublishing<AggregateStatusReports>(AggregateOptions.Section);
         builder.Services.AddHealthChecks().AddCheck<AggregateStatus>("aggregate").AddKafkaCheck();
         return builder;
     }

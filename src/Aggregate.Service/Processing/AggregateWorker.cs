@@ -81,6 +81,7 @@ public sealed class AggregateWorker(
                 using var scope = batch.Count == 0 ? null : logger.BeginScope(batch.Scope());
                 var committed = processor.Process(batch, stoppingToken);
                 Volatile.Write(ref watermarkLagSeconds, ownership.WatermarkLagSeconds(clock.GetUtcNow()));
+                status.ObserveWatermarks(ownership.Watermarks());
                 if (committed.Count > 0)
                 {
                     CommitGroupOffsets(consumer, ownership, committed);

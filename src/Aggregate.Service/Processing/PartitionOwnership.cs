@@ -169,6 +169,10 @@ internal sealed class PartitionOwnership
         var watermarks = owned.Values.Select(o => o.Aggregator.Watermark).OfType<DateTimeOffset>().ToList();
         return watermarks.Count == 0 ? 0 : (now - watermarks.Min()).TotalSeconds;
     }
+
+    /// <summary>The owned partitions (ordered) with their watermarks, for the status reports.</summary>
+    public List<(int Partition, DateTimeOffset? Watermark)> Watermarks() =>
+        [.. owned.OrderBy(o => o.Key).Select(o => (o.Key, o.Value.Aggregator.Watermark))];
 }
 
 /// <summary>An owned partition: its aggregator and the next input offset to apply.</summary>

@@ -39,6 +39,7 @@ public static class IngestServiceExtensions
 
         services.AddKafkaTopicProvisioning();
         services.AddHostedService<IngestWorker>();
+        services.AddStatusPublishing<IngestStatusReports>(IngestOptions.Section);
         var checks = services.AddHealthChecks();
         if (plan is null)
         {

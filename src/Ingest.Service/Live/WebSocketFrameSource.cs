@@ -92,7 +92,7 @@ public sealed class WebSocketFrameSource(
                 }
 
                 // A healthy session ended (dropped, stalled, closed): reconnect at once; the backoff starts over.
-                status.SourceDisconnected(outcome.Cause, failed: false);
+                status.SourceDisconnected(outcome.Cause, failed: false, outcome.Detail);
                 metrics.Reconnect(outcome.Cause);
                 logger.ConnectionEnded(FeedName, outcome.Cause, outcome.Detail, outcome.Frames);
             }
@@ -112,7 +112,7 @@ public sealed class WebSocketFrameSource(
     {
         var cause = args.Outcome.Result?.Cause ?? ReconnectCauses.Error;
         var detail = args.Outcome.Result?.Detail ?? args.Outcome.Exception?.Message ?? "unknown";
-        status.SourceDisconnected(cause, failed: true);
+        status.SourceDisconnected(cause, failed: true, detail);
         metrics.Reconnect(cause);
         logger.ConnectionFailed(FeedName, cause, detail, args.AttemptNumber + 1, args.RetryDelay.TotalSeconds);
         return ValueTask.CompletedTask;
@@ -153,7 +153,7 @@ public sealed class WebSocketFrameSource(
                 catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException
                     || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
-                    return new SessionOutcome(false, ReconnectCauses.ConnectFailed, e is OperationCanceledException ? $"no handshake within {options.ConnectTimeout}" : e.Message, 0);
+                    return new SessionOutcome(false, ReconnectCauses.ConnectFailed, e is OperationCanceledException ? $"no handshake within {options.ConnectTimeout}" : WhyNotConnected(e), 0);
                 }
             }
 
@@ -328,6 +328,10 @@ public sealed class WebSocketFrameSource(
             logger.PingNotSent(origin, e.Message);
         }
     }
+
+    /// <summary>A failed connect in words: the socket's message and what lies under it ("Unable to connect to the remote server: Connection refused (127.0.0.1:9)").</summary>
+    private static string WhyNotConnected(Exception e) =>
+        e.GetBaseException() is var root && root != e && !string.IsNullOrEmpty(root.Message) && root.Message != e.Message ? $"{e.Message}: {root.Message}" : e.Message;
 
     private static async Task CloseQuietlyAsync(ClientWebSocket socket)
     {

@@ -13,4 +13,5 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(AssetBar[]))]
 [JsonSerializable(typeof(VenueSummary[]))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Status.PipelineStatus))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

@@ -21,6 +21,7 @@ public sealed class SinkMetrics
     private readonly UpDownCounter<long> paused;
     private readonly UpDownCounter<long> streamClients;
     private readonly Counter<long> streamResyncs;
+    private readonly Counter<long> statusInvalid;
 
     public SinkMetrics(IMeterFactory meterFactory)
     {
@@ -44,6 +45,7 @@ public sealed class SinkMetrics
         storeRetries = meter.CreateCounter<long>("sink.store.retries", "{retry}", "Retries inside a store, e.g. BigQuery HTTP 5xx or transient insertErrors (tags: store, reason).");
         paused = meter.CreateUpDownCounter<long>("sink.consumer.paused", "{consumer}", "1 while consumption is paused because the database cannot be written.");
         streamClients = meter.CreateUpDownCounter<long>("sink.stream.clients", "{client}", "Connected /api/volumes/stream (SSE) clients.");
+        statusInvalid = meter.CreateCounter<long>("sink.status.invalid", "{record}", "Records of topic status skipped because they could not be read (tag: reason).");
         streamResyncs = meter.CreateCounter<long>("sink.stream.resyncs", "{event}", "Updates dropped for a slow stream client (it was sent a resync event instead).");
     }
 
@@ -76,4 +78,6 @@ public sealed class SinkMetrics
     public void RecordStreamResync() => streamResyncs.Add(1);
 
     public void RecordCommitError() => commitErrors.Add(1);
+
+    public void RecordStatusInvalid(string reason) => statusInvalid.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }

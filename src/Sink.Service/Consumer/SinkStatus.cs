@@ -59,6 +59,15 @@ public sealed class SinkStatus(TimeProvider timeProvider)
         }
     }
 
+    /// <summary>The database as the consumer last saw it: failing since when, the last error, records held, paused.</summary>
+    public (DateTimeOffset? FailingSince, string? LastError, int HeldRecords, bool Paused) Snapshot()
+    {
+        lock (gate)
+        {
+            return (failingSince, lastError, heldRecords, paused);
+        }
+    }
+
     /// <summary>The consumer's view, or <see langword="null"/> when its last write succeeded.</summary>
     public string? Describe()
     {
