@@ -164,7 +164,9 @@ public sealed class IngestWorker(
             ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider, symbols), publisher, reporter, o.Backfill, metrics, pipelineStatus,
                 loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
             : Task.CompletedTask;
-        var marks = store is null ? Task.CompletedTask : WriteMarksAsync(store, venue.Id, gate, o.State.Interval, stopBackfill.Token);
+        var marks = store is null
+            ? Task.CompletedTask
+            : WriteMarksAsync(store, venue.Id, gate, o.State.Interval, o.State.Rewind, gate.DurableMarks().ToDictionary(m => m.Stream, m => m.TradeId, StringComparer.Ordinal), stopBackfill.Token);
         try
         {
             await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
@@ -227,10 +229,15 @@ public sealed class IngestWorker(
 
     /// <summary>
     /// Writes the venue's durable marks every <paramref name="interval"/> until stopped, and once more then (what is still
-    /// unacknowledged at that moment holds its stream's mark back: the next start fetches it again, never loses it).
+    /// unacknowledged at that moment holds its stream's mark back: the next start fetches it again, never loses it). Each
+    /// file also carries the rewind marks: per stream the mark of the newest write at least <paramref name="rewind"/> old
+    /// (at start: the marks the streams resumed with, <paramref name="resumed"/>).
     /// </summary>
-    private async Task WriteMarksAsync(IngestStateStore store, string venue, TradeGate gate, TimeSpan interval, CancellationToken stoppingToken)
+    private async Task WriteMarksAsync(
+        IngestStateStore store, string venue, TradeGate gate, TimeSpan interval, TimeSpan rewind, IReadOnlyDictionary<string, long> resumed, CancellationToken stoppingToken)
     {
+        var history = new Queue<(DateTimeOffset At, Dictionary<string, long> Marks)>();
+        history.Enqueue((timeProvider.GetUtcNow() - rewind, new Dictionary<string, long>(resumed, StringComparer.Ordinal)));
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -246,11 +253,20 @@ public sealed class IngestWorker(
 
         void Save()
         {
+            var now = timeProvider.GetUtcNow();
             var marks = gate.DurableMarks();
-            if (marks.Count > 0)
+            if (marks.Count == 0)
             {
-                store.Save(venue, marks, timeProvider.GetUtcNow());
+                return;
             }
+
+            history.Enqueue((now, marks.ToDictionary(m => m.Stream, m => m.TradeId, StringComparer.Ordinal)));
+            while (history.Count > 1 && history.ElementAt(1).At <= now - rewind)
+            {
+                history.Dequeue();
+            }
+
+            store.Save(venue, marks, history.Peek().Marks, now);
         }
     }
 
@@ -302,16 +318,21 @@ public sealed class IngestWorker(
                     gate.Forget(stream);
                 }
 
-                if (gate.RestoreMark(stream, local.TradeId, local.Time))
+                // Without a record in trades (a new development broker), the old log's last trades may never have reached
+                // the aggregator: resume at the rewind mark, so they are fetched again (counted once by trade id).
+                var resumeAt = tailHigh is null && local.RewindTradeId is { } rewind ? rewind : local.TradeId;
+                if (gate.RestoreMark(stream, resumeAt, local.Time))
                 {
                     var newer = tailHigh is { } older
                         ? $"newer than the tail of trades ({older.ToString(CultureInfo.InvariantCulture)})"
-                        : "trades holds no record of it (a new development broker, or Ingest:Recovery off)";
-                    logger.Resumed(stream, local.TradeId, local.Time, "the local mark", backfills
+                        : resumeAt < local.TradeId
+                            ? $"trades holds no record of it (a new development broker, or Ingest:Recovery off), so it resumes at the rewind mark (Ingest:State:Rewind) {resumeAt.ToString(CultureInfo.InvariantCulture)}, {(local.TradeId - resumeAt).ToString(CultureInfo.InvariantCulture)} ids before the mark {local.TradeId.ToString(CultureInfo.InvariantCulture)}, fetching again what the old broker's log may not have passed on"
+                            : "trades holds no record of it (a new development broker, or Ingest:Recovery off)";
+                    logger.Resumed(stream, resumeAt, local.Time, "the local mark", backfills
                         ? $"{newer}; the downtime since {local.Time:O} ({ago:F0} s ago) is backfilled from REST"
                         : newer);
                     metrics.Resumed(venue.Id, ResumeSources.Local);
-                    pipelineStatus.Resumed(new StreamResume(stream, local.TradeId, ResumeSources.Local, local.Time, backfills));
+                    pipelineStatus.Resumed(new StreamResume(stream, resumeAt, ResumeSources.Local, local.Time, backfills));
                 }
             }
 

@@ -4,8 +4,16 @@ using BitcoinVolume.Ingest.Gaps;
 
 namespace BitcoinVolume.Ingest.Recovery;
 
-/// <summary>One stream's stored mark: every id of the stream up to <see cref="TradeId"/> is on `trades` (or was reported).</summary>
-public sealed record StoredMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous);
+/// <summary>
+/// One stream's stored mark: every id of the stream up to <see cref="TradeId"/> is on `trades` (or was reported);
+/// <see cref="Time"/> is the trade time of the newest acknowledged trade. <see cref="RewindTradeId"/> is the stream's mark
+/// as it was at least <see cref="IngestStateOptions.Rewind"/> before (null when the stream is younger than that in this
+/// file's history): where a stream resumes when `trades` has no record of it.
+/// </summary>
+public sealed record StoredMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous)
+{
+    public long? RewindTradeId { get; init; }
+}
 
 /// <summary>The file of one venue's marks.</summary>
 public sealed record StoredMarks(string Venue, DateTimeOffset WrittenAt, IReadOnlyList<StoredMark> Streams);
@@ -53,15 +61,19 @@ public sealed class IngestStateStore(string folder, ILogger logger)
     }
 
     /// <summary>Writes <paramref name="marks"/> as <paramref name="venue"/>'s file (atomically); false when the write failed (logged).</summary>
-    public bool Save(string venue, IReadOnlyList<DurableMark> marks, DateTimeOffset now)
+    public bool Save(string venue, IReadOnlyList<DurableMark> marks, IReadOnlyDictionary<string, long> rewind, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(rewind);
         ArgumentNullException.ThrowIfNull(marks);
         var file = FileOf(venue);
         var temp = file + ".tmp";
         try
         {
             Directory.CreateDirectory(folder);
-            var stored = new StoredMarks(venue, now, [.. marks.OrderBy(m => m.Stream, StringComparer.Ordinal).Select(m => new StoredMark(m.Stream, m.TradeId, m.Time, m.Contiguous))]);
+            var stored = new StoredMarks(venue, now, [.. marks.OrderBy(m => m.Stream, StringComparer.Ordinal).Select(m => new StoredMark(m.Stream, m.TradeId, m.Time, m.Contiguous)
+            {
+                RewindTradeId = rewind.TryGetValue(m.Stream, out var back) ? Math.Min(back, m.TradeId) : null,
+            })]);
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 JsonSerializer.Serialize(stream, stored, IngestStateJsonContext.Default.StoredMarks);
