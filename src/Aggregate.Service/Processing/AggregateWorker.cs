@@ -44,7 +44,7 @@ public sealed class AggregateWorker(
         logger.InputLog(log, settings.ContinueAcrossBrokerRestarts && log.IsDevelopmentBroker
             ? "kept across development broker restarts (Aggregate:ContinueAcrossBrokerRestarts): read from the start of the new log"
             : "blocked and reported");
-        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, metrics, status, logger);
+        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, settings.ReemitWindowsOnNewLog, metrics, status, logger);
         using var producer = AggregateClients.BuildProducer(configuration, logger);
         using var consumer = AggregateClients.BuildConsumer(configuration, settings, rebalancer, logger);
         var processor = new BatchProcessor(producer, store, ownership, log, settings, metrics, status, clock, logger);

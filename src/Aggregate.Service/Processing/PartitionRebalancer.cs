@@ -20,6 +20,7 @@ internal sealed class PartitionRebalancer(
     WindowingOptions windowing,
     LogIdentity log,
     bool continueAcrossBrokerRestarts,
+    int reemitWindows,
     AggregateMetrics metrics,
     AggregateStatus status,
     ILogger logger)
@@ -59,6 +60,10 @@ internal sealed class PartitionRebalancer(
         if (decision.NewLog is { } newLog)
         {
             logger.ContinuedOnNewLog(partition, newLog);
+            if (loaded?.Aggregator is { } kept)
+            {
+                logger.ReemittingOnNewLog(partition, kept.ReemitNewest(reemitWindows), reemitWindows);
+            }
         }
 
         ownership.Assign(partition, loaded?.Aggregator ?? new VolumeAggregator(windowing), decision.Offset);

@@ -53,7 +53,11 @@ public enum GapMode
 /// `trades` or was reported; <paramref name="Time"/> is the trade time of the newest acknowledged trade. Without
 /// <paramref name="Contiguous"/> ids it is the highest acknowledged id, which only dates the downtime.
 /// </summary>
-public readonly record struct DurableMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous);
+public readonly record struct DurableMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous)
+{
+    /// <summary>The lowest id tracked for the stream in this run (its first trade, or the mark it was restored with).</summary>
+    public long Floor { get; init; }
+}
 
 /// <summary>A gap handed to the backfiller: an id range of a stream (<see cref="Contracts.StreamKey"/> text), and how many fetches it has had.</summary>
 public readonly record struct GapWork(string Stream, TradeIdRange Range, int Attempts);
@@ -320,14 +324,14 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                     m = Math.Min(m, open.Range.First - 1);
                 }
 
-                marks.Add(new DurableMark(stream, m, high is null ? state.SeededTime : time, Contiguous: true));
+                marks.Add(new DurableMark(stream, m, high is null ? state.SeededTime : time, Contiguous: true) { Floor = state.Floor });
             }
 
             foreach (var stream in seen.Keys)
             {
                 if (tracker.Snapshot(stream) is { High: { } high } acked)
                 {
-                    marks.Add(new DurableMark(stream, high, acked.HighTime, Contiguous: false));
+                    marks.Add(new DurableMark(stream, high, acked.HighTime, Contiguous: false) { Floor = high });
                 }
             }
         }

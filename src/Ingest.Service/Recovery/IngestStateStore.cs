@@ -7,8 +7,9 @@ namespace BitcoinVolume.Ingest.Recovery;
 /// <summary>
 /// One stream's stored mark: every id of the stream up to <see cref="TradeId"/> is on `trades` (or was reported);
 /// <see cref="Time"/> is the trade time of the newest acknowledged trade. <see cref="RewindTradeId"/> is the stream's mark
-/// as it was at least <see cref="IngestStateOptions.Rewind"/> before (null when the stream is younger than that in this
-/// file's history): where a stream resumes when `trades` has no record of it.
+/// as it was at least <see cref="IngestStateOptions.Rewind"/> before (for a stream first seen less than that long ago in
+/// the run that wrote it: just below its first trade): where a stream resumes when `trades` has no record of it. Null in a
+/// file without it.
 /// </summary>
 public sealed record StoredMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous)
 {
@@ -72,7 +73,8 @@ public sealed class IngestStateStore(string folder, ILogger logger)
             Directory.CreateDirectory(folder);
             var stored = new StoredMarks(venue, now, [.. marks.OrderBy(m => m.Stream, StringComparer.Ordinal).Select(m => new StoredMark(m.Stream, m.TradeId, m.Time, m.Contiguous)
             {
-                RewindTradeId = rewind.TryGetValue(m.Stream, out var back) ? Math.Min(back, m.TradeId) : null,
+                // A stream younger than the rewind (first seen in this run): everything since its first trade.
+                RewindTradeId = Math.Min(rewind.TryGetValue(m.Stream, out var back) ? back : m.Floor - 1, m.TradeId),
             })]);
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
