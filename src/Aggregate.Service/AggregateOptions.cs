@@ -36,6 +36,15 @@ public sealed class AggregateOptions
     /// </summary>
     public bool ContinueAcrossBrokerRestarts { get; set; }
 
+    /// <summary>
+    /// When a partition continues on a new development broker log (<see cref="ContinueAcrossBrokerRestarts"/>): its newest
+    /// this many windows per stream (both sides counted; 240 = two hours of 1-minute windows) are emitted again, since what
+    /// the old broker's <c>volumes.1m</c> held and the sink had not read yet died with it. The sink keeps the highest
+    /// version, so a window it already has is unchanged. 0: none.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int ReemitWindowsOnNewLog { get; set; } = 240;
+
     /// <summary>fsync every state commit (survives machine crashes, not only process crashes).</summary>
     public bool SyncStateWrites { get; set; } = true;
 

@@ -110,6 +110,9 @@ internal static partial class IngestLog
     [LoggerMessage(503, LogLevel.Information, "Backfill {Product} {Range}: produced {Produced} of {Count} missed trades")]
     public static partial void Backfilled(this ILogger logger, string product, TradeIdRange range, int produced, long count);
 
+    [LoggerMessage(504, LogLevel.Information, "Backfill {Product} {Range}: {Paged} of {Count} ids paged, {Produced} produced so far")]
+    public static partial void BackfillProgress(this ILogger logger, string product, TradeIdRange range, long paged, long count, int produced);
+
     // 6xx: Producing/TradePublisher.
     [LoggerMessage(601, LogLevel.Error, "Kafka did not acknowledge {Count} messages within {Timeout} (Ingest:Kafka:FlushTimeout) at shutdown; they are lost with this process")]
     public static partial void FlushIncomplete(this ILogger logger, long count, TimeSpan timeout);
@@ -146,6 +149,25 @@ internal static partial class IngestLog
 
     [LoggerMessage(802, LogLevel.Debug, "Recovery skipped a record of {Partition}@{Offset} that is not a trade")]
     public static partial void RecoverySkippedRecord(this ILogger logger, int partition, long offset);
+
+    [LoggerMessage(803, LogLevel.Information, "Restart: {Stream} resumes after trade id {Mark} ({Time:O}) from {Source}: {Why}")]
+    public static partial void Resumed(this ILogger logger, string stream, long mark, DateTimeOffset time, string source, string why);
+
+    [LoggerMessage(804, LogLevel.Warning,
+        "Restart: {Stream} stopped at trade id {Mark} ({Time:O}, {Ago:F0} s ago) and {Venue} cannot backfill the downtime ({Why}): the trades of {Stream} since then are lost")]
+    public static partial void DowntimeLost(this ILogger logger, string stream, long mark, DateTimeOffset time, double ago, string venue, string why);
+
+    [LoggerMessage(805, LogLevel.Warning, "Ingest state file {File} cannot be read ({Error}); it is ignored (the tail of trades still applies)")]
+    public static partial void StateUnreadable(this ILogger logger, Exception exception, string file, string error);
+
+    [LoggerMessage(806, LogLevel.Error, "Ingest state file {File} cannot be written ({Error}); retried every Ingest:State:Interval, the stored marks grow stale meanwhile")]
+    public static partial void StateWriteFailed(this ILogger logger, Exception exception, string file, string error);
+
+    [LoggerMessage(807, LogLevel.Information, "Ingest state file {File} is written again")]
+    public static partial void StateWritableAgain(this ILogger logger, string file);
+
+    [LoggerMessage(808, LogLevel.Information, "Restart: {Venue} keeps its high-water marks in {Folder} (Ingest:State:Path); {Stored} stored: {Marks}")]
+    public static partial void StateLoaded(this ILogger logger, string venue, string folder, int stored, string marks);
 
     // 9xx: Sources.
     [LoggerMessage(901, LogLevel.Warning, "Replay of {File} at the recorded pace: it has no receive times ({Sidecar} is missing), so it replays at full speed")]

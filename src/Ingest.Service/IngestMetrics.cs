@@ -23,6 +23,8 @@ public sealed class IngestMetrics
     private readonly Counter<long> unfilledGaps;
     private readonly Counter<long> unfilledTrades;
     private readonly Counter<long> backfillRequests;
+    private readonly Counter<long> resumed;
+    private readonly Counter<long> downtimeLost;
     private Func<long> producerQueueDepth = static () => 0;
     private Func<long> frameBufferDepth = static () => 0;
     private Func<long> openGaps = static () => 0;
@@ -43,6 +45,8 @@ public sealed class IngestMetrics
         unfilledGaps = meter.CreateCounter<long>("ingest.gaps.unfilled", "{gap}", "Gaps given up (reported on trades.dlq as unfilled_gap).");
         unfilledTrades = meter.CreateCounter<long>("ingest.gaps.unfilled_trades", "{trade}", "Trade ids in gaps given up.");
         backfillRequests = meter.CreateCounter<long>("ingest.backfill.requests", "{request}", "REST backfill requests, by outcome (ok, error).");
+        resumed = meter.CreateCounter<long>("ingest.restart.resumed", "{stream}", "Streams seeded at start from a high-water mark, by venue and source (local: Ingest:State:Path, trades: the tail of trades).");
+        downtimeLost = meter.CreateCounter<long>("ingest.restart.downtime_lost", "{stream}", "Streams whose downtime before this start cannot be backfilled (ids not contiguous, no REST history, backfill off), by venue.");
         meter.CreateObservableGauge("ingest.producer.queue_depth", () => producerQueueDepth(), "{message}", "Messages produced and not yet acknowledged by Kafka.");
         meter.CreateObservableGauge("ingest.source.buffered_frames", () => frameBufferDepth(), "{frame}", "Frames read from the socket and waiting for the parser.");
         meter.CreateObservableGauge("ingest.gaps.open", () => openGaps(), "{gap}", "Gaps detected and not yet filled or given up.");
@@ -84,6 +88,11 @@ public sealed class IngestMetrics
     }
 
     public void BackfillRequest(string outcome) => backfillRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void Resumed(string venue, string source) =>
+        resumed.Add(1, new KeyValuePair<string, object?>("venue", venue), new KeyValuePair<string, object?>("source", source));
+
+    public void DowntimeLost(string venue) => downtimeLost.Add(1, new KeyValuePair<string, object?>("venue", venue));
 
     public void ObserveProducerQueue(Func<long> depth) => producerQueueDepth = depth;
 

@@ -56,6 +56,10 @@ public sealed class IngestOptions
     [ValidateObjectMembers]
     public RecoveryOptions Recovery { get; set; } = new();
 
+    /// <summary>Durable high-water marks per (venue, product) on local disk (live sources).</summary>
+    [ValidateObjectMembers]
+    public IngestStateOptions State { get; set; } = new();
+
     /// <summary>Producer buffering and health.</summary>
     [ValidateObjectMembers]
     public KafkaProducerOptions Kafka { get; set; } = new();

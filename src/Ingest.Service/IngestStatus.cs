@@ -80,6 +80,19 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 
     private void CountRefusal() => Interlocked.Increment(ref refusalCount);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StreamResume> resumes = new(StringComparer.Ordinal);
+
+    /// <summary>How each stream resumed at start (restart recovery), by stream; empty on a first start or without recovery.</summary>
+    public IReadOnlyList<StreamResume> Resumes => [.. resumes.Values.OrderBy(r => r.Stream, StringComparer.Ordinal)];
+
+    /// <summary>Restart recovery seeded (or could not backfill) <paramref name="resume"/>'s stream; the service's status lists it too.</summary>
+    public void Resumed(StreamResume resume)
+    {
+        ArgumentNullException.ThrowIfNull(resume);
+        resumes[resume.Stream] = resume;
+        parent?.Resumed(resume);
+    }
+
     public string State => state;
 
     public bool Finished => finished;
@@ -272,3 +285,20 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 /// and last time, and whether ingest stopped asking (<c>Ingest:Live:MaxSubscriptionRefusals</c>).
 /// </summary>
 public sealed record SubscriptionRefusal(string Product, string Reason, int Refusals, DateTimeOffset Since, DateTimeOffset Last, bool GivenUp);
+
+/// <summary>Where a stream's high-water mark came from at start (<see cref="StreamResume.Source"/>).</summary>
+public static class ResumeSources
+{
+    /// <summary>Ingest's own stored mark (<c>Ingest:State:Path</c>).</summary>
+    public const string Local = "local";
+
+    /// <summary>The tail of `trades`.</summary>
+    public const string Trades = "trades";
+}
+
+/// <summary>
+/// How a stream resumed at start: the high-water mark it resumed after, where it came from (<see cref="ResumeSources"/>),
+/// the trade time of the stored mark (null without one), and whether the downtime is backfilled from REST (false: it is lost,
+/// logged and counted in <c>ingest.restart.downtime_lost</c>).
+/// </summary>
+public sealed record StreamResume(string Stream, long Mark, string Source, DateTimeOffset? MarkTime, bool Backfilled);

@@ -9,6 +9,7 @@ using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
 using BitcoinVolume.Kafka;
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest;
@@ -34,6 +35,7 @@ public sealed class IngestWorker(
     IngestStatus status,
     IngestVenueStatuses venueStatuses,
     IngestMetrics metrics,
+    DeliveredMarks deliveredMarks,
     IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider timeProvider,
@@ -126,17 +128,26 @@ public sealed class IngestWorker(
     {
         var o = options.Value;
         var mode = GapPolicy.For(live, venue, o.Backfill.Enabled);
-        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider);
+        var store = live && !string.IsNullOrWhiteSpace(o.State.Path) ? new IngestStateStore(Path.GetFullPath(o.State.Path), logger) : null;
+        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider) { Tracker = store is null ? null : deliveredMarks };
         pipelineStatus.ObserveOpenGaps(() => gate.OpenGaps);
         if (pipelineStatus == status)
         {
             metrics.ObserveOpenGaps(() => gate.OpenGaps);
         }
 
-        if (tail is not null && products is not null)
+        if ((tail is not null || store is not null) && products is not null)
         {
-            pipelineStatus.Report("recovering high-water marks from trades");
-            Restore(await tail.ConfigureAwait(false), gate, venue.Id, products);
+            pipelineStatus.Report("recovering high-water marks");
+            var stored = store?.Load(venue.Id);
+            if (store is not null)
+            {
+                logger.StateLoaded(venue.Id, store.Folder, stored!.Count, string.Join(", ", stored.Values.Select(m => $"{m.Stream}={m.TradeId.ToString(CultureInfo.InvariantCulture)}")));
+            }
+
+            var recovered = tail is null ? null : await tail.ConfigureAwait(false);
+            Restore(recovered, gate, venue.Id, products);
+            ResumeFromStoredMarks(recovered, stored, gate, venue, mode, products, pipelineStatus);
         }
 
         var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
@@ -153,6 +164,9 @@ public sealed class IngestWorker(
             ? new Backfiller(gate, venue.CreateHistory(o.Parser, timeProvider, symbols), publisher, reporter, o.Backfill, metrics, pipelineStatus,
                 loggers.CreateLogger<Backfiller>(), timeProvider).RunAsync(stopBackfill.Token)
             : Task.CompletedTask;
+        var marks = store is null
+            ? Task.CompletedTask
+            : WriteMarksAsync(store, venue.Id, gate, o.State.Interval, o.State.Rewind, gate.DurableMarks().ToDictionary(m => m.Stream, m => m.TradeId, StringComparer.Ordinal), stopBackfill.Token);
         try
         {
             await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
@@ -182,6 +196,7 @@ public sealed class IngestWorker(
         {
             await stopBackfill.CancelAsync().ConfigureAwait(false);
             await backfill.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await marks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         publisher.Flush(stoppingToken);
@@ -210,6 +225,132 @@ public sealed class IngestWorker(
         }
 
         return new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, pipelineStatus, logger, timeProvider, products, venue.Id);
+    }
+
+    /// <summary>
+    /// Writes the venue's durable marks every <paramref name="interval"/> until stopped, and once more then (what is still
+    /// unacknowledged at that moment holds its stream's mark back: the next start fetches it again, never loses it). Each
+    /// file also carries the rewind marks: per stream the mark of the newest write at least <paramref name="rewind"/> old
+    /// (at start: the marks the streams resumed with, <paramref name="resumed"/>).
+    /// </summary>
+    private async Task WriteMarksAsync(
+        IngestStateStore store, string venue, TradeGate gate, TimeSpan interval, TimeSpan rewind, IReadOnlyDictionary<string, long> resumed, CancellationToken stoppingToken)
+    {
+        var history = new Queue<(DateTimeOffset At, Dictionary<string, long> Marks)>();
+        history.Enqueue((timeProvider.GetUtcNow() - rewind, new Dictionary<string, long>(resumed, StringComparer.Ordinal)));
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(interval, timeProvider, stoppingToken).ConfigureAwait(false);
+                Save();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            Save();
+        }
+
+        void Save()
+        {
+            var now = timeProvider.GetUtcNow();
+            var marks = gate.DurableMarks();
+            if (marks.Count == 0)
+            {
+                return;
+            }
+
+            history.Enqueue((now, marks.ToDictionary(m => m.Stream, m => m.TradeId, StringComparer.Ordinal)));
+            while (history.Count > 1 && history.ElementAt(1).At <= now - rewind)
+            {
+                history.Dequeue();
+            }
+
+            store.Save(venue, marks, history.Peek().Marks, now);
+        }
+    }
+
+    /// <summary>
+    /// Restart recovery from ingest's own stored marks (<see cref="IngestStateStore"/>), after the tail of `trades`: per
+    /// stream the newer of the two wins, logged with the reason. A contiguous stream seeded from its stored mark has its
+    /// downtime (the ids between the mark and the first live trade) opened as a gap that the backfiller fills; a venue that
+    /// cannot backfill (ids not contiguous, no REST history, or backfill off) has it logged and counted as lost.
+    /// </summary>
+    private void ResumeFromStoredMarks(
+        TradeTail? tail, IReadOnlyDictionary<string, StoredMark>? stored, TradeGate gate, IVenue venue, GapMode mode, IReadOnlySet<string> products, IngestStatus pipelineStatus)
+    {
+        foreach (var product in products.Order(StringComparer.Ordinal))
+        {
+            var stream = StreamKey.Of(venue.Id, product);
+            var local = stored?.GetValueOrDefault(stream);
+            var tailIds = tail?.IdsByStream.GetValueOrDefault(stream);
+            long? tailHigh = tailIds is { Count: > 0 } ? tailIds.Max() : null;
+            if (local is null)
+            {
+                if (tailHigh is { } high)
+                {
+                    logger.Resumed(stream, high, default, "the tail of trades", "no local mark is stored");
+                    metrics.Resumed(venue.Id, ResumeSources.Trades);
+                    pipelineStatus.Resumed(new StreamResume(stream, high, ResumeSources.Trades, null, mode == GapMode.Backfill));
+                }
+
+                continue;
+            }
+
+            var ago = (timeProvider.GetUtcNow() - local.Time).TotalSeconds;
+            var backfills = mode == GapMode.Backfill && local.Contiguous;
+            if (mode == GapMode.DedupOnly || !local.Contiguous)
+            {
+                // Nothing to seed: a mark of ids that are not contiguous says nothing about the ids below it.
+            }
+            else if (tailHigh is { } tailMark && tailMark >= local.TradeId)
+            {
+                logger.Resumed(stream, tailMark, local.Time, "the tail of trades", $"not older than the local mark {local.TradeId.ToString(CultureInfo.InvariantCulture)}");
+                metrics.Resumed(venue.Id, ResumeSources.Trades);
+                pipelineStatus.Resumed(new StreamResume(stream, tailMark, ResumeSources.Trades, local.Time, backfills));
+                continue;
+            }
+            else
+            {
+                if (tailHigh is not null)
+                {
+                    // The tail seeded the stream with older ids: start it over from the newer local mark.
+                    gate.Forget(stream);
+                }
+
+                // Without a record in trades (a new development broker), the old log's last trades may never have reached
+                // the aggregator: resume at the rewind mark, so they are fetched again (counted once by trade id).
+                var resumeAt = tailHigh is null && local.RewindTradeId is { } rewind ? rewind : local.TradeId;
+                if (gate.RestoreMark(stream, resumeAt, local.Time))
+                {
+                    var newer = tailHigh is { } older
+                        ? $"newer than the tail of trades ({older.ToString(CultureInfo.InvariantCulture)})"
+                        : resumeAt < local.TradeId
+                            ? $"trades holds no record of it (a new development broker, or Ingest:Recovery off), so it resumes at the rewind mark (Ingest:State:Rewind) {resumeAt.ToString(CultureInfo.InvariantCulture)}, {(local.TradeId - resumeAt).ToString(CultureInfo.InvariantCulture)} ids before the mark {local.TradeId.ToString(CultureInfo.InvariantCulture)}, fetching again what the old broker's log may not have passed on"
+                            : "trades holds no record of it (a new development broker, or Ingest:Recovery off)";
+                    logger.Resumed(stream, resumeAt, local.Time, "the local mark", backfills
+                        ? $"{newer}; the downtime since {local.Time:O} ({ago:F0} s ago) is backfilled from REST"
+                        : newer);
+                    metrics.Resumed(venue.Id, ResumeSources.Local);
+                    pipelineStatus.Resumed(new StreamResume(stream, resumeAt, ResumeSources.Local, local.Time, backfills));
+                }
+            }
+
+            if (!backfills)
+            {
+                var why = mode switch
+                {
+                    GapMode.DedupOnly => "its trade ids are not contiguous, so the missed ones cannot be named",
+                    GapMode.Report => "Ingest:Backfill:Enabled=false; the gap is reported unfilled when the first live trade shows it",
+                    _ => "it serves no trade history",
+                };
+
+                // Issue 14 part A: an in-band marker of this lost downtime on `trades` belongs here.
+                logger.DowntimeLost(stream, local.TradeId, local.Time, ago, venue.Id, why);
+                metrics.DowntimeLost(venue.Id);
+                pipelineStatus.Resumed(new StreamResume(stream, local.TradeId, ResumeSources.Local, local.Time, Backfilled: false));
+            }
+        }
     }
 
     /// <summary>

@@ -11,14 +11,19 @@ using Xunit.Abstractions;
 namespace BitcoinVolume.Chaos.Tests;
 
 /// <summary>How big and how rough a chaos run is.</summary>
-public sealed record ChaosPlan(int Seed, int Trades, double Rate, int Products, int IngestKills, int AggregatorKills, int SinkKills, int WsRounds, double Disorder, TimeSpan DbOutage, TimeSpan Span);
+public sealed record ChaosPlan(int Seed, int Trades, double Rate, int Products, int IngestKills, int AggregatorKills, int SinkKills, int WsRounds, double Disorder, TimeSpan DbOutage, TimeSpan Span)
+{
+    /// <summary>Whole-system restarts (every process SIGKILLed, a new development broker) after the other fault tracks.</summary>
+    public int SystemRestarts { get; init; }
+}
 
 /// <summary>
 /// The whole system as separate processes — development broker (in-process), Ingest.Service against
 /// <see cref="StreamingCoinbase"/>, two Aggregate.Service instances, Sink.Service on SQLite — broken on purpose while
 /// a known market streams through it (three fault tracks run side by side: ingest + websocket, aggregators, sink +
-/// database), then compared window by window with the oracle through the HTTP API, and trades.dlq with the malformed
-/// frames the server sent.
+/// database; then the whole-system restart track: every process and the development broker stopped at once and started
+/// again on a new broker with the same state folders, <see cref="ChaosPlan.SystemRestarts"/> times), then compared window
+/// by window with the oracle through the HTTP API, and trades.dlq with the malformed frames the server sent.
 /// </summary>
 public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
 {
@@ -71,8 +76,10 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
             ["Sink__Kafka__session.timeout.ms"] = "6000",
             ["Sink__Kafka__heartbeat.interval.ms"] = "1000",
         });
-        var aggregatorA = harness.Aggregator("aggregate-a");
-        var aggregatorB = harness.Aggregator("aggregate-b");
+        // As the AppHost with its development broker: state is kept across a broker restart (the whole-system restart track).
+        var continueState = new Dictionary<string, string> { ["Aggregate__ContinueAcrossBrokerRestarts"] = "true" };
+        var aggregatorA = harness.Aggregator("aggregate-a", settings: continueState);
+        var aggregatorB = harness.Aggregator("aggregate-b", settings: continueState);
 
         sink.Start();
         aggregatorA.Start();
@@ -112,6 +119,7 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
         try
         {
             await Task.WhenAll(tracks);
+            await SystemRestartTrackAsync(harness, ingest, coinbase, new Random(random.Next()));
         }
         finally
         {
@@ -195,6 +203,34 @@ public sealed class ChaosRun(ChaosPlan plan, ITestOutputHelper output)
                 await Task.Delay(random.Next(200, 2_000));
                 await RestartAsync(ingest, "Recovered high-water marks", "ingest restart → high-water marks recovered");
             }
+        }
+    }
+
+    /// <summary>
+    /// The whole system stopped at once — every running process SIGKILLed, the development broker gone with its log — while
+    /// the market trades on, and started again after a pause on a new broker with the same state folders and database;
+    /// <see cref="ChaosPlan.SystemRestarts"/> times. Recovery: until ingest has resumed and reconnected, and the aggregator
+    /// and the sink have their partitions.
+    /// </summary>
+    private async Task SystemRestartTrackAsync(PipelineHarness harness, ServiceProcess ingest, StreamingCoinbase coinbase, Random random)
+    {
+        for (var restart = 1; restart <= plan.SystemRestarts; restart++)
+        {
+            await Task.Delay(random.Next(1_000, 3_000));
+            var open = !coinbase.Finished;
+            var connections = coinbase.Connections;
+            var started = clock.Elapsed;
+            var processes = await harness.RestartEverythingAsync(TimeSpan.FromMilliseconds(random.Next(500, 2_000)));
+            Count("whole-system restart (all processes + broker)");
+            Log($"whole-system restart #{restart}: {processes.Count} processes and the development broker stopped and started again (market {(open ? "still trading" : "closed")}, {coinbase.Published} trades published)");
+            await ingest.WaitForOutputAsync("Recovered high-water marks", TimeSpan.FromSeconds(120));
+            await WaitAsync(() => coinbase.Connections > connections, TimeSpan.FromSeconds(120), "ingest to connect again");
+            foreach (var process in processes.Where(p => p != ingest))
+            {
+                await process.WaitForOutputAsync(process.LogPath.EndsWith("sink.log", StringComparison.Ordinal) ? "Partitions assigned" : "Assigned partition", TimeSpan.FromSeconds(120));
+            }
+
+            Record("whole-system restart → ingest reconnected, partitions assigned", (clock.Elapsed - started).TotalSeconds);
         }
     }
 

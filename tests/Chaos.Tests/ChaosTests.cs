@@ -26,7 +26,10 @@ public class ChaosTests(ITestOutputHelper output)
             WsRounds: 2,
             Disorder: 0.002,
             DbOutage: TimeSpan.FromSeconds(30),
-            Span: TimeSpan.FromHours(2)), output).RunAsync();
+            Span: TimeSpan.FromHours(2))
+        {
+            SystemRestarts = 2,
+        }, output).RunAsync();
     }
 
     [Fact]
@@ -54,7 +57,10 @@ public class ChaosTests(ITestOutputHelper output)
             WsRounds: rounds,
             Disorder: 0.002,
             DbOutage: TimeSpan.FromSeconds(30),
-            Span: TimeSpan.FromHours(24)), output).RunAsync();
+            Span: TimeSpan.FromHours(24))
+        {
+            SystemRestarts = Math.Max(2, rounds / 2),
+        }, output).RunAsync();
     }
 
     private static int Env(string name, int fallback) =>

@@ -24,6 +24,9 @@ internal static partial class AggregateLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Partition {Partition} continues on a new development broker log: {How}")]
     public static partial void ContinuedOnNewLog(this ILogger logger, int partition, string how);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} emits its newest {Windows} windows again (at most {PerStream} per stream, Aggregate:ReemitWindowsOnNewLog): what the old broker's volumes.1m held and the sink had not read died with it")]
+    public static partial void ReemittingOnNewLog(this ILogger logger, int partition, int windows, int perStream);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Input log: {Log}; state built against another log is {Policy}")]
     public static partial void InputLog(this ILogger logger, LogIdentity log, string policy);
 

@@ -24,6 +24,7 @@ internal sealed class PartitionRebalancer(
     WindowingOptions windowing,
     LogIdentity log,
     bool continueAcrossBrokerRestarts,
+    int reemitWindows,
     AggregateMetrics metrics,
     AggregateStatus status,
     ILogger logger,
@@ -72,6 +73,10 @@ internal sealed class PartitionRebalancer(
         if (decision.NewLog is { } newLog)
         {
             logger.ContinuedOnNewLog(partition, newLog);
+            if (loaded?.Aggregator is { } kept)
+            {
+                logger.ReemittingOnNewLog(partition, kept.ReemitNewest(reemitWindows), reemitWindows);
+            }
         }
 
         var how = loaded is null ? "no local state, rebuilding from the start"

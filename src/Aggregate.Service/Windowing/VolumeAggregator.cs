@@ -174,6 +174,32 @@ public sealed class VolumeAggregator(WindowingOptions options)
     }
 
     /// <summary>
+    /// Marks the newest <paramref name="perStream"/> windows of every stream (both sides counted) changed, so the next
+    /// <see cref="TakeChanges"/> returns their full values again. Used when the state continues on a new development broker
+    /// log: what was emitted to the old log's <c>volumes.1m</c> and not yet read by the sink died with it. Returns the
+    /// windows marked.
+    /// </summary>
+    public int ReemitNewest(int perStream)
+    {
+        var marked = 0;
+        foreach (var product in products.Values)
+        {
+            foreach (var state in product.Windows.Values.OrderByDescending(w => w.StartTicks).Take(perStream))
+            {
+                if (!state.Changed)
+                {
+                    state.Changed = true;
+                    changed.Add(state);
+                }
+
+                marked++;
+            }
+        }
+
+        return marked;
+    }
+
+    /// <summary>
     /// Loads a state written from earlier <see cref="TakeChanges"/> results (all windows, all dedup ranges, the clock) of
     /// an aggregator with the same <see cref="Window"/>; a window that does not start on this aggregator's window grid
     /// throws (state of another window length is never mixed in).

@@ -19,7 +19,8 @@ public static class ServiceSettingsExtensions
     /// <c>replay:PATH</c>; a relative path is taken from the current folder), <c>Ingest:Products</c> (comma-separated or
     /// a list) and all others as they are (<c>Ingest:Live:*</c>, <c>Ingest:Record:*</c>, the per-venue
     /// <c>Ingest:Venues:&lt;id&gt;:Enabled</c> and <c>Ingest:Venues:&lt;id&gt;:Products</c>, …). Without <c>Ingest:Source</c>
-    /// ingest reads every venue enabled by default (docs/INGEST.md, "Running several venues").
+    /// ingest reads every venue enabled by default (docs/INGEST.md, "Running several venues"). <c>Ingest:State:Path</c>
+    /// (ingest's durable high-water marks) is the AppHost's own value if set, else <c>data/ingest-state</c> at the repository root.
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithIngestSettings(this IResourceBuilder<ProjectResource> ingest, IDistributedApplicationBuilder builder)
     {
@@ -43,8 +44,15 @@ public static class ServiceSettingsExtensions
             ingest.WithSetting(builder, $"Ingest:Products:{i}", products[i]);
         }
 
+        // Ingest's durable high-water marks (docs/INGEST.md, "Restart recovery"): beside the aggregator's state, so a restart
+        // of the AppHost (a new development broker, whose trades has no tail) still backfills the downtime.
+        var state = configuration["Ingest:State:Path"] is { Length: > 0 } configured
+            ? Path.GetFullPath(configured)
+            : Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "..", "data", "ingest-state"));
+        ingest.WithSetting(builder, "Ingest:State:Path", state);
+
         return ingest.WithSettingsOf(builder, "Ingest", key =>
-            key.StartsWith("Source", StringComparison.Ordinal) || key.StartsWith("Products", StringComparison.Ordinal));
+            key.StartsWith("Source", StringComparison.Ordinal) || key.StartsWith("Products", StringComparison.Ordinal) || key.Equals("State:Path", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public static class IngestApi
             Refusals = status.Refusals,
             UnknownFrames = status.UnknownFrames,
             SequenceGaps = status.SequenceGaps,
+            Resumed = status.Resumes,
             Venues = [.. venues.All.Select(v => new IngestVenueStatusResponse(
                 v.Venue!, v.State, v.Products, v.Connected, v.Trades, v.Reconnects, v.OpenGaps, v.LastTradeTime, v.Failure, v.LastDisconnect)
             {
@@ -52,6 +53,9 @@ public sealed record IngestStatusResponse(
 
     /// <summary>Per-connection sequence numbers the feed skipped (Advanced Trade <c>sequence_num</c>); each ended its connection.</summary>
     public long SequenceGaps { get; init; }
+
+    /// <summary>How each stream resumed at start (restart recovery): its high-water mark, from the local marks or the tail of trades, and whether the downtime is backfilled.</summary>
+    public IReadOnlyList<StreamResume> Resumed { get; init; } = [];
 
     /// <summary>Per venue, in the multi-venue mode (<c>Ingest:Source</c> unset or <c>live</c>); empty otherwise.</summary>
     public IReadOnlyList<IngestVenueStatusResponse> Venues { get; init; } = [];

@@ -120,6 +120,10 @@ public sealed class Backfiller(
                 }
 
                 cursor = next;
+                if ((pages + 1) % 10 == 0)
+                {
+                    logger.BackfillProgress(stream, range, range.Last + 1 - cursor, range.Count, produced);
+                }
             }
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)

@@ -2,6 +2,7 @@ using BitcoinVolume.Ingest;
 using BitcoinVolume.Ingest.Gaps;
 using BitcoinVolume.Ingest.Pipeline;
 using BitcoinVolume.Ingest.Producing;
+using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
 using BitcoinVolume.Kafka;
@@ -25,12 +26,17 @@ public static class IngestServiceExtensions
         // No Ingest:Source (or "live"): every enabled venue, each with its own status and health check ingest-<venue>.
         var plan = VenuePlan.From(builder.Configuration);
         services.AddSingleton(sp => new IngestVenueStatuses(plan, sp.GetRequiredService<IngestStatus>(), Options(sp).Live.UnhealthyAfterFailures));
+        services.AddSingleton<DeliveredMarks>();
         services.AddSingleton(sp => new TradePublisher(
             KafkaClientSettings.From(builder.Configuration).ToClientConfig(),
             Options(sp).Kafka,
             sp.GetRequiredService<IngestMetrics>(),
             sp.GetRequiredService<ILogger<TradePublisher>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>())
+        {
+            // Acknowledgements are tracked only when the marks are kept (Ingest:State:Path).
+            Marks = string.IsNullOrWhiteSpace(Options(sp).State.Path) ? null : sp.GetRequiredService<DeliveredMarks>(),
+        });
         services.AddSingleton<GapReporter>();
         services.AddSingleton<FrameSourceFactory>();
 

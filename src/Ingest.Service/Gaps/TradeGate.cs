@@ -48,6 +48,17 @@ public enum GapMode
     DedupOnly,
 }
 
+/// <summary>
+/// A stream's durable high-water mark (<see cref="TradeGate.DurableMarks"/>): every id up to <paramref name="TradeId"/> is on
+/// `trades` or was reported; <paramref name="Time"/> is the trade time of the newest acknowledged trade. Without
+/// <paramref name="Contiguous"/> ids it is the highest acknowledged id, which only dates the downtime.
+/// </summary>
+public readonly record struct DurableMark(string Stream, long TradeId, DateTimeOffset Time, bool Contiguous)
+{
+    /// <summary>The lowest id tracked for the stream in this run (its first trade, or the mark it was restored with).</summary>
+    public long Floor { get; init; }
+}
+
 /// <summary>A gap handed to the backfiller: an id range of a stream (<see cref="Contracts.StreamKey"/> text), and how many fetches it has had.</summary>
 public readonly record struct GapWork(string Stream, TradeIdRange Range, int Attempts);
 
@@ -106,6 +117,12 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     private readonly Dictionary<string, SeenIds> seen = new(StringComparer.Ordinal);
     private bool productCapReached;
 
+    /// <summary>
+    /// Told every id the gate admits on a contiguous stream (under the gate's lock), so <see cref="DurableMarks"/> can hold a
+    /// stream's mark below ids admitted but not yet acknowledged by Kafka. Null: nothing is tracked (replay, tests).
+    /// </summary>
+    public Recovery.DeliveredMarks? Tracker { get; init; }
+
     /// <summary>Gaps currently open (not yet filled, fetched or given up), over all products.</summary>
     public int OpenGaps
     {
@@ -144,6 +161,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 }
 
                 products.Add(product, new ProductState(tradeId));
+                Tracker?.Admitted(product, tradeId);
                 return Admission.New;
             }
 
@@ -151,10 +169,13 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             {
                 if (tradeId > state.High + 1)
                 {
-                    OpenGap(product, state, new TradeIdRange(state.High + 1, tradeId - 1), "trade");
+                    // The first jump after a restore from a stored mark is the downtime of the previous run.
+                    OpenGap(product, state, new TradeIdRange(state.High + 1, tradeId - 1), state.Seeded is not null && !state.Admitted ? "restart" : "trade");
                 }
 
                 state.High = tradeId;
+                state.Admitted = true;
+                Tracker?.Admitted(product, tradeId);
                 return Admission.New;
             }
 
@@ -163,7 +184,13 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 return Admission.Stale;
             }
 
-            return state.Fill(tradeId) ? Admission.FillsGap : Admission.Duplicate;
+            if (state.Fill(tradeId))
+            {
+                Tracker?.Admitted(product, tradeId);
+                return Admission.FillsGap;
+            }
+
+            return Admission.Duplicate;
         }
     }
 
@@ -219,7 +246,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 }
             }
 
-            var state = new ProductState(replay.Floor) { High = replay.High };
+            var state = new ProductState(replay.Floor) { High = replay.High, Seeded = replay.High };
             products.Add(product, state);
             foreach (var hole in replay.Holes)
             {
@@ -230,6 +257,88 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         }
     }
 
+    /// <summary>
+    /// Restart recovery from a stored high-water mark (<see cref="Recovery.IngestStateStore"/>): every id of
+    /// <paramref name="stream"/> up to <paramref name="mark"/> counts as produced, so the first live trade above it opens a
+    /// gap (cause <c>restart</c>: the downtime) that the backfiller fills. Does nothing for a stream already tracked or in
+    /// <see cref="GapMode.DedupOnly"/> (its ids are not contiguous: a mark proves nothing about the ids below it).
+    /// Returns whether the stream was seeded.
+    /// </summary>
+    public bool RestoreMark(string stream, long mark, DateTimeOffset time)
+    {
+        lock (gate)
+        {
+            if (mode == GapMode.DedupOnly || products.ContainsKey(stream) || seen.ContainsKey(stream) || products.Count + seen.Count >= options.MaxProducts)
+            {
+                return false;
+            }
+
+            products.Add(stream, new ProductState(mark) { Seeded = mark, SeededTime = time });
+            return true;
+        }
+    }
+
+    /// <summary>Drops what is tracked of <paramref name="stream"/> (restart recovery replaces a stale seed with a newer one).</summary>
+    public void Forget(string stream)
+    {
+        lock (gate)
+        {
+            products.Remove(stream);
+            seen.Remove(stream);
+        }
+    }
+
+    /// <summary>
+    /// The durable high-water mark of every contiguous stream, for <see cref="Recovery.IngestStateStore"/>: the highest id
+    /// such that every id of the stream up to it is on `trades` (acknowledged by Kafka, <see cref="Tracker"/>) or was
+    /// reported unfilled — the highest acknowledged (or restored) id, held below the lowest id admitted and not yet
+    /// acknowledged and below the lowest open gap. Streams without contiguous ids report their highest acknowledged id
+    /// (<c>Contiguous = false</c>: it only dates the downtime). Empty without a tracker.
+    /// </summary>
+    public IReadOnlyList<DurableMark> DurableMarks()
+    {
+        if (Tracker is not { } tracker)
+        {
+            return [];
+        }
+
+        var marks = new List<DurableMark>();
+        lock (gate)
+        {
+            foreach (var (stream, state) in products)
+            {
+                var (high, time, pending) = tracker.Snapshot(stream);
+                long? mark = high is { } h && (state.Seeded is not { } s || h >= s) ? h : state.Seeded;
+                if (mark is not { } m)
+                {
+                    continue;
+                }
+
+                if (pending is { } p)
+                {
+                    m = Math.Min(m, p - 1);
+                }
+
+                if (state.Holes.Find(hole => !hole.Unfilled) is { } open)
+                {
+                    m = Math.Min(m, open.Range.First - 1);
+                }
+
+                marks.Add(new DurableMark(stream, m, high is null ? state.SeededTime : time, Contiguous: true) { Floor = state.Floor });
+            }
+
+            foreach (var stream in seen.Keys)
+            {
+                if (tracker.Snapshot(stream) is { High: { } high } acked)
+                {
+                    marks.Add(new DurableMark(stream, high, acked.HighTime, Contiguous: false) { Floor = high });
+                }
+            }
+        }
+
+        return marks;
+    }
+
     /// <summary>An Exchange heartbeat: the product's latest trade id. Opens a gap when trades up to it were not seen.</summary>
     public void Heartbeat(string product, long lastTradeId)
     {
@@ -238,8 +347,9 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             // Without a trade seen yet there is no baseline: the heartbeat says nothing about what ingest missed.
             if (products.TryGetValue(product, out var state) && lastTradeId > state.High)
             {
-                OpenGap(product, state, new TradeIdRange(state.High + 1, lastTradeId), "heartbeat");
+                OpenGap(product, state, new TradeIdRange(state.High + 1, lastTradeId), state.Seeded is not null && !state.Admitted ? "restart" : "heartbeat");
                 state.High = lastTradeId;
+                state.Admitted = true;
             }
         }
     }
@@ -459,6 +569,15 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     private sealed class ProductState(long first)
     {
         public long Floor { get; set; } = first;
+
+        /// <summary>The high-water mark the stream was restored with (stored mark or tail of `trades`); null when it started fresh.</summary>
+        public long? Seeded { get; init; }
+
+        /// <summary>The trade time of <see cref="Seeded"/> when it came from a stored mark.</summary>
+        public DateTimeOffset SeededTime { get; set; }
+
+        /// <summary>A trade above the restored mark was admitted in this run.</summary>
+        public bool Admitted { get; set; }
 
         public long High { get; set; } = first;
 

@@ -86,15 +86,22 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
     /// <summary>Messages produced and not yet acknowledged or failed.</summary>
     public long QueueDepth => Interlocked.Read(ref produced) - Delivered - DeliveryErrors;
 
+    /// <summary>
+    /// Told of every trade's delivery report (acknowledged or failed), for ingest's durable high-water marks; null: not
+    /// tracked (the replay command).
+    /// </summary>
+    public Recovery.DeliveredMarks? Marks { get; init; }
+
     public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trade);
         using var activity = ActivitySource.HasListeners() ? StartPublishActivity(trade) : null;
-        return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), cancellationToken);
+        var handler = Marks is { } marks ? TrackedDelivery(marks, trade) : onDelivery;
+        return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), handler, cancellationToken);
     }
 
     public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>
-        ProduceAsync(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), null, cancellationToken);
+        ProduceAsync(Topics.TradesDeadLetter, letter.Reason, ContractSerializers.DeadLetterSerializer.Serialize(letter, default), null, onDelivery, cancellationToken);
 
     /// <summary>Waits until everything produced so far is acknowledged (or the token fires).</summary>
     public void Flush(CancellationToken cancellationToken) => producer.Flush(cancellationToken);
@@ -164,21 +171,32 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         return activity;
     }
 
-    private ValueTask ProduceAsync(string topic, string key, byte[] value, Headers? headers, CancellationToken cancellationToken)
+    /// <summary>A delivery handler that also tells <paramref name="marks"/> (one small allocation per trade, only when marks are kept).</summary>
+    private Action<DeliveryReport<string, byte[]>> TrackedDelivery(Recovery.DeliveredMarks marks, Trade trade)
+    {
+        var (stream, id, time) = (trade.Key, trade.TradeId, trade.Time);
+        return report =>
+        {
+            OnDelivery(report);
+            marks.Delivered(stream, id, time, !report.Error.IsError);
+        };
+    }
+
+    private ValueTask ProduceAsync(string topic, string key, byte[] value, Headers? headers, Action<DeliveryReport<string, byte[]>> handler, CancellationToken cancellationToken)
     {
         var message = new Message<string, byte[]> { Key = key, Value = value, Headers = headers };
         try
         {
-            Produce(topic, message);
+            Produce(topic, message, handler);
             return ValueTask.CompletedTask;
         }
         catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
         {
-            return WaitForRoomAsync(topic, message, cancellationToken);
+            return WaitForRoomAsync(topic, message, handler, cancellationToken);
         }
     }
 
-    private async ValueTask WaitForRoomAsync(string topic, Message<string, byte[]> message, CancellationToken cancellationToken)
+    private async ValueTask WaitForRoomAsync(string topic, Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> handler, CancellationToken cancellationToken)
     {
         // The bounded buffer is full: wait for acknowledgements to make room (back-pressure on the reader).
         waitingForRoom = true;
@@ -189,7 +207,7 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(20), timeProvider, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    Produce(topic, message);
+                    Produce(topic, message, handler);
                     return;
                 }
                 catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -203,9 +221,9 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         }
     }
 
-    private void Produce(string topic, Message<string, byte[]> message)
+    private void Produce(string topic, Message<string, byte[]> message, Action<DeliveryReport<string, byte[]>> handler)
     {
-        producer.Produce(topic, message, onDelivery);
+        producer.Produce(topic, message, handler);
         if (Interlocked.Increment(ref produced) - Delivered - DeliveryErrors == 1)
         {
             // The queue was empty: the wait for an acknowledgement starts now, not at the last one.

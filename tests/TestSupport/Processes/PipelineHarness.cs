@@ -27,7 +27,47 @@ public sealed class PipelineHarness : IAsyncDisposable
         http.BaseAddress = new Uri($"http://127.0.0.1:{SinkPort}");
     }
 
-    public KafkaTestCluster Kafka { get; }
+    /// <summary>The development broker (a new one after <see cref="RestartBrokerAsync"/>, on the same port).</summary>
+    public KafkaTestCluster Kafka { get; private set; }
+
+    /// <summary>The processes created so far (ingest, aggregators, sink), in creation order.</summary>
+    public IReadOnlyList<ServiceProcess> Processes => processes;
+
+    /// <summary>
+    /// A whole-system restart: SIGKILLs every running process (ingest, aggregators, sink), then the development broker
+    /// (<see cref="RestartBrokerAsync"/>: a new, empty one on the same port), waits <paramref name="pause"/> and starts the
+    /// same processes again with the same state folders and database. Returns the processes restarted, in start order
+    /// (sinks and aggregators before ingest).
+    /// </summary>
+    public async Task<IReadOnlyList<ServiceProcess>> RestartEverythingAsync(TimeSpan pause)
+    {
+        var running = processes.Where(p => p.IsRunning).ToList();
+        foreach (var process in running)
+        {
+            await process.KillAsync();
+        }
+
+        await RestartBrokerAsync();
+        await Task.Delay(pause);
+        var order = running.OrderBy(p => p.LogPath.EndsWith("ingest.log", StringComparison.Ordinal)).ToList();
+        foreach (var process in order)
+        {
+            process.Start();
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// Stops the development broker (its in-memory log dies with it) and starts a NEW one — another incarnation, empty but
+    /// for the contract topics — on the same port, so the processes' <c>ConnectionStrings:kafka</c> still points at it.
+    /// </summary>
+    public async Task RestartBrokerAsync()
+    {
+        var port = Kafka.Port;
+        await Kafka.DisposeAsync();
+        Kafka = KafkaTestCluster.Start(port);
+    }
 
     /// <summary>The base window of the aggregator and the sink.</summary>
     public WindowSpec Window { get; }
@@ -66,12 +106,19 @@ public sealed class PipelineHarness : IAsyncDisposable
     /// <summary>The sink's SQLite database file.</summary>
     public string SinkDatabase => Path.Combine(workDir, "volumes.db");
 
-    /// <summary>An ingest instance on <paramref name="httpPort"/> producing to the broker; <paramref name="settings"/> say what it reads.</summary>
+    /// <summary>
+    /// An ingest instance on <paramref name="httpPort"/> producing to the broker, its durable high-water marks in
+    /// <see cref="IngestStatePath"/> (kept across its restarts); <paramref name="settings"/> say what it reads.
+    /// </summary>
     public ServiceProcess Ingest(int httpPort, IReadOnlyDictionary<string, string> settings) => Add(new ServiceProcess("ingest", "Ingest.Service", "BitcoinVolume.Ingest", With(new Dictionary<string, string>
     {
         ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}",
         ["ConnectionStrings__kafka"] = Kafka.BootstrapServers,
+        ["Ingest__State__Path"] = IngestStatePath,
     }, settings), Path.Combine(workDir, "ingest.log")));
+
+    /// <summary>Ingest's state folder (<c>Ingest:State:Path</c>) in the work folder.</summary>
+    public string IngestStatePath => Path.Combine(workDir, "ingest-state");
 
     /// <summary>
     /// Aggregator state (default window) in a new folder (returned), built from <paramref name="trades"/> by one
