@@ -9,4 +9,5 @@ namespace BitcoinVolume.Contracts;
 [JsonSerializable(typeof(Trade))]
 [JsonSerializable(typeof(WindowVolume))]
 [JsonSerializable(typeof(DeadLetter))]
+[JsonSerializable(typeof(TradeGap))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -47,4 +47,7 @@ internal static partial class AggregateLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable record on {TopicPartitionOffset}: {Reason}. It is dead-lettered; further ones are counted in aggregate.records.bad.")]
     public static partial void UnreadableRecord(this ILogger logger, TopicPartitionOffset topicPartitionOffset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gap marker {Stream} {Id} ({State}): {Windows} windows re-evaluated; {Reason}")]
+    public static partial void GapMarkerApplied(this ILogger logger, string stream, string id, string state, int windows, string reason);
 }
