@@ -86,7 +86,7 @@ public sealed class FrameProcessor(
                 // A last trade id ≤ 0 (reported always 0 on some Coinbase products) is liveness only: it never opens a gap.
                 if (result is { Product: { } product, LastTradeId: { } last and > 0 } && Wanted(product))
                 {
-                    gate.Heartbeat(StreamKey.Of(venue, product), last);
+                    gate.Heartbeat(StreamKey.Of(venue, product), last, frame.ReceivedAt == default ? timeProvider.GetUtcNow() : frame.ReceivedAt);
                 }
 
                 break;
@@ -107,7 +107,7 @@ public sealed class FrameProcessor(
                 continue;
             }
 
-            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId);
+            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId, trade.Time);
             if (admission is Admission.New or Admission.FillsGap)
             {
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
