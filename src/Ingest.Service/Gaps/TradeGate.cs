@@ -145,6 +145,9 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         }
     }
 
+    /// <summary>What the gate does with gaps (from the source and the venue).</summary>
+    public GapMode Mode => mode;
+
     /// <summary>True once a product was left untracked because of <see cref="GapOptions.MaxProducts"/>.</summary>
     public bool ProductCapReached => productCapReached;
 
