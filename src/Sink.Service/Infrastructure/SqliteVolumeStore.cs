@@ -57,7 +57,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
            AND NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'venue');
         """;
 
- // A file written before completeness existed gets the two columns (its rows are complete: nothing said otherwise).
+    // A file written before completeness existed gets the two columns (its rows are complete: nothing said otherwise).
     private const string HasNoCompletenessSql = """
         SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'complete');
         """;
