@@ -12,6 +12,7 @@ public sealed class AggregateMetrics
     private readonly Counter<long> outcomes;
     private readonly Counter<long> windowsEmitted;
     private readonly Counter<long> badRecords;
+    private readonly Counter<long> gapMarkers;
     private readonly Counter<long> fallenBehind;
     private readonly Histogram<int> batchSize;
     private readonly Histogram<double> commitDuration;
@@ -32,6 +33,7 @@ public sealed class AggregateMetrics
         outcomes = meter.CreateCounter<long>("aggregate.trades", "{trade}", "Trades by outcome: counted, correction, duplicate (dedup hit), too_late (to trades.late).");
         windowsEmitted = meter.CreateCounter<long>("aggregate.windows.emitted", "{window}", "Window values produced to volumes.1m.");
         badRecords = meter.CreateCounter<long>("aggregate.records.bad", "{record}", "Records on trades that could not be read (dead-lettered).");
+        gapMarkers = meter.CreateCounter<long>("aggregate.gap_markers", "{marker}", "Gap markers applied, by state: open, filled, unfilled.");
         fallenBehind = meter.CreateCounter<long>("aggregate.partitions.fallen_behind", "{partition}", "Partitions whose stored offset is no longer on the broker (or is ahead of it).");
         batchSize = meter.CreateHistogram<int>("aggregate.batch.size", "{record}", "Records per processed batch.");
         commitDuration = meter.CreateHistogram<double>("aggregate.commit.duration", "s", "Output flush + state commit time per batch.");
@@ -85,6 +87,13 @@ public sealed class AggregateMetrics
     public void WindowsEmitted(int count) => windowsEmitted.Add(count);
 
     public void BadRecord() => badRecords.Add(1);
+
+    public void GapMarker(Contracts.GapState state) => gapMarkers.Add(1, new KeyValuePair<string, object?>("state", state switch
+    {
+        Contracts.GapState.Open => "open",
+        Contracts.GapState.Filled => "filled",
+        _ => "unfilled",
+    }));
 
     public void FallenBehind() => fallenBehind.Add(1);
 

@@ -10,4 +10,5 @@ namespace BitcoinVolume.Contracts;
 [JsonSerializable(typeof(WindowVolume))]
 [JsonSerializable(typeof(DeadLetter))]
 [JsonSerializable(typeof(StatusReport))]
+[JsonSerializable(typeof(TradeGap))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

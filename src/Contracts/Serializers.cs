@@ -15,6 +15,8 @@ public static class ContractSerializers
     /// <summary>The source-generated <see cref="WindowVolume"/> serializer, kept as the reference for <see cref="WindowVolumeWriter"/>.</summary>
     public static ISerializer<WindowVolume> ReferenceWindowSerializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
     public static IDeserializer<WindowVolume> WindowDeserializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
+    public static ISerializer<TradeGap> GapSerializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
+    public static IDeserializer<TradeGap> GapDeserializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
     public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
     public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
 

@@ -17,7 +17,7 @@ namespace BitcoinVolume.Contracts;
 /// <param name="Close">Price of the trade with the highest trade id.</param>
 /// <param name="FirstTradeId">Lowest trade id.</param>
 /// <param name="LastTradeId">Highest trade id.</param>
-/// <param name="Version">Grows with every change of the window's value; deterministic from its content.</param>
+/// <param name="Version">Grows with every change of the window's value (<see cref="VersionOf"/>); deterministic from the input.</param>
 /// <param name="Final">True once the window is past its grace period (a late trade may still correct it).</param>
 public sealed record WindowVolume(
     string Product,
@@ -46,6 +46,19 @@ public sealed record WindowVolume(
 
     = Venues.Coinbase;
 
+    /// <summary>
+    /// Why the window may lack trades (the reasons of the unresolved gap markers, <see cref="TradeGap"/>, whose time range
+    /// touches it), or null when nothing is known to be missing. A value written before completeness existed has none.
+    /// </summary>
+    public string? IncompleteReason { get; init; }
+
+    /// <summary>
+    /// True unless a gap marker says trades of this window may be missing (<see cref="IncompleteReason"/> then says why).
+    /// Derived from <see cref="IncompleteReason"/>: on the wire as <c>complete</c>, ignored when read (so an old value without
+    /// either field is complete).
+    /// </summary>
+    public bool Complete => IncompleteReason is null;
+
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
@@ -55,11 +68,19 @@ public sealed record WindowVolume(
     public string Key => KeyOf(Venue, Product, Side, WindowStart);
 
     /// <summary>
-    /// The version of a window's value: 2 × trades + (final ? 1 : 0). It grows with every change (trades are only ever
-    /// added; final only ever goes from false to true) and depends on the content alone, so a state rebuilt from the
-    /// input emits the same versions.
+    /// The version of a window's value: 2 × (trades + marks) + (final ? 1 : 0), where marks counts the gap markers
+    /// (<see cref="TradeGap"/>) applied to the window while it existed. It grows with every change (trades and marks are only
+    /// ever added; final only ever goes from false to true) and depends on the input alone, so a state rebuilt from the
+    /// input emits the same versions. Without marks it is the version of old values (2 × trades + final): never smaller.
     /// </summary>
-    public static long VersionOf(long trades, bool final) => (trades * 2) + (final ? 1 : 0);
+    public static long VersionOf(long trades, bool final, long marks = 0) => ((trades + marks) * 2) + (final ? 1 : 0);
+
+    /// <summary>The marks of a value (<see cref="VersionOf"/> solved for them): 0 for a value written without any.</summary>
+    public static long MarksOf(WindowVolume value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return Math.Max(0, ((value.Version - (value.Final ? 1 : 0)) / 2) - value.Trades);
+    }
 
     /// <summary>Builds the Kafka key for a Coinbase window (<see cref="KeyOf(string, string, TakerSide, DateTimeOffset)"/>).</summary>
     public static string KeyOf(string product, TakerSide side, DateTimeOffset windowStart) =>

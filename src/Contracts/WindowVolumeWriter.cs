@@ -26,6 +26,8 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
     private static readonly JsonEncodedText LastTradeId = JsonEncodedText.Encode("lastTradeId");
     private static readonly JsonEncodedText Version = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText Final = JsonEncodedText.Encode("final");
+    private static readonly JsonEncodedText Complete = JsonEncodedText.Encode("complete");
+    private static readonly JsonEncodedText IncompleteReason = JsonEncodedText.Encode("incompleteReason");
     private static readonly JsonEncodedText Buy = JsonEncodedText.Encode("buy");
     private static readonly JsonEncodedText Sell = JsonEncodedText.Encode("sell");
 
@@ -67,6 +69,16 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
         json.WriteNumber(Version, w.Version);
         json.WriteBoolean(Final, w.Final);
         json.WriteString(Venue, w.Venue);
+        if (w.IncompleteReason is { } reason)
+        {
+            json.WriteString(IncompleteReason, reason);
+        }
+        else
+        {
+            json.WriteNull(IncompleteReason);
+        }
+
+        json.WriteBoolean(Complete, w.Complete);
         json.WriteEndObject();
     }
 }

@@ -100,6 +100,12 @@ internal static partial class IngestLog
     [LoggerMessage(403, LogLevel.Critical, "More than {Max} unfilled-gap records wait to be produced; this one is only in the log: {Detail}")]
     public static partial void UnfilledGapQueueFull(this ILogger logger, int max, string detail);
 
+    [LoggerMessage(410, LogLevel.Information, "Gap marker on trades: {Stream} {Id} {State}: {Reason}")]
+    public static partial void GapMarker(this ILogger logger, string stream, string id, string state, string reason);
+
+    [LoggerMessage(411, LogLevel.Critical, "More than {Max} gap markers wait to be produced; this one is only in the log: {Stream} {Id} {State}")]
+    public static partial void GapMarkerQueueFull(this ILogger logger, int max, string stream, string id, string state);
+
     // 5xx: Backfill/Backfiller.
     [LoggerMessage(501, LogLevel.Warning, "Backfill {Product} {Range}: {Failure}")]
     public static partial void BackfillPageInvalid(this ILogger logger, string product, TradeIdRange range, string failure);

@@ -13,6 +13,7 @@ public sealed class IngestMetrics
     private readonly Counter<long> frames;
     private readonly Counter<long> trades;
     private readonly Counter<long> duplicates;
+    private readonly Counter<long> gapMarkers;
     private readonly Counter<long> deadLettered;
     private readonly Counter<long> deliveryErrors;
     private readonly Counter<long> reconnects;
@@ -34,6 +35,7 @@ public sealed class IngestMetrics
         var meter = meterFactory.Create(MeterName);
         frames = meter.CreateCounter<long>("ingest.frames", "{frame}", "Raw frames read, by kind (trades, heartbeat, ignored, invalid) and label.");
         trades = meter.CreateCounter<long>("ingest.trades", "{trade}", "Trades produced to the trades topic, by origin (stream, backfill).");
+        gapMarkers = meter.CreateCounter<long>("ingest.gaps.markers", "{marker}", "Gap markers produced to trades, by state (open, filled, unfilled).");
         duplicates = meter.CreateCounter<long>("ingest.trades.duplicates", "{trade}", "Trades dropped as already produced, by reason (duplicate, stale).");
         deadLettered = meter.CreateCounter<long>("ingest.frames.dead_lettered", "{frame}", "Records written to trades.dlq, by reason.");
         deliveryErrors = meter.CreateCounter<long>("ingest.delivery.errors", "{message}", "Messages Kafka failed to deliver.");
@@ -62,6 +64,8 @@ public sealed class IngestMetrics
             trades.Add(count, new KeyValuePair<string, object?>("origin", origin));
         }
     }
+
+    public void GapMarker(string state) => gapMarkers.Add(1, new KeyValuePair<string, object?>("state", state));
 
     public void Duplicate(string reason) => duplicates.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

@@ -171,7 +171,11 @@ public sealed class IngestWorker(
         {
             await foreach (var frame in source.ReadFramesAsync(stoppingToken).ConfigureAwait(false))
             {
-                recorder?.Write(frame);
+                if (frame.SessionEnded is null)
+                {
+                    recorder?.Write(frame);
+                }
+
                 if (router is null)
                 {
                     await processor.ProcessAsync(frame, stoppingToken).ConfigureAwait(false);

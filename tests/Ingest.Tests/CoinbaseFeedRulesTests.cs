@@ -76,6 +76,17 @@ public sealed class CoinbaseFeedRulesTests(ITestOutputHelper output) : IAsyncLif
             && l.Message.Contains("1 frame(s) lost", StringComparison.Ordinal));
         Assert.Equal(0, status.GetProperty("deadLettered").GetInt64());
         Assert.Empty(coinbase.RestRequests); // the snapshot of the new connection covered the loss
+
+        // In band on trades: per product a sequence_gap marker opened at the loss, filled at the product's next new trade.
+        var markers = kafka.ReadAll(Topics.Trades, 4, ContractSerializers.GapDeserializer, settle: TimeSpan.FromMilliseconds(300)).Select(m => m.Value).ToList();
+        foreach (var product in new[] { "BTC-USD", "ETH-USD" })
+        {
+            var ofProduct = markers.Where(m => m.Product == product).ToList();
+            Assert.Equal([GapState.Open, GapState.Filled], ofProduct.Select(m => m.State));
+            Assert.All(ofProduct, m => Assert.Equal((TradeGap.SequenceGap, Contracts.Venues.Coinbase), (m.Cause, m.Venue)));
+            Assert.Single(ofProduct.Select(m => m.Id).Distinct());
+            Assert.True(ofProduct[1].To >= ofProduct[1].From);
+        }
     }
 
     [Fact]

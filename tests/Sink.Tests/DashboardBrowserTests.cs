@@ -19,7 +19,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// venues, the page must open on "Bitcoin, all venues" (buy and sell stacked by venue, each venue's share, net), follow
 /// live windows, and narrow to one venue's rows when a venue and product are chosen. Screenshots are saved under TestResults/.
 /// </summary>
-public sealed class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class DashboardBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Product = "SKL-USD";
     private static readonly string[] ChromiumArgs =

@@ -74,4 +74,6 @@ internal static partial class AggregateLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Partition {Partition} caught up with the log at offset {Offset}, {Seconds:0.000} s after it was assigned ({How})")]
     public static partial void CaughtUp(this ILogger logger, int partition, long offset, double seconds, string how);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Gap marker {Stream} {Id} ({State}): {Windows} windows re-evaluated; {Reason}")]
+    public static partial void GapMarkerApplied(this ILogger logger, string stream, string id, string state, int windows, string reason);
 }

@@ -58,6 +58,12 @@ internal sealed class BatchProcessor(
             }
 
             touched.Add(partition);
+            if (TradeGap.IsMarker(record.Message.Headers))
+            {
+                ApplyGap(record, state.Aggregator);
+                continue;
+            }
+
             Trade trade;
             try
             {
@@ -83,6 +89,31 @@ internal sealed class BatchProcessor(
         }
 
         return touched;
+    }
+
+    /// <summary>A gap marker (header <see cref="TradeGap.KindHeader"/>): its stream's windows become (in)complete; an unreadable one is dead-lettered.</summary>
+    private void ApplyGap(ConsumeResult<string, byte[]> record, VolumeAggregator aggregator)
+    {
+        TradeGap marker;
+        try
+        {
+            marker = ContractSerializers.GapDeserializer.Deserialize(record.Message.Value, record.Message.Value is null, new SerializationContext(MessageComponentType.Value, record.Topic));
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException)
+        {
+            DeadLetter(record, e.Message);
+            return;
+        }
+
+        if (marker.Venue is null || marker.Product is null || marker.Id is null || marker.Reason is null)
+        {
+            DeadLetter(record, "gap marker without venue, product, id or reason");
+            return;
+        }
+
+        var windows = aggregator.ApplyGap(marker);
+        metrics.GapMarker(marker.State);
+        logger.GapMarkerApplied(marker.Key, marker.Id, marker.State.ToString().ToLowerInvariant(), windows, marker.Reason);
     }
 
     /// <summary>Produces the changed windows, flushes them, then commits state and offsets of every partition that moved.</summary>

@@ -70,7 +70,9 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// bare product for Coinbase, so state written before venues existed reads as Coinbase's), <c>l</c> the base window length
 /// (ticks, 8 bytes big-endian) the partition's state was written with, <c>i</c>+stream+0+id the ids of streams deduplicated
 /// by horizon (venues without contiguous ids; value = event ticks), <c>g</c> the <see cref="LogIdentity"/> the next offset
-/// belongs to (written with it in every commit; absent in state written before it was recorded). State without <c>l</c> (written before the
+/// belongs to (written with it in every commit; absent in state written before it was recorded), <c>x</c>+stream+0+gap id an
+/// unresolved gap (<see cref="StreamGap"/>: from, to ticks, state, reason). A window value may end with its marks (8 bytes) and
+/// its incomplete reason (1 + UTF-8; values written before completeness have neither: complete, no marks). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
 /// </summary>
@@ -83,6 +85,7 @@ public sealed class PartitionStateStore : IDisposable
     private const byte WindowLengthKind = (byte)'l';
     private const byte RecentIdKind = (byte)'i';
     private const byte LogKind = (byte)'g';
+    private const byte GapKind = (byte)'x';
     private const byte NumberId = 1;
     private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
@@ -128,6 +131,7 @@ public sealed class PartitionStateStore : IDisposable
         var windows = new List<WindowVolume>();
         var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(StringComparer.Ordinal);
         var recent = new List<RecentId>();
+        var gaps = new List<StreamGap>();
         LogIdentity? log = null;
         using (var iterator = db.NewIterator())
         {
@@ -164,6 +168,9 @@ public sealed class PartitionStateStore : IDisposable
                     case LogKind:
                         log = LogIdentity.FromBytes(value);
                         break;
+                    case GapKind:
+                        gaps.Add(ReadGap(rest, value));
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
@@ -181,7 +188,7 @@ public sealed class PartitionStateStore : IDisposable
         }
 
         var aggregator = new VolumeAggregator(options);
-        aggregator.Restore(windows, dedup, clock, recent);
+        aggregator.Restore(windows, dedup, clock, recent, gaps);
         return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count) { Log = log };
     }
 
@@ -222,6 +229,16 @@ public sealed class PartitionStateStore : IDisposable
         foreach (var recent in changes.RecentForgotten)
         {
             batch.Delete(RecentIdKey(prefix, recent));
+        }
+
+        foreach (var gap in changes.GapsPut)
+        {
+            batch.Put(GapKey(prefix, gap), WriteGap(gap));
+        }
+
+        foreach (var gap in changes.GapsDeleted)
+        {
+            batch.Delete(GapKey(prefix, gap));
         }
 
         var clock = new byte[16];
@@ -369,9 +386,49 @@ public sealed class PartitionStateStore : IDisposable
         return new RecentId(stream, dedupId, BinaryPrimitives.ReadInt64BigEndian(value));
     }
 
+    private static byte[] GapKey(byte[] prefix, StreamGap gap)
+    {
+        var stream = Encoding.UTF8.GetBytes(gap.Stream);
+        var id = Encoding.UTF8.GetBytes(gap.Id);
+        var rest = new byte[stream.Length + 1 + id.Length];
+        stream.CopyTo(rest, 0);
+        id.CopyTo(rest, stream.Length + 1);
+        return Key(prefix, GapKind, rest);
+    }
+
+    private static byte[] WriteGap(StreamGap gap)
+    {
+        var reason = Encoding.UTF8.GetBytes(gap.Reason);
+        var value = new byte[17 + reason.Length];
+        BinaryPrimitives.WriteInt64BigEndian(value, gap.FromTicks);
+        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(8), gap.ToTicks);
+        value[16] = (byte)gap.State;
+        reason.CopyTo(value, 17);
+        return value;
+    }
+
+    private static StreamGap ReadGap(ReadOnlySpan<byte> key, byte[] value)
+    {
+        var zero = key.IndexOf((byte)0);
+        if (zero < 0 || value.Length < 17)
+        {
+            throw new InvalidDataException("a gap record of the aggregator state is cut short");
+        }
+
+        return new StreamGap(
+            Encoding.UTF8.GetString(key[..zero]),
+            Encoding.UTF8.GetString(key[(zero + 1)..]),
+            BinaryPrimitives.ReadInt64BigEndian(value),
+            BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8)),
+            (GapState)value[16],
+            Encoding.UTF8.GetString(value.AsSpan(17)));
+    }
+
     private static byte[] WriteWindow(WindowVolume w)
     {
-        var value = new byte[WindowValueSize];
+        var marks = WindowVolume.MarksOf(w);
+        var reason = w.IncompleteReason is { } text ? Encoding.UTF8.GetBytes(text) : null;
+        var value = new byte[marks == 0 && reason is null ? WindowValueSize : WindowValueSize + 8 + 1 + (reason?.Length ?? 0)];
         var span = value.AsSpan();
         BinaryPrimitives.WriteInt64BigEndian(span, w.Trades);
         var at = 8;
@@ -383,7 +440,14 @@ public sealed class PartitionStateStore : IDisposable
 
         BinaryPrimitives.WriteInt64BigEndian(span[at..], w.FirstTradeId);
         BinaryPrimitives.WriteInt64BigEndian(span[(at + 8)..], w.LastTradeId);
-        value[^1] = w.Final ? (byte)1 : (byte)0;
+        value[WindowValueSize - 1] = w.Final ? (byte)1 : (byte)0;
+        if (value.Length > WindowValueSize)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[WindowValueSize..], marks);
+            value[WindowValueSize + 8] = reason is null ? (byte)0 : (byte)1;
+            reason?.CopyTo(span[(WindowValueSize + 9)..]);
+        }
+
         return value;
     }
 
@@ -393,7 +457,7 @@ public sealed class PartitionStateStore : IDisposable
         var (venue, product) = StreamKey.Parse(Encoding.UTF8.GetString(key[..zero]));
         var side = (TakerSide)key[zero + 1];
         var start = new DateTimeOffset(BinaryPrimitives.ReadInt64BigEndian(key[(zero + 2)..]), TimeSpan.Zero);
-        if (value.Length != WindowValueSize)
+        if (value.Length != WindowValueSize && value.Length < WindowValueSize + 9)
         {
             throw new InvalidDataException($"window state of {product} has {value.Length} bytes, expected {WindowValueSize}");
         }
@@ -408,9 +472,13 @@ public sealed class PartitionStateStore : IDisposable
         var first = BinaryPrimitives.ReadInt64BigEndian(value[104..]);
         var last = BinaryPrimitives.ReadInt64BigEndian(value[112..]);
         var final = value[120] == 1;
-        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final), final)
+        var (marks, reason) = value.Length == WindowValueSize
+            ? (0L, null)
+            : (BinaryPrimitives.ReadInt64BigEndian(value[WindowValueSize..]), value[WindowValueSize + 8] == 1 ? Encoding.UTF8.GetString(value[(WindowValueSize + 9)..]) : null);
+        return new WindowVolume(product, side, start, trades, d[0], d[1], d[2], d[3], d[4], d[5], first, last, WindowVolume.VersionOf(trades, final, marks), final)
         {
             Venue = venue,
+            IncompleteReason = reason,
         };
     }
 

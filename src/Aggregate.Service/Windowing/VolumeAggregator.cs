@@ -13,8 +13,12 @@ namespace BitcoinVolume.Aggregate.Windowing;
 /// <item>Watermark = newest counted event time − grace. A window is final once the watermark reaches its end.</item>
 /// <item>A trade older than watermark − retention is <see cref="ApplyOutcome.TooLate"/>; anything newer updates its
 /// window, final or not, and the window's new full value is emitted.</item>
-/// <item>Version = 2 × trades + (final ? 1 : 0): it grows with every change and is a function of the content alone,
-/// so a rebuilt state emits the same versions.</item>
+/// <item>Version = 2 × (trades + marks) + (final ? 1 : 0) (<see cref="WindowVolume.VersionOf"/>): it grows with every
+/// change and is a function of the input alone, so a rebuilt state emits the same versions.</item>
+/// <item>Completeness: a gap marker (<see cref="TradeGap"/>, <see cref="ApplyGap"/>) that is unresolved makes every window of
+/// its stream whose time range it touches incomplete, with its reason, including windows created later; a filled one makes
+/// them complete again (unless another unresolved gap touches them). Each marker adds one mark to every existing window it
+/// re-evaluates, so the version grows even when no trade changed.</item>
 /// </list>
 /// </summary>
 public sealed class VolumeAggregator(WindowingOptions options)
@@ -28,6 +32,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly List<ProductState> recentStreams = [];
     private readonly List<RecentId> recentAdded = [];
     private readonly List<RecentId> recentForgotten = [];
+    private readonly List<ProductState> gapStreams = [];
+    private readonly List<StreamGap> gapsPut = [];
+    private readonly List<StreamGap> gapsDeleted = [];
     private readonly long graceTicks = options.Grace.Ticks;
     private readonly long retentionTicks = options.Retention.Ticks;
     private readonly long recentHorizonTicks = Math.Min(options.Retention.Ticks, options.DedupHorizon.Ticks);
@@ -36,6 +43,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
     private int windowCount;
+    private long markStamp;
 
     /// <summary>The event-time watermark, or null before the first trade.</summary>
     public DateTimeOffset? Watermark => watermarkTicks == long.MinValue ? null : new DateTimeOffset(watermarkTicks, TimeSpan.Zero);
@@ -100,6 +108,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
         else
         {
             state = new WindowState(product, trade.Side, start, trade);
+            if (product.Gaps is { Count: > 0 } gaps)
+            {
+                state.Reason = StreamGap.ReasonOf(gaps.Values, start, SafeEnd(start));
+            }
+
             AddWindow(slot, state);
         }
 
@@ -117,6 +130,50 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         return state.Final ? ApplyOutcome.Correction : ApplyOutcome.Counted;
     }
+
+    /// <summary>
+    /// Applies a gap marker of <see cref="Topics.Trades"/>: the gap (by its <see cref="TradeGap.Id"/> within the stream) is
+    /// remembered while unresolved (the latest marker's range and reason replace the earlier ones) and forgotten when
+    /// filled; every existing window of the stream that the new or the previous range touches is re-evaluated (complete
+    /// unless an unresolved gap touches it), gets one more mark (its version grows) and is emitted. Windows created later
+    /// inside an unresolved gap's range are incomplete from the start. Returns the windows re-evaluated.
+    /// </summary>
+    public int ApplyGap(TradeGap marker)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        var gap = StreamGap.Of(marker);
+        var product = StreamOf(marker.Venue, marker.Product);
+        StreamGap? before = null;
+        product.Gaps?.TryGetValue(gap.Id, out before);
+        if (gap.State != GapState.Filled && !BeyondRetention(gap))
+        {
+            if (product.Gaps is null)
+            {
+                product.Gaps = new Dictionary<string, StreamGap>(StringComparer.Ordinal);
+                gapStreams.Add(product);
+            }
+
+            product.Gaps[gap.Id] = gap;
+            gapsPut.Add(gap);
+        }
+        else if (before is not null)
+        {
+            product.Gaps!.Remove(gap.Id);
+            gapsDeleted.Add(before);
+        }
+
+        var stamp = ++markStamp;
+        var touched = Touch(product, gap.FromTicks, gap.ToTicks, stamp);
+        if (before is not null)
+        {
+            touched += Touch(product, before.FromTicks, before.ToTicks, stamp);
+        }
+
+        return touched;
+    }
+
+    /// <summary>Unresolved gaps held, over all streams.</summary>
+    public int OpenGaps => gapStreams.Sum(p => p.Gaps!.Count);
 
     /// <summary>
     /// Moves the watermark forward without a trade (e.g. at the end of input, or by the wall clock while a live feed is
@@ -165,11 +222,32 @@ public sealed class VolumeAggregator(WindowingOptions options)
         recentAdded.Clear();
         var forgotten = recentForgotten.ToArray();
         recentForgotten.Clear();
+        // A gap put and deleted in the same batch (opened, then filled) is written as it is now: once.
+        var put = new List<StreamGap>();
+        var deleted = new List<StreamGap>();
+        var seenGaps = new HashSet<(string, string)>();
+        foreach (var gap in gapsPut.Concat(gapsDeleted))
+        {
+            if (seenGaps.Add((gap.Stream, gap.Id)))
+            {
+                (products.TryGetValue(gap.Stream, out var stream) && stream.Gaps?.ContainsKey(gap.Id) == true ? put : deleted).Add(gap);
+            }
+        }
+
+        for (var i = 0; i < put.Count; i++)
+        {
+            put[i] = products[put[i].Stream].Gaps![put[i].Id];
+        }
+
+        gapsPut.Clear();
+        gapsDeleted.Clear();
         return new AggregatorChanges(result, prunedNow, dedup, new EventTimeState(maxEventTicks, watermarkTicks))
         {
             Window = window,
             RecentAdded = added,
             RecentForgotten = forgotten,
+            GapsPut = put,
+            GapsDeleted = deleted,
         };
     }
 
@@ -208,7 +286,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
         IEnumerable<WindowVolume> retainedWindows,
         IEnumerable<KeyValuePair<string, IReadOnlyList<(long Start, long End)>>> dedup,
         EventTimeState clock,
-        IEnumerable<RecentId>? recentIds = null)
+        IEnumerable<RecentId>? recentIds = null,
+        IEnumerable<StreamGap>? gaps = null)
     {
         ArgumentNullException.ThrowIfNull(retainedWindows);
         ArgumentNullException.ThrowIfNull(dedup);
@@ -227,6 +306,18 @@ public sealed class VolumeAggregator(WindowingOptions options)
         foreach (var recent in (recentIds ?? []).OrderBy(r => r.Ticks))
         {
             StreamOf(recent.Stream).Recent?.Add(recent.Id, recent.Ticks);
+        }
+
+        foreach (var gap in gaps ?? [])
+        {
+            var stream = StreamOf(gap.Stream);
+            if (stream.Gaps is null)
+            {
+                stream.Gaps = new Dictionary<string, StreamGap>(StringComparer.Ordinal);
+                gapStreams.Add(stream);
+            }
+
+            stream.Gaps[gap.Id] = gap;
         }
 
         foreach (var volume in retainedWindows)
@@ -309,7 +400,80 @@ public sealed class VolumeAggregator(WindowingOptions options)
             windowCount--;
             pruned.Add(state.ToVolume());
         }
+
+        foreach (var stream in gapStreams)
+        {
+            foreach (var gap in stream.Gaps!.Values.Where(BeyondRetention).ToList())
+            {
+                stream.Gaps.Remove(gap.Id);
+                gapsDeleted.Add(gap);
+            }
+        }
     }
+
+    /// <summary>Re-evaluates the windows of <paramref name="product"/> whose start is in the windows of [from, to] (each once per stamp).</summary>
+    private int Touch(ProductState product, long fromTicks, long toTicks, long stamp)
+    {
+        if (product.Windows.Count == 0)
+        {
+            return 0;
+        }
+
+        var first = window.StartOf(fromTicks);
+        var last = window.StartOf(toTicks);
+        var slots = ((last - first) / window.Length.Ticks) + 1;
+        var touched = 0;
+        if (slots > product.Windows.Count)
+        {
+            foreach (var state in product.Windows.Values)
+            {
+                if (state.StartTicks >= first && state.StartTicks <= last)
+                {
+                    touched += Mark(product, state, stamp);
+                }
+            }
+
+            return touched;
+        }
+
+        for (var start = first; start <= last; start += window.Length.Ticks)
+        {
+            foreach (var side in (ReadOnlySpan<TakerSide>)[TakerSide.Buy, TakerSide.Sell])
+            {
+                if (product.Windows.TryGetValue(SlotOf(start, side), out var state))
+                {
+                    touched += Mark(product, state, stamp);
+                }
+            }
+        }
+
+        return touched;
+    }
+
+    private int Mark(ProductState product, WindowState state, long stamp)
+    {
+        if (state.Stamp == stamp)
+        {
+            return 0;
+        }
+
+        state.Stamp = stamp;
+        state.Marks++;
+        state.Reason = product.Gaps is { Count: > 0 } gaps ? StreamGap.ReasonOf(gaps.Values, state.StartTicks, SafeEnd(state.StartTicks)) : null;
+        if (!state.Changed)
+        {
+            state.Changed = true;
+            changed.Add(state);
+        }
+
+        return 1;
+    }
+
+    /// <summary>True when no window that is (or can still be) retained can hold a trade of the gap.</summary>
+    private bool BeyondRetention(StreamGap gap) =>
+        watermarkTicks != long.MinValue && gap.ToTicks <= SafeSubtract(SafeSubtract(watermarkTicks, retentionTicks), window.Length.Ticks);
+
+    private long SafeEnd(long startTicks) => startTicks > long.MaxValue - window.Length.Ticks ? long.MaxValue : startTicks + window.Length.Ticks;
 
     private void AdvanceWatermarkTicks(long ticks)
     {
@@ -341,6 +505,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public TradeIdSet Ids { get; } = new();
 
         public bool IdsChanged { get; set; }
+
+        /// <summary>Unresolved gaps by id (null until the stream has had one).</summary>
+        public Dictionary<string, StreamGap>? Gaps { get; set; }
 
         /// <summary>Windows by slot = start ticks × 2 + side.</summary>
         public Dictionary<long, WindowState> Windows { get; } = [];
@@ -377,6 +544,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
             (open, high, low, close) = (value.Open, value.High, value.Low, value.Close);
             (firstId, lastId) = (value.FirstTradeId, value.LastTradeId);
             Final = value.Final;
+            Marks = WindowVolume.MarksOf(value);
+            Reason = value.IncompleteReason;
         }
 
         public ProductState Product { get; }
@@ -388,6 +557,15 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public bool Final { get; set; }
 
         public bool Changed { get; set; }
+
+        /// <summary>Gap markers applied to this window (part of its version).</summary>
+        public long Marks { get; set; }
+
+        /// <summary>Why trades may be missing, or null when complete.</summary>
+        public string? Reason { get; set; }
+
+        /// <summary>The last <see cref="ApplyGap"/> call that re-evaluated it (each marker marks a window once).</summary>
+        public long Stamp { get; set; }
 
         public void Add(Trade trade)
         {
@@ -420,8 +598,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         public WindowVolume ToVolume() => new(
             Product.Product, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
-            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final), Final)
-        { Venue = Product.Venue };
+            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final, Marks), Final)
+        { Venue = Product.Venue, IncompleteReason = Reason };
     }
 }
 
@@ -448,6 +626,12 @@ public sealed record AggregatorChanges(
 
     /// <summary>Ids of horizon-deduplicated streams that fell behind the dedup horizon (to forget).</summary>
     public IReadOnlyList<RecentId> RecentForgotten { get; init; } = [];
+
+    /// <summary>Unresolved gaps added or replaced since the last call (to write).</summary>
+    public IReadOnlyList<StreamGap> GapsPut { get; init; } = [];
+
+    /// <summary>Gaps filled or beyond retention since the last call (to delete).</summary>
+    public IReadOnlyList<StreamGap> GapsDeleted { get; init; } = [];
 
     /// <summary>The base window of <see cref="Windows"/> and <see cref="Pruned"/> (the default, 1 minute, unless set).</summary>
     public WindowSpec Window { get; init; } = WindowSpec.Default;

@@ -97,7 +97,7 @@ public sealed class Backfiller(
                         continue;
                     }
 
-                    if (gate.Admit(stream, trade.TradeId) == Admission.FillsGap)
+                    if (gate.Admit(stream, trade.TradeId, time: trade.Time) == Admission.FillsGap)
                     {
                         await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
                         produced++;

@@ -18,12 +18,65 @@ public sealed partial class GapJsonContext : JsonSerializerContext;
 /// Reports gaps: every detected gap is logged and counted; every gap given up is logged, counted and becomes a record
 /// on trades.dlq with reason <c>unfilled_gap</c> (detail names the product and id range; raw is an
 /// <see cref="UnfilledGapRecord"/>). The gate calls it under its lock, so records are queued (bounded) and produced by
-/// <see cref="FlushAsync"/> from the reader loop and the backfiller.
+/// <see cref="FlushAsync"/> from the reader loop and the backfiller. Gaps with a known time range also become gap markers
+/// (<see cref="TradeGap"/>) on <c>trades</c>: open when detected, unfilled when given up, filled when all their trades were
+/// produced — queued the same way and produced by <see cref="FlushAsync"/> after the trades admitted before them.
 /// </summary>
 public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILogger<GapReporter> logger, TimeProvider timeProvider) : IGapObserver
 {
     private const int MaxPending = 10_000;
     private readonly Channel<DeadLetter> pending = Channel.CreateBounded<DeadLetter>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<TradeGap> markers = Channel.CreateBounded<TradeGap>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
+
+    public void GapOpened(string stream, GapSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        Mark(stream, span, GapState.Open, $"trade ids {span.Range} ({span.Range.Count} trades) missing: backfill pending");
+    }
+
+    public void GapGivenUp(string stream, GapSpan span, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        Mark(stream, span, GapState.Unfilled, $"trade ids {span.Range} ({span.Range.Count} trades) missing: {reason}");
+    }
+
+    public void GapFilled(string stream, GapSpan span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        Mark(stream, span, GapState.Filled, $"trade ids {span.Range} ({span.Range.Count} trades) backfilled");
+    }
+
+    /// <summary>
+    /// Queues a gap marker for <paramref name="stream"/> (also for gaps that are not trade-id ranges: a skipped sequence
+    /// number, a disconnect on a venue that cannot backfill).
+    /// </summary>
+    public void Mark(TradeGap marker)
+    {
+        ArgumentNullException.ThrowIfNull(marker);
+        logger.GapMarker(marker.Key, marker.Id, StateName(marker.State), marker.Reason);
+        metrics.GapMarker(StateName(marker.State));
+        if (!markers.Writer.TryWrite(marker))
+        {
+            logger.GapMarkerQueueFull(MaxPending, marker.Key, marker.Id, StateName(marker.State));
+        }
+    }
+
+    private void Mark(string stream, GapSpan span, GapState state, string reason)
+    {
+        var (venue, product) = StreamKey.Parse(stream);
+        Mark(new TradeGap(venue, product, span.Id, state, span.From, span.To, span.Cause, reason)
+        {
+            FirstTradeId = span.Range.First,
+            LastTradeId = span.Range.Last,
+        });
+    }
+
+    private static string StateName(GapState state) => state switch
+    {
+        GapState.Open => "open",
+        GapState.Filled => "filled",
+        _ => "unfilled",
+    };
 
     public void GapDetected(string stream, TradeIdRange range, string cause)
     {
@@ -51,9 +104,15 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
         }
     }
 
-    /// <summary>Produces the queued unfilled-gap records.</summary>
+    /// <summary>Produces the queued gap markers and unfilled-gap records.</summary>
     public async ValueTask FlushAsync(ITradeOutput output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(output);
+        while (markers.Reader.TryRead(out var marker))
+        {
+            await output.PublishGapAsync(marker, cancellationToken).ConfigureAwait(false);
+        }
+
         while (pending.Reader.TryRead(out var letter))
         {
             await output.DeadLetterAsync(letter, cancellationToken).ConfigureAwait(false);

@@ -62,9 +62,36 @@ public readonly record struct DurableMark(string Stream, long TradeId, DateTimeO
 /// <summary>A gap handed to the backfiller: an id range of a stream (<see cref="Contracts.StreamKey"/> text), and how many fetches it has had.</summary>
 public readonly record struct GapWork(string Stream, TradeIdRange Range, int Attempts);
 
+/// <summary>
+/// A gap as it was detected (before any of it was filled or split): its trade ids, the event-time range its trades can
+/// have (<paramref name="From"/> = the time of the last trade before it, <paramref name="To"/> = the time of the first trade
+/// after it, or of the heartbeat that revealed it) and its cause (<see cref="Contracts.TradeGap.TradeIdGap"/>,
+/// <see cref="Contracts.TradeGap.HeartbeatGap"/>). What the gap markers on <c>trades</c> describe.
+/// </summary>
+public sealed record GapSpan(TradeIdRange Range, DateTimeOffset From, DateTimeOffset To, string Cause)
+{
+    /// <summary>The marker id of the gap within its stream.</summary>
+    public string Id => $"ids:{Range.First}-{Range.Last}";
+}
+
 /// <summary>Receives gap events from a <see cref="TradeGate"/> (called under the gate's lock: keep it short).</summary>
 public interface IGapObserver
 {
+    /// <summary>A gap whose time range is known was opened and will be fetched (<see cref="GapMode.Backfill"/>): trades may be missing.</summary>
+    void GapOpened(string stream, GapSpan span)
+    {
+    }
+
+    /// <summary>Some of the gap's trades will not be produced (given up: after the attempts, too large, backfill off, evicted).</summary>
+    void GapGivenUp(string stream, GapSpan span, string reason)
+    {
+    }
+
+    /// <summary>Every trade of the gap has been admitted now (by the live stream or the backfill).</summary>
+    void GapFilled(string stream, GapSpan span)
+    {
+    }
+
     /// <summary>Trades <paramref name="range"/> of <paramref name="stream"/> (a <see cref="Contracts.StreamKey"/>) were skipped; <paramref name="cause"/> is <c>trade</c>, <c>heartbeat</c> or <c>recovery</c>.</summary>
     void GapDetected(string stream, TradeIdRange range, string cause);
 
@@ -135,6 +162,9 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         }
     }
 
+    /// <summary>What the gate does with gaps (from the source and the venue).</summary>
+    public GapMode Mode => mode;
+
     /// <summary>True once a product was left untracked because of <see cref="GapOptions.MaxProducts"/>.</summary>
     public bool ProductCapReached => productCapReached;
 
@@ -142,7 +172,8 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// Decides whether a trade of <paramref name="stream"/> is new; detects a gap below it (contiguous ids). With a
     /// <paramref name="textId"/> (or in <see cref="GapMode.DedupOnly"/>) the trade is only deduplicated.
     /// </summary>
-    public Admission Admit(string stream, long tradeId, string? textId = null)
+    /// <remarks><paramref name="time"/> is the trade's event time: the gate keeps it for the newest trade, so a gap knows the time range its trades can have.</remarks>
+    public Admission Admit(string stream, long tradeId, string? textId = null, DateTimeOffset time = default)
     {
         lock (gate)
         {
@@ -160,7 +191,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                     return Admission.New;
                 }
 
-                products.Add(product, new ProductState(tradeId));
+                products.Add(product, new ProductState(tradeId) { HighTime = time });
                 Tracker?.Admitted(product, tradeId);
                 return Admission.New;
             }
@@ -170,10 +201,11 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 if (tradeId > state.High + 1)
                 {
                     // The first jump after a restore from a stored mark is the downtime of the previous run.
-                    OpenGap(product, state, new TradeIdRange(state.High + 1, tradeId - 1), state.Seeded is not null && !state.Admitted ? "restart" : "trade");
+                    OpenGap(product, state, new TradeIdRange(state.High + 1, tradeId - 1), state.Seeded is not null && !state.Admitted ? "restart" : "trade", time);
                 }
 
                 state.High = tradeId;
+                state.HighTime = time;
                 state.Admitted = true;
                 Tracker?.Admitted(product, tradeId);
                 return Admission.New;
@@ -184,13 +216,18 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 return Admission.Stale;
             }
 
-            if (state.Fill(tradeId))
+            if (!state.Fill(tradeId, out var done))
             {
-                Tracker?.Admitted(product, tradeId);
-                return Admission.FillsGap;
+                return Admission.Duplicate;
             }
 
-            return Admission.Duplicate;
+            Tracker?.Admitted(product, tradeId);
+            if (done is { Span: { } span })
+            {
+                observer.GapFilled(product, span);
+            }
+
+            return Admission.FillsGap;
         }
     }
 
@@ -242,7 +279,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 }
                 else if (id >= replay.Floor)
                 {
-                    replay.Fill(id);
+                    replay.Fill(id, out _);
                 }
             }
 
@@ -273,7 +310,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 return false;
             }
 
-            products.Add(stream, new ProductState(mark) { Seeded = mark, SeededTime = time });
+            products.Add(stream, new ProductState(mark) { Seeded = mark, SeededTime = time, HighTime = time });
             return true;
         }
     }
@@ -339,15 +376,18 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         return marks;
     }
 
-    /// <summary>An Exchange heartbeat: the product's latest trade id. Opens a gap when trades up to it were not seen.</summary>
-    public void Heartbeat(string product, long lastTradeId)
+    /// <summary>
+    /// An Exchange heartbeat: the product's latest trade id. Opens a gap when trades up to it were not seen;
+    /// <paramref name="time"/> (when the heartbeat was received) bounds the time of its trades.
+    /// </summary>
+    public void Heartbeat(string product, long lastTradeId, DateTimeOffset time = default)
     {
         lock (gate)
         {
             // Without a trade seen yet there is no baseline: the heartbeat says nothing about what ingest missed.
             if (products.TryGetValue(product, out var state) && lastTradeId > state.High)
             {
-                OpenGap(product, state, new TradeIdRange(state.High + 1, lastTradeId), state.Seeded is not null && !state.Admitted ? "restart" : "heartbeat");
+                OpenGap(product, state, new TradeIdRange(state.High + 1, lastTradeId), state.Seeded is not null && !state.Admitted ? "restart" : "heartbeat", time);
                 state.High = lastTradeId;
                 state.Admitted = true;
             }
@@ -410,6 +450,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 {
                     hole.Unfilled = true;
                     observer.GapUnfilled(product, hole.Range, hole.Attempts, reason);
+                    GiveUp(product, hole, $"not backfilled after {hole.Attempts} attempts: {reason}");
                 }
             }
         }
@@ -469,20 +510,37 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         return Admission.New;
     }
 
-    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause)
+    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause, DateTimeOffset? until = null)
     {
         observer.GapDetected(product, range, cause);
-        var hole = new Hole(range, timeProvider.GetUtcNow());
+        var now = timeProvider.GetUtcNow();
+        var hole = new Hole(range, now);
+
+        // Markers only where ingest acts on gaps live (a recording's gaps are history) and the time range is known
+        // (recovered gaps have ids only).
+        if (mode is GapMode.Backfill or GapMode.Report && until is { } to)
+        {
+            var after = to == default ? now : to;
+            var before = state.HighTime == default ? after : state.HighTime;
+            hole.Origin = new GapOrigin(new GapSpan(range, before, after, cause == "heartbeat" ? Contracts.TradeGap.HeartbeatGap : Contracts.TradeGap.TradeIdGap));
+        }
+
         state.Holes.Add(hole);
         if (mode == GapMode.Report)
         {
             hole.Unfilled = true;
             observer.GapUnfilled(product, range, 0, "backfill is off (Ingest:Backfill:Enabled=false)");
+            GiveUp(product, hole, "not backfilled: backfill is off or the venue has no trade history");
         }
         else if (mode == GapMode.Backfill && range.Count > maxGapTrades)
         {
             hole.Unfilled = true;
             observer.GapUnfilled(product, range, 0, $"gap of {range.Count} trades exceeds Ingest:Backfill:MaxGapTrades ({maxGapTrades})");
+            GiveUp(product, hole, $"not backfilled: {range.Count} trades exceed Ingest:Backfill:MaxGapTrades ({maxGapTrades})");
+        }
+        else if (hole.Origin is { } origin)
+        {
+            observer.GapOpened(product, origin.Span);
         }
 
         while (state.Holes.Count > options.MaxOpenGapsPerProduct)
@@ -492,16 +550,46 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             var evicted = state.Holes[index < 0 ? 0 : index];
             // Its ids now count as done: a trade that still arrives in it is dropped as a duplicate.
             state.Holes.Remove(evicted);
+            if (evicted.Origin is { } gone)
+            {
+                gone.Holes--;
+            }
+
             if (!evicted.Unfilled && mode != GapMode.Track)
             {
                 observer.GapUnfilled(product, evicted.Range, evicted.Attempts, $"more than {options.MaxOpenGapsPerProduct} open gaps for the product (Ingest:Gaps:MaxOpenGapsPerProduct)");
+                GiveUp(product, evicted, $"given up: more than {options.MaxOpenGapsPerProduct} open gaps (Ingest:Gaps:MaxOpenGapsPerProduct)");
             }
         }
+    }
+
+    /// <summary>Tells the observer once per gap that (part of) it will not be filled.</summary>
+    private void GiveUp(string product, Hole hole, string reason)
+    {
+        if (hole.Origin is { GivenUp: false } origin)
+        {
+            origin.GivenUp = true;
+            observer.GapGivenUp(product, origin.Span, reason);
+        }
+    }
+
+    /// <summary>The gap a hole was cut from (holes split as trades fill them): filled when its last hole is.</summary>
+    private sealed class GapOrigin(GapSpan span)
+    {
+        public GapSpan Span { get; } = span;
+
+        /// <summary>Holes still open of this gap.</summary>
+        public int Holes { get; set; } = 1;
+
+        public bool GivenUp { get; set; }
     }
 
     private sealed class Hole(TradeIdRange range, DateTimeOffset detectedAt)
     {
         public TradeIdRange Range { get; set; } = range;
+
+        /// <summary>The gap it belongs to, when that is marked on <c>trades</c> (null: replay, recovery).</summary>
+        public GapOrigin? Origin { get; set; }
 
         public DateTimeOffset DetectedAt { get; } = detectedAt;
 
@@ -581,12 +669,19 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
 
         public long High { get; set; } = first;
 
+        /// <summary>Event time of the trade with id <see cref="High"/> (default when unknown).</summary>
+        public DateTimeOffset HighTime { get; set; }
+
         /// <summary>Sorted by range, disjoint, all inside <c>(Floor, High)</c>.</summary>
         public List<Hole> Holes { get; } = [];
 
-        /// <summary>Marks <paramref name="id"/> produced if it is in a hole; false when it is not (a duplicate).</summary>
-        public bool Fill(long id)
+        /// <summary>
+        /// Marks <paramref name="id"/> produced if it is in a hole; false when it is not (a duplicate).
+        /// <paramref name="filled"/> is the gap this completed (its last hole closed), else null.
+        /// </summary>
+        public bool Fill(long id, out GapOrigin? filled)
         {
+            filled = null;
             var (lo, hi) = (0, Holes.Count - 1);
             while (lo <= hi)
             {
@@ -606,6 +701,10 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                     if (range.First == range.Last)
                     {
                         Holes.RemoveAt(mid);
+                        if (hole.Origin is { } origin && --origin.Holes == 0)
+                        {
+                            filled = origin;
+                        }
                     }
                     else if (id == range.First)
                     {
@@ -624,7 +723,12 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                             Attempts = hole.Attempts,
                             InFlight = hole.InFlight,
                             Unfilled = hole.Unfilled,
+                            Origin = hole.Origin,
                         });
+                        if (hole.Origin is { } origin)
+                        {
+                            origin.Holes++;
+                        }
                     }
 
                     return true;

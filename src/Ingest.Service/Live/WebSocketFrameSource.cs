@@ -165,6 +165,9 @@ public sealed class WebSocketFrameSource(
             {
                 var (cause, detail) = await ReceiveAsync(socket, writer, origin, () => frames++, cancellationToken).ConfigureAwait(false);
 
+                // In band, after the session's last frame: the pipeline marks the windows the loss can touch (gap markers).
+                await writer.WriteAsync(RawFrame.EndOfSession(origin, timeProvider.GetUtcNow(), cause), cancellationToken).ConfigureAwait(false);
+
                 // Ended by the venue's rules (maximum age, a reconnect it asked for), not by trouble: reconnect at once. A
                 // session in which the venue refused a subscription is a failure (the reconnect backs off: no hot loop).
                 var healthy = (cause is ReconnectCauses.MaxConnectionAge or ReconnectCauses.ReconnectRequested

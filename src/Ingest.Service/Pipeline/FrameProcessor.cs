@@ -37,6 +37,8 @@ public sealed class FrameProcessor(
     private readonly List<Trade> trades = new(128);
     private readonly HashSet<string> loggedReasons = new(StringComparer.Ordinal);
     private readonly HashSet<string> loggedUnknownTypes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> lastTradeTimes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TradeGap> sessionGaps = new(StringComparer.Ordinal);
     private bool productCapLogged;
 
     /// <summary>How many warnings the parser gave about the products (told before the first frame, e.g. aliases); each logged once, at construction.</summary>
@@ -64,6 +66,13 @@ public sealed class FrameProcessor(
 
     public async ValueTask ProcessAsync(RawFrame frame, CancellationToken cancellationToken)
     {
+        if (frame.SessionEnded is { } cause)
+        {
+            SessionEnded(frame, cause);
+            await reporter.FlushAsync(output, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         trades.Clear();
         var result = parser.Parse(frame.Data.Span, trades);
         Frames++;
@@ -86,7 +95,7 @@ public sealed class FrameProcessor(
                 // A last trade id ≤ 0 (reported always 0 on some Coinbase products) is liveness only: it never opens a gap.
                 if (result is { Product: { } product, LastTradeId: { } last and > 0 } && Wanted(product))
                 {
-                    gate.Heartbeat(StreamKey.Of(venue, product), last);
+                    gate.Heartbeat(StreamKey.Of(venue, product), last, frame.ReceivedAt == default ? timeProvider.GetUtcNow() : frame.ReceivedAt);
                 }
 
                 break;
@@ -107,9 +116,19 @@ public sealed class FrameProcessor(
                 continue;
             }
 
-            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId);
+            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId, trade.Time);
+            if (admission == Admission.New && sessionGaps.Count > 0)
+            {
+                ResolveSessionGap(trade.Key, trade.Time);
+            }
+
             if (admission is Admission.New or Admission.FillsGap)
             {
+                if (!lastTradeTimes.TryGetValue(trade.Key, out var last) || trade.Time > last)
+                {
+                    lastTradeTimes[trade.Key] = trade.Time;
+                }
+
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);
                 status.TradeAt(trade.Time);
                 status.ProductTraded(trade.Product);
@@ -146,6 +165,57 @@ public sealed class FrameProcessor(
         }
 
         await reporter.FlushAsync(output, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A live connection ended. On a venue whose trades cannot be backfilled (<see cref="GapMode.DedupOnly"/>: ids not
+    /// contiguous) every product's trades from its last trade on may be lost for good: a <see cref="TradeGap.Disconnect"/>
+    /// marker is opened, and made unfilled (up to the first new trade) once trades flow again. After a skipped sequence
+    /// number (<see cref="TradeGap.SequenceGap"/>) on a venue with contiguous ids, the lost frame may have held trades of
+    /// any product: a marker is opened per product and filled at its first new trade (from there the trade-id checks
+    /// cover the loss: a missing id is its own gap). Other session ends on contiguous venues need none (the next trade
+    /// shows a jump).
+    /// </summary>
+    private void SessionEnded(RawFrame frame, string cause)
+    {
+        var dedupOnly = gate.Mode == GapMode.DedupOnly;
+        if (products is null || (!dedupOnly && cause != TradeGap.SequenceGap) || gate.Mode == GapMode.Track)
+        {
+            return;
+        }
+
+        var at = frame.ReceivedAt == default ? timeProvider.GetUtcNow() : frame.ReceivedAt;
+        foreach (var product in products.Order(StringComparer.Ordinal))
+        {
+            var stream = StreamKey.Of(venue, product);
+            if (sessionGaps.ContainsKey(stream))
+            {
+                continue; // still open from an earlier end: it already covers from the last trade on
+            }
+
+            var from = lastTradeTimes.TryGetValue(stream, out var last) ? last : at;
+            var marker = dedupOnly
+                ? new TradeGap(venue, product, $"disconnect:{frame.Origin}", GapState.Open, from, at, TradeGap.Disconnect,
+                    $"disconnected ({cause}) on {frame.Origin}: {venue} trades missed while disconnected cannot be detected or backfilled")
+                : new TradeGap(venue, product, $"sequence_gap:{frame.Origin}", GapState.Open, from, at, TradeGap.SequenceGap,
+                    $"frames lost on {frame.Origin} (skipped sequence number): trades may be missing until the next trade shows the ids");
+            sessionGaps[stream] = marker;
+            reporter.Mark(marker);
+        }
+    }
+
+    /// <summary>The first new trade of a stream after a session-end marker: a disconnect becomes unfilled, a sequence gap filled.</summary>
+    private void ResolveSessionGap(string stream, DateTimeOffset time)
+    {
+        if (!sessionGaps.Remove(stream, out var open))
+        {
+            return;
+        }
+
+        var to = time > open.From ? time : open.From;
+        reporter.Mark(open.Cause == TradeGap.Disconnect
+            ? open with { State = GapState.Unfilled, To = to, Reason = open.Reason.Replace("disconnected (", "trades may be missing: disconnected (", StringComparison.Ordinal) }
+            : open with { State = GapState.Filled, To = to });
     }
 
     private static int WarnOnce(ILogger logger, string venue, IReadOnlyList<string> warnings)

@@ -14,6 +14,9 @@ public interface ITradeOutput
 
     /// <summary>Produces a record to <see cref="Topics.TradesDeadLetter"/>; waits while the producer's buffer is full.</summary>
     ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken);
+
+    /// <summary>Produces a gap marker to <see cref="Topics.Trades"/> with the stream's key and the header <see cref="TradeGap.KindHeader"/>.</summary>
+    ValueTask PublishGapAsync(TradeGap gap, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -98,6 +101,12 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         using var activity = ActivitySource.HasListeners() ? StartPublishActivity(trade) : null;
         var handler = Marks is { } marks ? TrackedDelivery(marks, trade) : onDelivery;
         return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), handler, cancellationToken);
+    }
+
+    public ValueTask PublishGapAsync(TradeGap gap, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gap);
+        return ProduceAsync(Topics.Trades, gap.Key, ContractSerializers.GapSerializer.Serialize(gap, default), TradeGap.MarkerHeaders(), cancellationToken);
     }
 
     public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>

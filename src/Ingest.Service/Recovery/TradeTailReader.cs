@@ -105,6 +105,11 @@ public static class TradeTailReader
                 }
 
                 records++;
+                if (TradeGap.IsMarker(record.Message.Headers))
+                {
+                    continue; // a gap marker, not a trade
+                }
+
                 Trade? trade = null;
                 try
                 {

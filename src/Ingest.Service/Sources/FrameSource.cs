@@ -6,7 +6,17 @@ namespace BitcoinVolume.Ingest.Sources;
 /// <see cref="Venue"/> names the venue whose frame it is when a source carries several (a cryptofeed or venue-tagged
 /// recording); null = the venue the source was resolved to.
 /// </summary>
-public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin, DateTimeOffset ReceivedAt = default, string? Venue = null);
+public readonly record struct RawFrame(ReadOnlyMemory<byte> Data, string Origin, DateTimeOffset ReceivedAt = default, string? Venue = null)
+{
+    /// <summary>
+    /// Set (to the cause, e.g. <c>connection_lost</c>, <c>sequence_gap</c>) on the no-data frame a live source hands on when
+    /// a connection ended: not a venue frame (never parsed or recorded); the pipeline marks what the loss can mean (gap markers).
+    /// </summary>
+    public string? SessionEnded { get; init; }
+
+    /// <summary>The no-data frame that says a live connection (<paramref name="origin"/>) ended with <paramref name="cause"/>.</summary>
+    public static RawFrame EndOfSession(string origin, DateTimeOffset at, string cause) => new(ReadOnlyMemory<byte>.Empty, origin, at) { SessionEnded = cause };
+}
 
 /// <summary>
 /// A source that carries several venues' frames (a cryptofeed recording, a venue-tagged recording of ours) and knows

@@ -456,7 +456,8 @@ public static class VolumesApi
             line.Append(CultureInfo.InvariantCulture, $"{b.Start:yyyy-MM-dd'T'HH:mm:ss'Z'},{b.End:yyyy-MM-dd'T'HH:mm:ss'Z'},");
             line.Append(Csv(b.Product)).Append(',').Append(b.Side == BitcoinVolume.Contracts.TakerSide.Buy ? "buy" : "sell").Append(',');
             line.Append(CultureInfo.InvariantCulture, $"{b.Trades},{b.BaseVolume},{b.QuoteVolume},{b.Vwap},{b.Open},{b.High},{b.Low},{b.Close},{b.Net},{b.Imbalance},");
-            line.Append(b.Venue).Append(',').AppendJoin(' ', b.Venues).Append('\n');
+            line.Append(b.Venue).Append(',').AppendJoin(' ', b.Venues).Append(',');
+            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append('\n');
             await writer.WriteAsync(line, cancellationToken);
         }
     }
@@ -472,7 +473,8 @@ public static class VolumesApi
             line.Clear();
             line.Append(CultureInfo.InvariantCulture, $"{b.Start:yyyy-MM-dd'T'HH:mm:ss'Z'},{b.End:yyyy-MM-dd'T'HH:mm:ss'Z'},{b.Asset},{(b.Side == TakerSide.Buy ? "buy" : "sell")},");
             line.Append(CultureInfo.InvariantCulture, $"{b.Trades},{b.BaseVolume},{b.Quote},{b.QuoteVolume},{b.Vwap},{b.Net},{b.Imbalance},");
-            line.AppendJoin(' ', b.Venues).Append('\n');
+            line.AppendJoin(' ', b.Venues).Append(',');
+            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append('\n');
             await writer.WriteAsync(line, cancellationToken);
         }
     }

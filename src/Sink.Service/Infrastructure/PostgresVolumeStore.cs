@@ -35,6 +35,8 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             version        bigint      NOT NULL,
             final          boolean     NOT NULL,
             updated_at     timestamptz NOT NULL DEFAULT now(),
+            complete       boolean     NOT NULL DEFAULT true,
+            incomplete_reason text,
             PRIMARY KEY (venue, product, side, window_start)
         );
         """;
@@ -55,19 +57,23 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
                 END IF;
                 ALTER TABLE volumes_1m ADD PRIMARY KEY (venue, product, side, window_start);
             END IF;
+            -- A table created before completeness existed: its rows are complete (nothing said otherwise).
+            ALTER TABLE volumes_1m ADD COLUMN IF NOT EXISTS complete boolean NOT NULL DEFAULT true;
+            ALTER TABLE volumes_1m ADD COLUMN IF NOT EXISTS incomplete_reason text;
         END
         $migrate$;
         """;
 
     private const string UpsertSql = """
         INSERT INTO volumes_1m AS t (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                     first_trade_id, last_trade_id, version, final, updated_at)
+                                     first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason)
         SELECT u.venue, u.product, u.side, u.window_start, u.trades, u.base_volume, u.quote_volume, u.open, u.high, u.low, u.close,
-               u.first_trade_id, u.last_trade_id, u.version, u.final, now()
+               u.first_trade_id, u.last_trade_id, u.version, u.final, now(), u.complete, u.incomplete_reason
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[],
-                    $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[])
+                    $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[],
+                    $16::boolean[], $17::text[])
              AS u(venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                  first_trade_id, last_trade_id, version, final)
+                  first_trade_id, last_trade_id, version, final, complete, incomplete_reason)
         ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = EXCLUDED.trades,
             base_volume = EXCLUDED.base_volume,
@@ -80,14 +86,16 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             last_trade_id = EXCLUDED.last_trade_id,
             version = EXCLUDED.version,
             final = EXCLUDED.final,
-            updated_at = EXCLUDED.updated_at
+            updated_at = EXCLUDED.updated_at,
+            complete = EXCLUDED.complete,
+            incomplete_reason = EXCLUDED.incomplete_reason
         WHERE EXCLUDED.version > t.version;
         """;
 
     // `side = ANY(...)` lets the primary key (venue, product, side, window_start) serve the range for both sides.
     private const string RangeSql = """
         SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-               first_trade_id, last_trade_id, version, final
+               first_trade_id, last_trade_id, version, final, complete, incomplete_reason
         FROM volumes_1m
         WHERE venue = $1 AND product = $2 AND side = ANY('{buy,sell}'::text[]) AND window_start >= $3 AND window_start < $4
         ORDER BY window_start, side;
@@ -155,6 +163,8 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         var lastTradeId = new long[n];
         var version = new long[n];
         var final = new bool[n];
+        var complete = new bool[n];
+        var incompleteReason = new string?[n];
         for (var i = 0; i < n; i++)
         {
             var w = rows[i];
@@ -173,6 +183,8 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             lastTradeId[i] = w.LastTradeId;
             version[i] = w.Version;
             final[i] = w.Final;
+            complete[i] = w.Complete;
+            incompleteReason[i] = w.IncompleteReason;
         }
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
@@ -195,6 +207,8 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         }
 
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = final, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = complete, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = incompleteReason, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
         // One statement: atomic on its own (all rows or none).
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -233,6 +247,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
                 Final: reader.GetBoolean(14))
             {
                 Venue = reader.GetString(0),
+                IncompleteReason = WindowBatch.ReasonOf(reader.GetBoolean(15), reader.IsDBNull(16) ? null : reader.GetString(16)),
             });
         }
 

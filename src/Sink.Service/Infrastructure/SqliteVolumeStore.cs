@@ -8,7 +8,8 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// <see cref="IVolumeStore"/> on an embedded SQLite file (WAL journal, <c>synchronous=NORMAL</c>).
 /// Decimals are stored as TEXT in invariant culture so they round-trip exactly (SQLite REAL is a double: never used).
 /// Times are unix seconds (UTC). A file written before venues existed (primary key (product, side, window_start)) is
-/// migrated in place on first use, in one transaction: its rows become <see cref="Venues.Coinbase"/>'s.
+/// migrated in place on first use, in one transaction: its rows become <see cref="Venues.Coinbase"/>'s. A file written
+/// before completeness existed gets the columns <c>complete</c> (default 1) and <c>incomplete_reason</c> the same way.
 /// </summary>
 public sealed class SqliteVolumeStore : IVolumeStore
 {
@@ -29,6 +30,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
             version        INTEGER NOT NULL,
             final          INTEGER NOT NULL CHECK (final IN (0, 1)),
             updated_at     INTEGER NOT NULL,
+            complete       INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
+            incomplete_reason TEXT,
             PRIMARY KEY (venue, product, side, window_start)
         """;
 
@@ -54,11 +57,21 @@ public sealed class SqliteVolumeStore : IVolumeStore
            AND NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'venue');
         """;
 
+    // A file written before completeness existed gets the two columns (its rows are complete: nothing said otherwise).
+    private const string HasNoCompletenessSql = """
+        SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'complete');
+        """;
+
+    private const string AddCompletenessSql = """
+        ALTER TABLE volumes_1m ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1));
+        ALTER TABLE volumes_1m ADD COLUMN incomplete_reason TEXT;
+        """;
+
     private const string UpsertSql = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                first_trade_id, last_trade_id, version, final, updated_at)
+                                first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason)
         VALUES ($venue, $product, $side, $window_start, $trades, $base_volume, $quote_volume, $open, $high, $low, $close,
-                $first_trade_id, $last_trade_id, $version, $final, $updated_at)
+                $first_trade_id, $last_trade_id, $version, $final, $updated_at, $complete, $incomplete_reason)
         ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = excluded.trades,
             base_volume = excluded.base_volume,
@@ -71,7 +84,9 @@ public sealed class SqliteVolumeStore : IVolumeStore
             last_trade_id = excluded.last_trade_id,
             version = excluded.version,
             final = excluded.final,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at,
+            complete = excluded.complete,
+            incomplete_reason = excluded.incomplete_reason
         WHERE excluded.version > volumes_1m.version;
         """;
 
@@ -79,7 +94,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
     // every row of the product; the sort of the (bounded) result is cheap.
     private const string RangeSql = """
         SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-               first_trade_id, last_trade_id, version, final
+               first_trade_id, last_trade_id, version, final, complete, incomplete_reason
         FROM volumes_1m
         WHERE venue = $venue AND product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
         ORDER BY window_start, side;
@@ -155,6 +170,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
         var version = command.Parameters.Add("$version", SqliteType.Integer);
         var final = command.Parameters.Add("$final", SqliteType.Integer);
         var updatedAt = command.Parameters.Add("$updated_at", SqliteType.Integer);
+        var complete = command.Parameters.Add("$complete", SqliteType.Integer);
+        var incompleteReason = command.Parameters.Add("$incomplete_reason", SqliteType.Text);
         updatedAt.Value = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         command.Prepare();
 
@@ -177,6 +194,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
             lastTradeId.Value = w.LastTradeId;
             version.Value = w.Version;
             final.Value = w.Final ? 1 : 0;
+            complete.Value = w.Complete ? 1 : 0;
+            incompleteReason.Value = (object?)w.IncompleteReason ?? DBNull.Value;
             changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -219,6 +238,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
                 Final: reader.GetInt64(14) != 0)
             {
                 Venue = reader.GetString(0),
+                IncompleteReason = WindowBatch.ReasonOf(reader.GetInt64(15) != 0, reader.IsDBNull(16) ? null : reader.GetString(16)),
             });
         }
 
@@ -339,6 +359,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
             command.CommandText = HasOldSchemaSql;
             command.CommandText = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1 ? MigrateSql : Schema;
             command.ExecuteNonQuery();
+            command.CommandText = HasNoCompletenessSql;
+            if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1)
+            {
+                command.CommandText = AddCompletenessSql;
+                command.ExecuteNonQuery();
+            }
+
             transaction.Commit();
             initialized = true;
         }

@@ -58,4 +58,7 @@ internal static class WindowBatch
         "sell" => TakerSide.Sell,
         _ => throw new InvalidDataException($"Unknown side '{text}' in volumes_1m."),
     };
+
+    /// <summary>The incomplete reason of a stored row: null when complete; a row stored incomplete without a reason says so.</summary>
+    public static string? ReasonOf(bool complete, string? reason) => complete ? null : reason ?? "incomplete (no reason stored)";
 }

@@ -26,7 +26,13 @@ public sealed record AssetBar(
     IReadOnlyList<VenueShare> ByVenue)
 {
     /// <summary>The CSV header: one line per (bar, side) total; <c>venues</c> joined by spaces; quote columns empty when mixed.</summary>
-    public const string CsvHeader = "start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues";
+    public const string CsvHeader = "start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues,complete,incompleteReason";
+
+    /// <summary>False when trades of one of its venues' bars may be missing (<see cref="IncompleteReason"/> says why).</summary>
+    public bool Complete => IncompleteReason is null;
+
+    /// <summary>The reasons of the incomplete parts, each prefixed with its venue; null when complete.</summary>
+    public string? IncompleteReason { get; init; }
 }
 
 /// <summary>One (venue, product) share of an <see cref="AssetBar"/>: its quote volume is in its own quote currency.</summary>

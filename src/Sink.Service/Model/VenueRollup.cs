@@ -12,7 +12,7 @@ public static class VenueRollup
     /// One product on several venues (same quote currency): per (bar, side), counts and volumes add up, vwap = quote / base,
     /// high and low are the extremes, and open/close are those of the venue with the largest base volume in the bar (ties:
     /// the first venue id; venues share no trade order). A (bar, side) that only one venue has is that venue's bar as is.
-    /// Net and imbalance are recomputed over the sums.
+    /// Net and imbalance are recomputed over the sums. A sum is complete only if every venue's bar is.
     /// </summary>
     public static VolumeBar[] Sum(IEnumerable<VolumeBar[]> perVenue)
     {
@@ -94,6 +94,7 @@ public static class VenueRollup
             Low = ordered.Min(b => b.Low),
             Venue = null,
             Venues = [.. ordered.SelectMany(b => b.Venues).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            IncompleteReason = VenueReasonOf(ordered),
         };
     }
 
@@ -125,7 +126,20 @@ public static class VenueRollup
             Net: 0,
             Imbalance: 0,
             [.. shares.Select(s => s.Venue).Distinct(StringComparer.Ordinal)],
-            shares);
+            shares)
+        {
+            IncompleteReason = VenueReasonOf(bars),
+        };
+    }
+
+    /// <summary>Complete only if every venue's bar is; each reason prefixed with its venue (and product when several).</summary>
+    private static string? VenueReasonOf(IEnumerable<VolumeBar> bars)
+    {
+        var parts = bars.Where(b => !b.Complete).ToList();
+        var products = bars.Select(b => b.Product).Distinct(StringComparer.Ordinal).Count();
+        return parts.Count == 0
+            ? null
+            : Completeness.ReasonOf(parts.SelectMany(b => b.IncompleteReason!.Split("; ").Select(r => $"{b.Venue}{(products > 1 ? " " + b.Product : string.Empty)}: {r}")));
     }
 
     private static string QuoteOf(string product) => product.Contains('-', StringComparison.Ordinal) ? Products.QuoteOf(product) : string.Empty;

@@ -26,11 +26,17 @@ public sealed record VolumeBar(
     decimal Imbalance)
 {
     /// <summary>The CSV header, in the order of the JSON properties (<c>venues</c> joined by spaces).</summary>
-    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance,venue,venues";
+    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance,venue,venues,complete,incompleteReason";
 
     /// <summary>The venue of the bar when it covers one venue; <see langword="null"/> on a row summed over several.</summary>
     public string? Venue { get; init; }
 
     /// <summary>The venues whose windows the bar sums (ordinal order): those of the selection that had trades in it.</summary>
     public IReadOnlyList<string> Venues { get; init; } = [];
+
+    /// <summary>False when trades of the bar may be missing (a gap of one of its base windows); the reason is then in <see cref="IncompleteReason"/>.</summary>
+    public bool Complete => IncompleteReason is null;
+
+    /// <summary>Why the bar may lack trades: the reasons of its incomplete parts (base windows, venues); null when complete.</summary>
+    public string? IncompleteReason { get; init; }
 }

@@ -13,7 +13,8 @@ public static class VolumeRollup
     /// <paramref name="interval"/>, a whole multiple of the base window, one per (bar, side)
     /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; VWAP = quote / base;
     /// open is the open of the row with the lowest first trade id, close the close of the row with the highest last trade
-    /// id (trade ids grow with time); high and low are the extremes. Net and imbalance compare the bar's two sides.
+    /// id (trade ids grow with time); high and low are the extremes. Net and imbalance compare the bar's two sides. A bar is
+    /// complete only if all its rows are (its reason: theirs, <see cref="Completeness.ReasonOf"/>).
     /// </summary>
     public static VolumeBar[] Roll(IEnumerable<WindowVolume> windowRows, VolumeInterval interval, WindowSpec window)
     {
@@ -51,6 +52,7 @@ public static class VolumeRollup
     private static VolumeBar? Combine(DateTimeOffset start, VolumeInterval interval, TakerSide side, IEnumerable<WindowVolume> rows)
     {
         WindowVolume? first = null, last = null;
+        List<string?>? reasons = null;
         long trades = 0;
         decimal baseVolume = 0, quoteVolume = 0, high = 0, low = 0;
         foreach (var row in rows)
@@ -58,6 +60,11 @@ public static class VolumeRollup
             if (first is null)
             {
                 (first, last, high, low) = (row, row, row.High, row.Low);
+            }
+
+            if (row.IncompleteReason is { } reason)
+            {
+                (reasons ??= []).Add(reason);
             }
 
             trades += row.Trades;
@@ -99,6 +106,7 @@ public static class VolumeRollup
         {
             Venue = first.Venue,
             Venues = [first.Venue],
+            IncompleteReason = reasons is null ? null : Completeness.ReasonOf(reasons),
         };
     }
 }

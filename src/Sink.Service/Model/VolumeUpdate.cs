@@ -33,11 +33,18 @@ public sealed record VolumeUpdate(
             w.Open, w.High, w.Low, w.Close, w.Version, w.Final)
         {
             Venue = w.Venue,
+            IncompleteReason = w.IncompleteReason,
         };
     }
 
     /// <summary>The window's venue.</summary>
     public string Venue { get; init; } = Venues.Coinbase;
+
+    /// <summary>False when trades of the window may be missing (<see cref="IncompleteReason"/> says why).</summary>
+    public bool Complete => IncompleteReason is null;
+
+    /// <summary>Why trades may be missing; null when complete.</summary>
+    public string? IncompleteReason { get; init; }
 }
 
 /// <summary>Answer of <c>GET /api/volumes/extent</c>: the starts of the first and the last stored window of a product.</summary>

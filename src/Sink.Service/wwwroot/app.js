@@ -121,6 +121,7 @@
   // ---- chart ----
   const colors = { buy: '#26a69a', sell: '#ef5350', net: '#f5f5f5', price: '#5b9cf6' };
   const LC = window.LightweightCharts;
+  const C = window.bvCompleteness; // completeness.js: incomplete bars flagged with their reason
   let chart = null;
   let series = null; // { price, net, total?, buy?, stacks: [{ venue, side, series }] }
   if (LC) {
@@ -153,7 +154,8 @@
         const stack = venues.map((venue) => ({ venue, side, series: null }));
         for (let i = stack.length - 1; i >= 0; i--) {
           const color = venueColor(stack[i].venue);
-          stack[i].series = histogram(side === 'buy' ? color : shade(color), '', pane);
+          stack[i].color = side === 'buy' ? color : shade(color);
+          stack[i].series = histogram(stack[i].color, '', pane);
         }
         series.stacks.push(...stack);
       }
@@ -252,6 +254,7 @@
         net: D.parse(f[at.net]),
         imbalance: f[at.imbalance],
         byVenue: null,
+        ...C.fromCsv(f, at),
       };
     });
   }
@@ -281,6 +284,7 @@
         net: D.parse(r.net),
         imbalance: r.imbalance,
         byVenue,
+        ...C.fromJson(r),
       };
     });
   }
@@ -311,6 +315,7 @@
   }
 
   function sortedBars() { return [...state.bars.values()].sort((a, b) => a.time - b.time); }
+  C.barAt = (time) => state.bars.get(time * 1000) ?? null;
 
   // Venues with volume in the loaded bars, ordinal by id (the stack order, bottom first).
   function barVenues(bars) {
@@ -339,15 +344,16 @@
             bars.forEach((bar, i) => {
               const share = bar[side]?.byVenue?.get(s.venue);
               if (share) sums[i] = D.add(sums[i], share.base);
-              data.push({ time: bar.time, value: D.num(side === 'buy' ? sums[i] : D.neg(sums[i])) });
+              data.push(C.point(bar, D.num(side === 'buy' ? sums[i] : D.neg(sums[i])), s.color));
             });
             s.series.setData(data);
           }
         }
       } else {
-        series.buy.setData(values.map(([time, v]) => ({ time, value: D.num(v.buy) })));
-        series.total.setData(values.map(([time, v]) => ({ time, value: D.num(v.base) })));
+        series.buy.setData(bars.map((bar, i) => C.point(bar, D.num(values[i][1].buy), colors.buy)));
+        series.total.setData(bars.map((bar, i) => C.point(bar, D.num(values[i][1].base), colors.sell)));
       }
+      C.render(LC, chart, venues ? series.stacks[0]?.series : series.total, bars, main);
       series.net.setData(values.map(([time, v]) => ({ time, value: D.num(v.net) })));
       series.price?.setData(values.filter(([, v]) => v.price !== null).map(([time, v]) => ({ time, value: v.price })));
       // New bars on the right: keep everything in view while it fits, else follow the latest bar.
@@ -477,6 +483,7 @@
       const v = barValues(bar);
       const tr = document.createElement('tr');
       if (flashed.has(bar.time * 1000)) tr.className = 'flash';
+      const flag = () => C.flagRow(tr, bar);
       const cells = [
         stamp(bar.time * 1000),
         D.text(v.buy), D.text(v.sell), D.text(v.net),
@@ -491,6 +498,7 @@
         if (i === 2) td.className = 'sell';
         tr.append(td);
       });
+      flag();
       return tr;
     }));
   }

@@ -11,6 +11,14 @@ public sealed class ListOutput : ITradeOutput
 
     public ConcurrentQueue<DeadLetter> DeadLetters { get; } = new();
 
+    public ConcurrentQueue<TradeGap> Gaps { get; } = new();
+
+    public ValueTask PublishGapAsync(TradeGap gap, CancellationToken cancellationToken)
+    {
+        Gaps.Enqueue(gap);
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken)
     {
         Trades.Enqueue(trade);

@@ -74,6 +74,7 @@ public sealed class WebSocketFrameSourceTests(ITestOutputHelper output) : IAsync
         Assert.Equal([.. Enumerable.Repeat("fake-feed#1", 7), "fake-feed#2"], frames.Select(f => f.Origin));
         Assert.Equal(1, status.SequenceGaps);
         Assert.Equal(ReconnectCauses.SequenceGap, status.LastDisconnect);
+        Assert.Equal([("fake-feed#1", ReconnectCauses.SequenceGap)], sessionEnds); // in band, for the gap markers
 
         Assert.Equal(1, status.Reconnects);
         Assert.Single(log.Lines, l => l.Message.Contains("sequence number 5 after 2: 2 frame(s) lost", StringComparison.Ordinal));
@@ -106,12 +107,21 @@ public sealed class WebSocketFrameSourceTests(ITestOutputHelper output) : IAsync
         feed, ["BTC-USDT", "ETH-USDT"], new LiveOptions { StallTimeout = TimeSpan.FromSeconds(10), ReconnectDelay = TimeSpan.FromMilliseconds(10) },
         64 * 1024, status, TestServices.Metrics(), logger ?? NullLogger.Instance, TimeProvider.System);
 
+    /// <summary>The session ends the source handed on in band (<see cref="RawFrame.SessionEnded"/>), in order.</summary>
+    private readonly List<(string Origin, string Cause)> sessionEnds = [];
+
     private async Task<List<RawFrame>> ReadAsync(ILiveFeed feed, int count, ILogger? logger = null)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         var frames = new List<RawFrame>();
         await foreach (var frame in Source(feed, logger).ReadFramesAsync(stop.Token))
         {
+            if (frame.SessionEnded is { } cause)
+            {
+                sessionEnds.Add((frame.Origin, cause)); // the no-data frame after a connection's last frame
+                continue;
+            }
+
             frames.Add(frame);
             if (frames.Count == count)
             {

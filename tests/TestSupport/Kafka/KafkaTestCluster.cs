@@ -85,7 +85,8 @@ public sealed class KafkaTestCluster : IAsyncDisposable
     /// <summary>
     /// Reads <paramref name="topic"/> from the beginning of every partition until <paramref name="count"/> records (or
     /// <paramref name="timeout"/>, default 30 s), then <paramref name="settle"/> (default 1 s) more to catch extras
-    /// (duplicates would show there). With <paramref name="where"/>, only the records it accepts are kept and counted.
+    /// (duplicates would show there). With <paramref name="where"/>, only the records it accepts are kept and counted. Gap
+    /// markers on <c>trades</c> are kept only when <typeparamref name="T"/> is <see cref="TradeGap"/> (and then only they).
     /// </summary>
     public List<(string Key, T Value)> ReadAll<T>(string topic, int count, IDeserializer<T> deserializer, TimeSpan? timeout = null, TimeSpan? settle = null, Func<T, bool>? where = null)
     {
@@ -102,7 +103,10 @@ public sealed class KafkaTestCluster : IAsyncDisposable
         DateTime? settleUntil = null;
         while (DateTime.UtcNow < (settleUntil ?? deadline))
         {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } record && (where is null || where(record.Message.Value)))
+            // On trades, gap markers (header bv-kind) are read as TradeGap only, and trades as anything else.
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } record
+                && TradeGap.IsMarker(record.Message.Headers) == (typeof(T) == typeof(TradeGap))
+                && (where is null || where(record.Message.Value)))
             {
                 records.Add((record.Message.Key, record.Message.Value));
             }

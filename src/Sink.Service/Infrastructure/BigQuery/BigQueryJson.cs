@@ -35,7 +35,9 @@ internal sealed record VolumeRow(
     [property: JsonPropertyName("last_trade_id")] long LastTradeId,
     [property: JsonPropertyName("version")] long Version,
     [property: JsonPropertyName("final")] bool Final,
-    [property: JsonPropertyName("inserted_at")] string InsertedAt);
+    [property: JsonPropertyName("inserted_at")] string InsertedAt,
+    [property: JsonPropertyName("complete")] bool Complete,
+    [property: JsonPropertyName("incomplete_reason")] string? IncompleteReason);
 
 /// <summary>Answer of <c>tabledata.insertAll</c>: empty <c>insertErrors</c> means every row was accepted.</summary>
 internal sealed record InsertAllResponse(

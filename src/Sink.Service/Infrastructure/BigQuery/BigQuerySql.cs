@@ -31,7 +31,9 @@ public static class BigQuerySql
           last_trade_id  INT64      NOT NULL,
           version        INT64      NOT NULL,   -- grows with every change of the window
           final          BOOL       NOT NULL,
-          inserted_at    TIMESTAMP  NOT NULL    -- sink clock, informational
+          inserted_at    TIMESTAMP  NOT NULL,   -- sink clock, informational
+          complete       BOOL,                  -- false: trades may be missing (a gap); NULL = true (written before completeness)
+          incomplete_reason STRING              -- why, when complete is false
         )
         PARTITION BY DATE(window_start)
         CLUSTER BY venue, product, side;
@@ -46,6 +48,13 @@ public static class BigQuerySql
         $"ALTER TABLE `{project}.{dataset}.{table}` ADD COLUMN IF NOT EXISTS venue STRING;";
 
     /// <summary>
+    /// Migrates a table created before completeness existed: adds the nullable <c>complete</c> and <c>incomplete_reason</c>
+    /// (old rows stay NULL = complete; the view reads them as <c>true</c>).
+    /// </summary>
+    public static string AddCompletenessColumns(string project, string dataset, string table) =>
+        $"ALTER TABLE `{project}.{dataset}.{table}` ADD COLUMN IF NOT EXISTS complete BOOL, ADD COLUMN IF NOT EXISTS incomplete_reason STRING;";
+
+    /// <summary>
     /// The latest version of each (venue, product, side, window_start): one row per window, whatever was inserted twice.
     /// <c>window_end</c> is <c>window_start</c> + <paramref name="window"/> (the base window, default 1 minute); the view's
     /// name stays <c>volumes_1m</c> whatever the base window.
@@ -55,8 +64,8 @@ public static class BigQuerySql
         SELECT venue, product, side, window_start, TIMESTAMP_ADD(window_start, {Interval(window ?? WindowSpec.Default)}) AS window_end,
                trades, base_volume, quote_volume,
                IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
-               open, high, low, close, first_trade_id, last_trade_id, version, final
-        FROM (SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue) FROM `{project}.{dataset}.{table}`)
+               open, high, low, close, first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+        FROM (SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue, IFNULL(complete, TRUE) AS complete) FROM `{project}.{dataset}.{table}`)
         WHERE TRUE
         QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
         """;

@@ -109,7 +109,9 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
             w.LastTradeId,
             w.Version,
             w.Final,
-            insertedAt));
+            insertedAt,
+            w.Complete,
+            w.IncompleteReason));
 
     private static NotSupportedException NoQueries() =>
         new("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");

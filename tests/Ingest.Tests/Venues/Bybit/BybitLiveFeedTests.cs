@@ -95,6 +95,16 @@ public sealed class BybitLiveFeedTests : IAsyncLifetime
         Assert.True(status.GetProperty("connected").GetBoolean());
         VenueLiveTest.AssertRefusalReported(outcome, "XRP-USDT");
 
+        // But the loss is said in band: per traded product, a disconnect marker on trades made unfilled once trades flowed again.
+        var markers = kafka.ReadAll(Topics.Trades, 2, ContractSerializers.GapDeserializer, where: g => g.State == GapState.Unfilled).Select(m => m.Value).ToList();
+        foreach (var product in new[] { "BTC-USDT", "ETH-USDT" })
+        {
+            var unfilled = Assert.Single(markers, m => m.Product == product && m.Id.StartsWith($"disconnect:{venue}#1", StringComparison.Ordinal));
+            Assert.Equal((venue, TradeGap.Disconnect), (unfilled.Venue, unfilled.Cause));
+            Assert.Contains("cannot be detected or backfilled", unfilled.Reason, StringComparison.Ordinal);
+            Assert.True(unfilled.To >= unfilled.From);
+        }
+
         // One subscribe request per product, named by req_id, on every connection.
         Assert.All(bybit.Subscribes, s => Assert.Matches("""^\{"op":"subscribe","req_id":"publicTrade\.(BTC|ETH|XRP)USDT","args":\["publicTrade\.\1USDT"\]\}$""", s));
         Assert.Equal(

@@ -61,6 +61,9 @@ public sealed class FakeCoinbase : FakeVenueServer
     /// <summary>The size of the <see cref="FakeCoinbaseScenario.LargeFrame"/> frame.</summary>
     public const int LargeFrameBytes = 9 * 1024 * 1024;
 
+    private int failingRestRequests;
+    private int failedRestRequests;
+
     private FakeCoinbase(IReadOnlyList<string> products, FakeCoinbaseScenario scenario)
     {
         Scenario = scenario;
@@ -86,6 +89,19 @@ public sealed class FakeCoinbase : FakeVenueServer
 
     /// <summary>REST requests received (path and query).</summary>
     public ConcurrentQueue<string> RestRequests { get; } = new();
+
+    /// <summary>
+    /// How many of the next REST requests fail (HTTP 400, not a transient error: the client's resilience handler does not
+    /// retry it, each failure is one backfill attempt); <see cref="int.MaxValue"/> = every one. 0 by default.
+    /// </summary>
+    public int FailingRestRequests
+    {
+        get => Volatile.Read(ref failingRestRequests);
+        set => Volatile.Write(ref failingRestRequests, value);
+    }
+
+    /// <summary>REST requests answered with a failure (<see cref="FailingRestRequests"/>).</summary>
+    public int FailedRestRequests => Volatile.Read(ref failedRestRequests);
 
     /// <summary>The malformed frames sent (raw text) with the dead-letter reason ingest must give them.</summary>
     public ConcurrentQueue<(string Reason, string Raw)> MalformedSent { get; } = new();
@@ -118,6 +134,13 @@ public sealed class FakeCoinbase : FakeVenueServer
     private IResult Rest(string product, int? limit, long? after, long? before, HttpContext context)
     {
         RestRequests.Enqueue(context.Request.Path + context.Request.QueryString);
+        if (FailingRestRequests == int.MaxValue || Interlocked.Decrement(ref failingRestRequests) >= 0)
+        {
+            Interlocked.Increment(ref failedRestRequests);
+            return Results.BadRequest(new { message = "the fake REST endpoint fails this request (FailingRestRequests)" });
+        }
+
+        Interlocked.CompareExchange(ref failingRestRequests, 0, -1);
         // Coinbase serves X-USDC as X-USD (one book): the USD product's trades (a REST page names no product).
         var trades = Trades.FirstOrDefault(t => t[0].Product == product)
             ?? (product.EndsWith("-USDC", StringComparison.Ordinal) ? Trades.FirstOrDefault(t => t[0].Product == product[..^1]) : null);
