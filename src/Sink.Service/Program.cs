@@ -18,5 +18,6 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapScalarApiReference("/scalar", options => options.WithTitle("BitcoinVolume Sink API"));
 app.MapVolumesApi();
+app.MapCvdApi();
 
 app.Run();

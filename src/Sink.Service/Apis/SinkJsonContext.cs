@@ -13,4 +13,6 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(AssetBar[]))]
 [JsonSerializable(typeof(VenueSummary[]))]
+[JsonSerializable(typeof(CvdBar[]))]
+[JsonSerializable(typeof(CvdBar))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

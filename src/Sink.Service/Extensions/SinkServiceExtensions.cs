@@ -5,6 +5,7 @@ using BitcoinVolume.Sink.Consumer;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Infrastructure.BigQuery;
 using BitcoinVolume.Sink.Live;
+using BitcoinVolume.Sink.OrderFlow;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Trace;
@@ -32,6 +33,7 @@ public static class SinkServiceExtensions
         services.AddSingleton<ProductCatalog>();
         services.AddSingleton<SinkStatus>();
         services.AddSingleton<VolumeUpdateHub>();
+        services.AddSingleton<CvdReader>();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         services.AddProblemDetails();
