@@ -19,5 +19,6 @@ app.MapOpenApi();
 app.MapScalarApiReference("/scalar", options => options.WithTitle("BitcoinVolume Sink API"));
 app.MapVolumesApi();
 app.MapCvdApi();
+app.MapAlertsApi();
 
 app.Run();

@@ -15,4 +15,10 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(VenueSummary[]))]
 [JsonSerializable(typeof(CvdBar[]))]
 [JsonSerializable(typeof(CvdBar))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent[]))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertRule))]
+[JsonSerializable(typeof(AlertRuleEntry[]))]
+[JsonSerializable(typeof(AlertRuleEntry))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertStatusReport))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

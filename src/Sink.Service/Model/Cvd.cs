@@ -76,7 +76,8 @@ public static class Cvd
         return [.. bars.GroupBy(b => b.Start).OrderBy(g => g.Key).Select(g => new BarDelta(
             new DateTimeOffset(g.Key, TimeSpan.Zero),
             g.Sum(b => Signed(b.Side, b.BaseVolume)),
-            g.Sum(b => Signed(b.Side, b.QuoteVolume))))];
+            g.Sum(b => Signed(b.Side, b.QuoteVolume)),
+            g.Sum(b => b.BaseVolume)))];
     }
 
     /// <summary>
@@ -89,7 +90,8 @@ public static class Cvd
         return [.. bars.GroupBy(b => b.Start).OrderBy(g => g.Key).Select(g => new BarDelta(
             new DateTimeOffset(g.Key, TimeSpan.Zero),
             g.Sum(b => Signed(b.Side, b.BaseVolume)),
-            singleQuote ? g.Sum(b => Signed(b.Side, b.QuoteVolume ?? 0)) : null))];
+            singleQuote ? g.Sum(b => Signed(b.Side, b.QuoteVolume ?? 0)) : null,
+            g.Sum(b => b.BaseVolume)))];
     }
 
     /// <summary>

@@ -29,4 +29,9 @@ public enum CvdAnchor
 /// <param name="Start">Bar start.</param>
 /// <param name="DeltaBase">Buy − sell base volume.</param>
 /// <param name="DeltaQuote">Buy − sell quote volume, or <see langword="null"/> with several quote currencies.</param>
-public readonly record struct BarDelta(DateTimeOffset Start, decimal DeltaBase, decimal? DeltaQuote);
+/// <param name="TotalBase">Buy + sell base volume.</param>
+public readonly record struct BarDelta(DateTimeOffset Start, decimal DeltaBase, decimal? DeltaQuote, decimal TotalBase)
+{
+    /// <summary>True when every stored window of the bar is final (set by the reader; the alerts evaluate only final bars).</summary>
+    public bool Final { get; init; }
+}

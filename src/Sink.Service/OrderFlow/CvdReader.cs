@@ -21,18 +21,18 @@ internal sealed class CvdReader(IVolumeStore store, IOptions<SinkOptions> option
     {
         var window = options.Value.Window;
         var perStream = new List<VolumeBar[]>(streams.Count);
+        var open = new HashSet<DateTimeOffset>();
         foreach (var stream in streams)
         {
             var rows = from < to ? await store.GetWindowRowsAsync(stream.Venue, stream.Product, from, to, cancellationToken) : [];
             perStream.Add(VolumeRollup.Roll(rows, interval, window));
+            open.UnionWith(rows.Where(r => !r.Final).Select(r => interval.BarStart(r.WindowStart)));
         }
 
-        if (subject.Asset is { } asset)
-        {
-            return Cvd.Deltas(VenueRollup.Asset(asset, perStream), HasSingleQuote(streams));
-        }
-
-        return Cvd.Deltas(perStream.Count == 1 ? perStream[0] : VenueRollup.Sum(perStream));
+        var deltas = subject.Asset is { } asset
+            ? Cvd.Deltas(VenueRollup.Asset(asset, perStream), HasSingleQuote(streams))
+            : Cvd.Deltas(perStream.Count == 1 ? perStream[0] : VenueRollup.Sum(perStream));
+        return [.. deltas.Select(d => d with { Final = !open.Contains(d.Start) })];
     }
 
     /// <summary>
