@@ -126,7 +126,12 @@ internal sealed partial class AlertEngine(
 
             var latest = rule.Interval.BarStart(windows.Max(w => w.WindowStart));
             var bars = touched.SelectMany(b => AlertConditions.Affected(rule, b, latest)).Distinct().Order().ToList();
-            await EvaluateAsync(rule, await StreamsAsync(rule, cancellationToken), bars, cancellationToken);
+
+            // The catalog may be up to a second old: the streams of the windows just committed are added.
+            var streams = (await StreamsAsync(rule, cancellationToken))
+                .Concat(windows.Where(rule.Subject.Matches).Select(w => new StoredStream(w.Venue, w.Product)))
+                .Distinct().OrderBy(s => s.Venue, StringComparer.Ordinal).ThenBy(s => s.Product, StringComparer.Ordinal).ToList();
+            await EvaluateAsync(rule, streams, bars, cancellationToken);
         }
     }
 
