@@ -21,6 +21,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// that replays the whole topic (a new consumer group), a late correction that withdraws an alert arrives as a correction
 /// of the same id, and a failing receiver is retried (bounded) and reported in /api/alerts/status and /health.
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Secret = "test-secret-0123456789";
@@ -37,11 +38,13 @@ public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task DisposeAsync() => await kafka.DisposeAsync();
 
-    [Fact]
-    public async Task Each_alert_is_delivered_once_signed_across_a_restart_and_a_correction_keeps_its_id()
+    [Theory]
+    [StoreData("sqlite")]
+    [StoreData("postgres")]
+    public async Task Each_alert_is_delivered_once_signed_across_a_restart_and_a_correction_keeps_its_id(string kind)
     {
         await using var receiver = await Receiver.StartAsync(failing: false);
-        using var db = new TempDatabase();
+        await using var db = await TestStore.CreateAsync(kind);
         Produce(
             Window(TakerSide.Buy, 0, 3m), Window(TakerSide.Sell, 0, 0.5m), // delta +2.5: fires (buy)
             Window(TakerSide.Buy, 1, 0.2m), Window(TakerSide.Sell, 1, 0.1m), // +0.1: no
@@ -92,7 +95,7 @@ public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task A_failing_receiver_is_retried_a_bounded_number_of_times_and_reported()
     {
         await using var receiver = await Receiver.StartAsync(failing: true);
-        using var db = new TempDatabase();
+        await using var db = await TestStore.CreateAsync("sqlite");
         Produce(Window(TakerSide.Buy, 0, 3m));
         await using var sink = StartSink(db, receiver.Url, "alerts-failing", ("Sink:Alerts:WebhookRetryAttempts", "2"), ("Sink:Alerts:WebhookRetryDelayMs", "20"));
 
@@ -148,13 +151,14 @@ public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
         kafka.Flush(TimeSpan.FromSeconds(10));
     }
 
-    private SinkApiFactory StartSink(TempDatabase db, string webhook, string groupId, params (string Key, string Value)[] more)
+    private SinkApiFactory StartSink(TestStore db, string webhook, string groupId, params (string Key, string Value)[] more)
     {
         var settings = new Dictionary<string, string>
         {
+            ["Sink:Store"] = db.Settings.Kind,
             ["Sink:ConsumerEnabled"] = "true",
             ["ConnectionStrings:kafka"] = kafka.BootstrapServers,
-            ["ConnectionStrings:volumes"] = db.ConnectionString,
+            ["ConnectionStrings:volumes"] = db.Settings.ConnectionString,
             ["Sink:GroupId"] = groupId,
             ["Sink:BatchMaxWaitMs"] = "20",
             ["Sink:Kafka:group.protocol"] = "consumer",

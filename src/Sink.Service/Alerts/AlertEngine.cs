@@ -112,6 +112,8 @@ internal sealed partial class AlertEngine(
                 await EvaluateAsync(rule, streams, bars, cancellationToken);
             }
         }
+
+        status.RecordCatchUp();
     });
 
     private async Task EvaluateAsync(List<WindowVolume> windows, CancellationToken cancellationToken)

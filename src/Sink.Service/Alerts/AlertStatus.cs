@@ -21,6 +21,7 @@ public sealed class AlertStatus
     private long alerts;
     private long corrections;
     private string? evaluationError;
+    private long catchUps;
 
     public AlertStatus(IMeterFactory meterFactory, TimeProvider timeProvider)
     {
@@ -76,6 +77,15 @@ public sealed class AlertStatus
         }
     }
 
+    /// <summary>A catch-up evaluation (at start, or after falling behind) finished.</summary>
+    public void RecordCatchUp()
+    {
+        lock (gate)
+        {
+            catchUps++;
+        }
+    }
+
     public void RecordEvaluationError(string? error)
     {
         lock (gate)
@@ -90,7 +100,7 @@ public sealed class AlertStatus
         lock (gate)
         {
             return new AlertStatusReport(
-                enabled, rules, alerts, corrections, pending, evaluationError,
+                enabled, rules, alerts, corrections, pending, catchUps, evaluationError,
                 [.. webhooks.OrderBy(w => w.Key, StringComparer.Ordinal).Select(w => new WebhookStatus(
                     w.Key, w.Value.Failing ? "failing" : "ok", w.Value.Delivered, w.Value.Failed, w.Value.Retries, w.Value.LastDeliveredAt, w.Value.LastFailedAt, w.Value.LastError))]);
         }
@@ -136,9 +146,12 @@ public sealed class AlertStatus
     }
 }
 
-/// <summary>Answer of <c>GET /api/alerts/status</c>.</summary>
+/// <summary>
+/// Answer of <c>GET /api/alerts/status</c>: alerts and corrections fired since start, deliveries queued, catch-up
+/// evaluations finished since start (the first one at start), the last evaluation error, and per webhook its deliveries.
+/// </summary>
 public sealed record AlertStatusReport(
-    bool Enabled, int Rules, long Alerts, long Corrections, int PendingDeliveries, string? EvaluationError, IReadOnlyList<WebhookStatus> Webhooks);
+    bool Enabled, int Rules, long Alerts, long Corrections, int PendingDeliveries, long CatchUps, string? EvaluationError, IReadOnlyList<WebhookStatus> Webhooks);
 
 /// <summary>One webhook's deliveries: <c>status</c> is <c>failing</c> while its last delivery failed after the retries.</summary>
 public sealed record WebhookStatus(

@@ -68,6 +68,7 @@
       const exact = [...text.matchAll(/"start":"([^"]+)","deltaBase":(-?[\d.eE+-]+),"cvdBase":(-?[\d.eE+-]+)/g)];
       points = exact.map((m) => ({ time: Date.parse(m[1]) / 1000, value: Number(m[3]), text: m[3] }));
       line.setData(points.map(({ time, value }) => ({ time, value })));
+      chart.timeScale().fitContent();
       container.dataset.points = String(points.length);
       container.dataset.last = points.length ? points[points.length - 1].text : '';
       note.textContent = points.length
