@@ -44,48 +44,48 @@ internal static class AlertConditions
         switch (d.Kind)
         {
             case AlertRule.DeltaKind:
-            {
-                var delta = deltas[index].DeltaBase;
-                return Math.Abs(delta) >= d.Delta!.Value
-                    ? new AlertOutcome(true, delta > 0 ? "buy" : "sell", delta)
-                    : new AlertOutcome(false, "none", delta);
-            }
+                {
+                    var delta = deltas[index].DeltaBase;
+                    return Math.Abs(delta) >= d.Delta!.Value
+                        ? new AlertOutcome(true, delta > 0 ? "buy" : "sell", delta)
+                        : new AlertOutcome(false, "none", delta);
+                }
 
             case AlertRule.ImbalanceKind:
-            {
-                var first = bar - (rule.Interval.Length * ((d.Bars ?? 1) - 1));
-                var span = deltas.Where(x => x.Start >= first && x.Start <= bar).ToList();
-                if (span.Any(x => !x.Final))
                 {
-                    return null;
-                }
+                    var first = bar - (rule.Interval.Length * ((d.Bars ?? 1) - 1));
+                    var span = deltas.Where(x => x.Start >= first && x.Start <= bar).ToList();
+                    if (span.Any(x => !x.Final))
+                    {
+                        return null;
+                    }
 
-                var total = span.Sum(x => x.TotalBase);
-                var imbalance = total == 0 ? 0 : span.Sum(x => x.DeltaBase) / total * 100;
-                return Math.Abs(imbalance) >= d.Percent!.Value
-                    ? new AlertOutcome(true, imbalance > 0 ? "buy" : "sell", imbalance)
-                    : new AlertOutcome(false, "none", imbalance);
-            }
+                    var total = span.Sum(x => x.TotalBase);
+                    var imbalance = total == 0 ? 0 : span.Sum(x => x.DeltaBase) / total * 100;
+                    return Math.Abs(imbalance) >= d.Percent!.Value
+                        ? new AlertOutcome(true, imbalance > 0 ? "buy" : "sell", imbalance)
+                        : new AlertOutcome(false, "none", imbalance);
+                }
 
             default:
-            {
-                // CVD since the anchor start: before and after the bar. A crossing is prev < L <= cvd (up) or prev > L >= cvd (down).
-                var period = Cvd.AnchorStart(rule.Anchor, bar, bar);
-                decimal before = 0;
-                for (var i = 0; i < index; i++)
                 {
-                    if (deltas[i].Start >= period)
+                    // CVD since the anchor start: before and after the bar. A crossing is prev < L <= cvd (up) or prev > L >= cvd (down).
+                    var period = Cvd.AnchorStart(rule.Anchor, bar, bar);
+                    decimal before = 0;
+                    for (var i = 0; i < index; i++)
                     {
-                        before += deltas[i].DeltaBase;
+                        if (deltas[i].Start >= period)
+                        {
+                            before += deltas[i].DeltaBase;
+                        }
                     }
-                }
 
-                var after = before + deltas[index].DeltaBase;
-                var level = d.Level!.Value;
-                return before < level && level <= after ? new AlertOutcome(true, "up", after)
-                    : before > level && level >= after ? new AlertOutcome(true, "down", after)
-                    : new AlertOutcome(false, "none", after);
-            }
+                    var after = before + deltas[index].DeltaBase;
+                    var level = d.Level!.Value;
+                    return before < level && level <= after ? new AlertOutcome(true, "up", after)
+                        : before > level && level >= after ? new AlertOutcome(true, "down", after)
+                        : new AlertOutcome(false, "none", after);
+                }
         }
     }
 

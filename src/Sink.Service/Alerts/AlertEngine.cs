@@ -49,15 +49,28 @@ internal sealed partial class AlertEngine(
         var delivering = DeliverAsync(stoppingToken);
         try
         {
-            foreach (var delivery in await alerts.GetPendingAsync(stoppingToken))
+            // Deliveries left pending by the previous run; with the database down, tried again with each group of windows.
+            var pendingLoaded = false;
+            async Task LoadPendingAsync()
             {
-                Enqueue(delivery);
+                foreach (var delivery in await alerts.GetPendingAsync(stoppingToken))
+                {
+                    Enqueue(delivery);
+                }
+
+                pendingLoaded = true;
             }
 
+            await GuardAsync(LoadPendingAsync);
             await CatchUpAsync(stoppingToken);
             var group = new List<WindowVolume>();
             while (await subscription.Reader.WaitToReadAsync(stoppingToken))
             {
+                if (!pendingLoaded)
+                {
+                    await GuardAsync(LoadPendingAsync);
+                }
+
                 group.Clear();
                 while (group.Count < 10_000 && subscription.Reader.TryRead(out var window))
                 {
@@ -238,6 +251,3 @@ internal sealed partial class AlertEngine(
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Evaluating or storing alerts failed; the bars are evaluated again at the next start or catch-up (see /api/alerts/status).")]
     private static partial void LogEvaluationFailed(ILogger logger, Exception exception);
 }
-
-/// <summary>Fans stored alerts out to <c>/api/alerts/stream</c> clients.</summary>
-public sealed class AlertHub(Consumer.SinkMetrics metrics) : UpdateHub<AlertEvent>(metrics.RecordStreamClient, metrics.RecordStreamResync);
