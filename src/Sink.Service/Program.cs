@@ -19,5 +19,7 @@ app.MapOpenApi();
 app.MapScalarApiReference("/scalar", options => options.WithTitle("BitcoinVolume Sink API"));
 app.MapVolumesApi();
 app.MapStatusApi();
+app.MapCvdApi();
+app.MapAlertsApi();
 
 app.Run();

@@ -90,6 +90,14 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output) : IA
             output.WriteLine($"Initial: {rowsBefore} bars, buy total {buyBefore}, sell total {await page.TextContentAsync("#t-sell")}");
             await SaveScreenshotAsync(page, "dashboard-initial");
 
+            // The CVD line (cvd.js, anchor day by default): it holds the bars and ends at the day's Σ buy − sell of the file.
+            await page.WaitForFunctionAsync(
+                "() => +document.getElementById('cvd-chart').dataset.points > 0", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+            var expectedCvd = skl.Sum(w => w.Side == TakerSide.Buy ? w.BaseVolume : -w.BaseVolume);
+            Assert.Equal(JsonSerializer.Serialize(expectedCvd), await page.GetAttributeAsync("#cvd-chart", "data-last"));
+            Assert.Equal(skl.Select(w => w.WindowStart).Distinct().Count(), int.Parse(await page.GetAttributeAsync("#cvd-chart", "data-points") ?? "0", CultureInfo.InvariantCulture));
+            Assert.True(await page.Locator("#cvd-chart canvas").CountAsync() > 0, "the CVD line was drawn");
+
             // New trades: a correction of the last recorded minute and a new minute, both sides.
             var last = skl.Max(w => w.WindowStart);
             WindowVolume[] fresh =

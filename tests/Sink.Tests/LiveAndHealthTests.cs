@@ -50,7 +50,7 @@ public sealed class LiveAndHealthTests
         }
     }
 
-    private static List<BitcoinVolume.Contracts.WindowVolume> ReadAll(VolumeSubscription subscription)
+    private static List<BitcoinVolume.Contracts.WindowVolume> ReadAll(BitcoinVolume.Sink.Live.UpdateSubscription<BitcoinVolume.Contracts.WindowVolume> subscription)
     {
         var list = new List<BitcoinVolume.Contracts.WindowVolume>();
         while (subscription.Reader.TryRead(out var w))

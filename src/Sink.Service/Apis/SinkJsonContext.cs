@@ -14,4 +14,12 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(AssetBar[]))]
 [JsonSerializable(typeof(VenueSummary[]))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Status.PipelineStatus))]
+[JsonSerializable(typeof(CvdBar[]))]
+[JsonSerializable(typeof(CvdBar))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent[]))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertRule))]
+[JsonSerializable(typeof(AlertRuleEntry[]))]
+[JsonSerializable(typeof(AlertRuleEntry))]
+[JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertStatusReport))]
 internal sealed partial class SinkJsonContext : JsonSerializerContext;

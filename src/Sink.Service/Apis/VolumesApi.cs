@@ -363,7 +363,7 @@ public static class VolumesApi
     /// Reads <c>product</c> or <c>asset</c> (exactly one) and <c>venue</c>; records what is wrong in <paramref name="errors"/>
     /// under the parameter's name. Null when the subject is invalid.
     /// </summary>
-    private static QuerySubject? ParseSubject(string? product, string? asset, string? venue, Dictionary<string, string[]> errors)
+    internal static QuerySubject? ParseSubject(string? product, string? asset, string? venue, Dictionary<string, string[]> errors)
     {
         var productId = product?.Trim();
         var assetId = asset?.Trim();
@@ -399,7 +399,7 @@ public static class VolumesApi
     }
 
     /// <summary>The stored streams of <paramref name="subject"/>, ordinal by venue then product; an empty answer is an error.</summary>
-    private static async Task<IReadOnlyList<StoredStream>> ResolveAsync(
+    internal static async Task<IReadOnlyList<StoredStream>> ResolveAsync(
         QuerySubject subject, ProductCatalog catalog, Dictionary<string, string[]> errors, CancellationToken cancellationToken)
     {
         var streams = (await catalog.GetStreamsAsync(cancellationToken)).Where(s => subject.Matches(s.Venue, s.Product)).ToArray();
@@ -424,21 +424,7 @@ public static class VolumesApi
         return streams;
     }
 
-    /// <summary>What a query reads: one product or one base asset, on the selected venues.</summary>
-    private sealed record QuerySubject(string? Product, string? Asset, VenueSelection Venues)
-    {
-        public bool Matches(string venue, string product, bool anyVenue = false) =>
-            (anyVenue || Venues.Includes(venue))
-            && (Product is not null
-                ? string.Equals(product, Product, StringComparison.Ordinal)
-                : product.Length > Asset!.Length && product.StartsWith(Asset, StringComparison.Ordinal) && product[Asset.Length] == '-');
-
-        public bool Matches(WindowVolume window) => Matches(window.Venue, window.Product);
-
-        public override string ToString() => $"{Product ?? "asset " + Asset} on venue={Venues.Text}";
-    }
-
-    private static ProblemHttpResult NotImplemented(IVolumeStore store) => TypedResults.Problem(
+    internal static ProblemHttpResult NotImplemented(IVolumeStore store) => TypedResults.Problem(
         statusCode: StatusCodes.Status501NotImplemented,
         title: "Queries are not served by this store.",
         detail: $"Sink:Store is {store.Name}, which this service only writes to. Query the latest-version view in the database itself " +
@@ -483,7 +469,7 @@ public static class VolumesApi
     private static string Csv(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") < 0 ? value : "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    private static DateTimeOffset? ParseTime(string name, string? text, Dictionary<string, string[]> errors)
+    internal static DateTimeOffset? ParseTime(string name, string? text, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

@@ -1,11 +1,13 @@
 using BitcoinVolume.Kafka;
 using BitcoinVolume.Sink;
+using BitcoinVolume.Sink.Alerts;
 using BitcoinVolume.Sink.Apis;
 using BitcoinVolume.Sink.Consumer;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Infrastructure.BigQuery;
 using BitcoinVolume.Sink.Live;
 using BitcoinVolume.Sink.Status;
+using BitcoinVolume.Sink.OrderFlow;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OpenTelemetry.Trace;
@@ -34,6 +36,8 @@ public static class SinkServiceExtensions
         services.AddSingleton<SinkStatus>();
         services.AddSingleton<VolumeUpdateHub>();
         services.AddSingleton<StatusBoard>();
+        services.AddSingleton<CvdReader>();
+        builder.AddAlerts();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         services.AddProblemDetails();
@@ -59,6 +63,40 @@ public static class SinkServiceExtensions
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Alerts (<c>Sink:Alerts</c>): rules, the evaluator and webhook deliveries, kept in the volume database (SQLite or
+    /// PostgreSQL; with BigQuery, which serves no reads, the alert routes answer 501 and nothing is evaluated).
+    /// </summary>
+    private static void AddAlerts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
+            .Configure<IOptions<SinkOptions>>((alerts, sink) => alerts.Window = sink.Value.Window)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
+        services.AddSingleton<AlertStatus>();
+        services.AddSingleton<AlertHub>();
+        services.AddSingleton<IAlertStore>(sp => sp.GetRequiredService<IVolumeStore>() switch
+        {
+            PostgresVolumeStore => SqlAlertStore.Postgres(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName)!),
+            _ => SqlAlertStore.Sqlite(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName) is { Length: > 0 } value
+                    ? value
+                    : SinkOptions.DefaultVolumesConnectionString),
+        });
+        services.AddSingleton<AlertRuleSet>();
+        services.AddSingleton<AlertWebhookSender>();
+        services.AddHostedService<AlertEngine>();
+        services.AddHealthChecks().AddCheck<AlertsHealthCheck>("alerts", tags: ["ready"]);
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers: the service defaults' standard handler must not retry on top of this one
+        services.AddHttpClient(AlertWebhookSender.ClientName)
+            .RemoveAllResilienceHandlers()
+            .AddResilienceHandler(AlertWebhookSender.ClientName, (pipeline, context) => AlertWebhookSender.Configure(
+                pipeline, context.ServiceProvider.GetRequiredService<IOptions<AlertOptions>>().Value, context.ServiceProvider.GetRequiredService<AlertStatus>()));
+#pragma warning restore EXTEXP0001
     }
 
     /// <summary>
