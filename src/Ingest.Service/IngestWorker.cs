@@ -1,3 +1,4 @@
+using System.Globalization;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Ingest.Backfill;
 using BitcoinVolume.Ingest.Gaps;
@@ -9,7 +10,6 @@ using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.Ingest.Sources;
 using BitcoinVolume.Ingest.Venues;
 using BitcoinVolume.Kafka;
-using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace BitcoinVolume.Ingest;
