@@ -106,7 +106,7 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
     public ValueTask PublishGapAsync(TradeGap gap, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(gap);
-        return ProduceAsync(Topics.Trades, gap.Key, ContractSerializers.GapSerializer.Serialize(gap, default), TradeGap.MarkerHeaders(), cancellationToken);
+        return ProduceAsync(Topics.Trades, gap.Key, ContractSerializers.GapSerializer.Serialize(gap, default), TradeGap.MarkerHeaders(), onDelivery, cancellationToken);
     }
 
     public ValueTask DeadLetterAsync(DeadLetter letter, CancellationToken cancellationToken) =>
