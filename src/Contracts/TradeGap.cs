@@ -35,7 +35,7 @@ public enum GapState
 /// <param name="State">Open, filled or unfilled.</param>
 /// <param name="From">Earliest event time the missing trades can have: the time of the last trade before the hole (or the disconnect).</param>
 /// <param name="To">Latest event time they can have: the time of the first trade after the hole (or the reconnect, or when it was seen).</param>
-/// <param name="Cause">Machine-readable cause: <c>trade_id_gap</c>, <c>heartbeat_gap</c>, <c>sequence_gap</c>, <c>disconnect</c>.</param>
+/// <param name="Cause">Machine-readable cause: <c>trade_id_gap</c>, <c>heartbeat_gap</c>, <c>sequence_gap</c>, <c>disconnect</c>, <c>restart</c>.</param>
 /// <param name="Reason">Human-readable: what is missing and why (what a window's <see cref="WindowVolume.IncompleteReason"/> shows).</param>
 public sealed record TradeGap(string Venue, string Product, string Id, GapState State, DateTimeOffset From, DateTimeOffset To, string Cause, string Reason)
 {
@@ -56,6 +56,13 @@ public sealed record TradeGap(string Venue, string Product, string Id, GapState 
 
     /// <summary>Cause: the connection dropped on a venue whose trades cannot be backfilled (ids not contiguous, no history).</summary>
     public const string Disconnect = "disconnect";
+
+    /// <summary>
+    /// Cause: ingest was down (stopped, killed, restarted); the trades between the last one it delivered before
+    /// (<see cref="From"/>: the time of its stored mark) and the first one after the restart (<see cref="To"/>) were not
+    /// received live. Filled when the backfill fetched them, unfilled when the venue cannot backfill.
+    /// </summary>
+    public const string Restart = "restart";
 
     private static readonly byte[] KindBytes = Encoding.UTF8.GetBytes(KindValue);
 

@@ -36,6 +36,7 @@ public sealed class IngestWorker(
     IngestVenueStatuses venueStatuses,
     IngestMetrics metrics,
     DeliveredMarks deliveredMarks,
+    GapFillAcks fillAcks,
     IConfiguration configuration,
     ILoggerFactory loggers,
     TimeProvider timeProvider,
@@ -129,13 +130,14 @@ public sealed class IngestWorker(
         var o = options.Value;
         var mode = GapPolicy.For(live, venue, o.Backfill.Enabled);
         var store = live && !string.IsNullOrWhiteSpace(o.State.Path) ? new IngestStateStore(Path.GetFullPath(o.State.Path), logger) : null;
-        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider) { Tracker = store is null ? null : deliveredMarks };
+        var gate = new TradeGate(o.Gaps, mode, o.Backfill.MaxGapTrades, reporter, timeProvider) { Tracker = store is null ? null : deliveredMarks, Fills = live ? fillAcks : null };
         pipelineStatus.ObserveOpenGaps(() => gate.OpenGaps);
         if (pipelineStatus == status)
         {
             metrics.ObserveOpenGaps(() => gate.OpenGaps);
         }
 
+        IReadOnlyList<TradeGap> restartGaps = [];
         if ((tail is not null || store is not null) && products is not null)
         {
             pipelineStatus.Report("recovering high-water marks");
@@ -147,11 +149,16 @@ public sealed class IngestWorker(
 
             var recovered = tail is null ? null : await tail.ConfigureAwait(false);
             Restore(recovered, gate, venue.Id, products);
-            ResumeFromStoredMarks(recovered, stored, gate, venue, mode, products, pipelineStatus);
+            restartGaps = ResumeFromStoredMarks(recovered, stored, gate, venue, mode, products, pipelineStatus);
         }
 
         var symbols = SymbolMap.ForProducts(venue, products ?? (IEnumerable<string>)[]);
         var processor = new FrameProcessor(venue.CreateParser(o.Parser, timeProvider, symbols), gate, publisher, reporter, metrics, pipelineStatus, logger, timeProvider, products, venue.Id);
+        foreach (var downtime in restartGaps)
+        {
+            processor.Resumed(downtime);
+        }
+
         var router = source is IMultiVenueSource multi
             ? new VenueFrameRouter(venue.Id, processor, id => ProcessorOf(multi, id, products, pipelineStatus), v => logger.FramesOfUnknownVenue(v, source.Description))
             : null;
@@ -277,12 +284,16 @@ public sealed class IngestWorker(
     /// <summary>
     /// Restart recovery from ingest's own stored marks (<see cref="IngestStateStore"/>), after the tail of `trades`: per
     /// stream the newer of the two wins, logged with the reason. A contiguous stream seeded from its stored mark has its
-    /// downtime (the ids between the mark and the first live trade) opened as a gap that the backfiller fills; a venue that
-    /// cannot backfill (ids not contiguous, no REST history, or backfill off) has it logged and counted as lost.
+    /// downtime (the ids between the mark and the first live trade) opened as a gap that the backfiller fills (its markers,
+    /// cause <c>restart</c>, run from the mark's trade time to the first live trade's: open, then filled or unfilled); a venue
+    /// that cannot backfill (ids not contiguous, no REST history, or backfill off) has it logged and counted as lost, and
+    /// on a venue whose ids are not contiguous the downtime is returned as an open <c>restart</c> marker per stream, from the
+    /// mark's trade time, which the stream's first new trade makes unfilled (<see cref="FrameProcessor.Resumed"/>).
     /// </summary>
-    private void ResumeFromStoredMarks(
+    private List<TradeGap> ResumeFromStoredMarks(
         TradeTail? tail, IReadOnlyDictionary<string, StoredMark>? stored, TradeGate gate, IVenue venue, GapMode mode, IReadOnlySet<string> products, IngestStatus pipelineStatus)
     {
+        var downtimes = new List<TradeGap>();
         foreach (var product in products.Order(StringComparer.Ordinal))
         {
             var stream = StreamKey.Of(venue.Id, product);
@@ -349,12 +360,27 @@ public sealed class IngestWorker(
                     _ => "it serves no trade history",
                 };
 
-                // Issue 14 part A: an in-band marker of this lost downtime on `trades` belongs here.
                 logger.DowntimeLost(stream, local.TradeId, local.Time, ago, venue.Id, why);
                 metrics.DowntimeLost(venue.Id);
                 pipelineStatus.Resumed(new StreamResume(stream, local.TradeId, ResumeSources.Local, local.Time, Backfilled: false));
+                if (mode == GapMode.DedupOnly || !local.Contiguous)
+                {
+                    // Contiguous ids without backfill: the gate's restart gap of the first live trade is reported unfilled.
+                    downtimes.Add(RestartGap(venue.Id, product, local.Time, why));
+                }
             }
         }
+
+        return downtimes;
+    }
+
+    /// <summary>The open marker of a stream's downtime on a venue that cannot name the trades it missed: from the stored mark's trade time to now.</summary>
+    private TradeGap RestartGap(string venue, string product, DateTimeOffset since, string why)
+    {
+        var now = timeProvider.GetUtcNow();
+        return new TradeGap(
+            venue, product, $"restart:{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}", GapState.Open, since, now > since ? now : since, TradeGap.Restart,
+            $"ingest restart: {venue} trades after its last delivered one ({since:O}) were not received while ingest was down and cannot be backfilled ({why})");
     }
 
     /// <summary>
@@ -394,7 +420,7 @@ public sealed class IngestWorker(
             var (streamVenue, product) = StreamKey.Parse(stream);
             if (streamVenue == venue && products.Contains(product))
             {
-                holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream));
+                holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream), tail.TimesByStream.GetValueOrDefault(stream));
                 restored++;
             }
         }

@@ -27,6 +27,7 @@ public static class IngestServiceExtensions
         var plan = VenuePlan.From(builder.Configuration);
         services.AddSingleton(sp => new IngestVenueStatuses(plan, sp.GetRequiredService<IngestStatus>(), Options(sp).Live.UnhealthyAfterFailures));
         services.AddSingleton<DeliveredMarks>();
+        services.AddSingleton<GapFillAcks>();
         services.AddSingleton(sp => new TradePublisher(
             KafkaClientSettings.From(builder.Configuration).ToClientConfig(),
             Options(sp).Kafka,
@@ -36,6 +37,7 @@ public static class IngestServiceExtensions
         {
             // Acknowledgements are tracked only when the marks are kept (Ingest:State:Path).
             Marks = string.IsNullOrWhiteSpace(Options(sp).State.Path) ? null : sp.GetRequiredService<DeliveredMarks>(),
+            Fills = sp.GetRequiredService<GapFillAcks>(),
         });
         services.AddSingleton<GapReporter>();
         services.AddSingleton<FrameSourceFactory>();

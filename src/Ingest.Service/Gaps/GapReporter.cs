@@ -20,30 +20,33 @@ public sealed partial class GapJsonContext : JsonSerializerContext;
 /// <see cref="UnfilledGapRecord"/>). The gate calls it under its lock, so records are queued (bounded) and produced by
 /// <see cref="FlushAsync"/> from the reader loop and the backfiller. Gaps with a known time range also become gap markers
 /// (<see cref="TradeGap"/>) on <c>trades</c>: open when detected, unfilled when given up, filled when all their trades were
-/// produced — queued the same way and produced by <see cref="FlushAsync"/> after the trades admitted before them.
+/// produced — queued the same way and produced by <see cref="FlushAsync"/> after the trades admitted before them. With
+/// <paramref name="fills"/> (the service) a <c>filled</c> marker of a trade-id gap is held until Kafka acknowledged every
+/// trade that filled it (<see cref="GapFillAcks"/>), so on the partition it follows them, whichever thread produced them.
 /// </summary>
-public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILogger<GapReporter> logger, TimeProvider timeProvider) : IGapObserver
+public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILogger<GapReporter> logger, TimeProvider timeProvider, GapFillAcks? fills = null) : IGapObserver
 {
     private const int MaxPending = 10_000;
     private readonly Channel<DeadLetter> pending = Channel.CreateBounded<DeadLetter>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
     private readonly Channel<TradeGap> markers = Channel.CreateBounded<TradeGap>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly List<TradeGap> held = [];
 
     public void GapOpened(string stream, GapSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        Mark(stream, span, GapState.Open, $"trade ids {span.Range} ({span.Range.Count} trades) missing: backfill pending");
+        Mark(stream, span, GapState.Open, $"{Missing(span)}: backfill pending");
     }
 
     public void GapGivenUp(string stream, GapSpan span, string reason)
     {
         ArgumentNullException.ThrowIfNull(span);
-        Mark(stream, span, GapState.Unfilled, $"trade ids {span.Range} ({span.Range.Count} trades) missing: {reason}");
+        Mark(stream, span, GapState.Unfilled, $"{Missing(span)}: {reason}");
     }
 
     public void GapFilled(string stream, GapSpan span)
     {
         ArgumentNullException.ThrowIfNull(span);
-        Mark(stream, span, GapState.Filled, $"trade ids {span.Range} ({span.Range.Count} trades) backfilled");
+        Mark(stream, span, GapState.Filled, $"trade ids {span.Range} ({span.Range.Count} trades){Context(span)} backfilled");
     }
 
     /// <summary>
@@ -55,6 +58,16 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
         ArgumentNullException.ThrowIfNull(marker);
         logger.GapMarker(marker.Key, marker.Id, StateName(marker.State), marker.Reason);
         metrics.GapMarker(StateName(marker.State));
+        if (fills is not null && marker is { State: GapState.Filled, FirstTradeId: not null, LastTradeId: not null })
+        {
+            lock (held)
+            {
+                held.Add(marker);
+            }
+
+            return;
+        }
+
         if (!markers.Writer.TryWrite(marker))
         {
             logger.GapMarkerQueueFull(MaxPending, marker.Key, marker.Id, StateName(marker.State));
@@ -70,6 +83,22 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
             LastTradeId = span.Range.Last,
         });
     }
+
+    /// <summary>Held: a filled marker of an id range waits for the acknowledgement of the trades that filled it.</summary>
+    public int HeldMarkers
+    {
+        get
+        {
+            lock (held)
+            {
+                return held.Count;
+            }
+        }
+    }
+
+    private static string Missing(GapSpan span) => $"trade ids {span.Range} ({span.Range.Count} trades) missing{Context(span)}";
+
+    private static string Context(GapSpan span) => span.Context is { } context ? $" ({context})" : "";
 
     private static string StateName(GapState state) => state switch
     {
@@ -108,6 +137,11 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
     public async ValueTask FlushAsync(ITradeOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
+        foreach (var settled in Settled())
+        {
+            await output.PublishGapAsync(settled, cancellationToken).ConfigureAwait(false);
+        }
+
         while (markers.Reader.TryRead(out var marker))
         {
             await output.PublishGapAsync(marker, cancellationToken).ConfigureAwait(false);
@@ -119,5 +153,40 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
             metrics.DeadLettered(letter.Reason);
             status.CountDeadLetter();
         }
+    }
+
+    /// <summary>The held filled markers whose trades all have their delivery reports (in the order they were held); a gap with a trade Kafka rejected is unfilled.</summary>
+    private List<TradeGap> Settled()
+    {
+        List<TradeGap> ready = [];
+        lock (held)
+        {
+            for (var i = 0; i < held.Count; i++)
+            {
+                var marker = held[i];
+                var range = new TradeIdRange(marker.FirstTradeId!.Value, marker.LastTradeId!.Value);
+                var (done, failed) = fills!.Settle(marker.Key, range);
+                if (!done)
+                {
+                    continue;
+                }
+
+                held.RemoveAt(i--);
+                if (failed > 0)
+                {
+                    marker = marker with
+                    {
+                        State = GapState.Unfilled,
+                        Reason = $"trade ids {range} ({range.Count} trades) missing: {failed} of the trades that filled the gap were rejected by Kafka",
+                    };
+                    logger.GapMarker(marker.Key, marker.Id, StateName(marker.State), marker.Reason);
+                    metrics.GapMarker(StateName(marker.State));
+                }
+
+                ready.Add(marker);
+            }
+        }
+
+        return ready;
     }
 }

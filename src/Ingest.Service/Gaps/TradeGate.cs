@@ -70,6 +70,9 @@ public readonly record struct GapWork(string Stream, TradeIdRange Range, int Att
 /// </summary>
 public sealed record GapSpan(TradeIdRange Range, DateTimeOffset From, DateTimeOffset To, string Cause)
 {
+    /// <summary>What the markers' reason adds after the ids (the restart that caused or reopened the gap); null: nothing.</summary>
+    public string? Context { get; init; }
+
     /// <summary>The marker id of the gap within its stream.</summary>
     public string Id => $"ids:{Range.First}-{Range.Last}";
 }
@@ -150,6 +153,12 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// </summary>
     public Recovery.DeliveredMarks? Tracker { get; init; }
 
+    /// <summary>
+    /// Told every id the gate admits into a gap (under the gate's lock, before the gap's <see cref="IGapObserver.GapFilled"/>),
+    /// so the filled marker can wait for their acknowledgement (<see cref="GapFillAcks"/>). Null: not tracked (replay, tests).
+    /// </summary>
+    public GapFillAcks? Fills { get; init; }
+
     /// <summary>Gaps currently open (not yet filled, fetched or given up), over all products.</summary>
     public int OpenGaps
     {
@@ -222,6 +231,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             }
 
             Tracker?.Admitted(product, tradeId);
+            Fills?.Admitted(product, tradeId);
             if (done is { Span: { } span })
             {
                 observer.GapFilled(product, span);
@@ -240,8 +250,11 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// <remarks>
     /// In <see cref="GapMode.DedupOnly"/>, or when <paramref name="textIds"/> (parallel to the ids, null where a trade has
     /// none) holds a text id, the ids only seed the dedup memory of the stream (the last <see cref="GapOptions.DedupHorizon"/>).
+    /// With <paramref name="times"/> (parallel to the ids: each trade's event time) a reopened hole knows the time range of its
+    /// trades — the time of the trade just below it and of the one just above — and is marked on <c>trades</c> like any
+    /// other gap; and the high-water mark keeps its trade's time, which dates the downtime gap of the first live trade.
     /// </remarks>
-    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder, IReadOnlyList<string?>? textIds = null)
+    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder, IReadOnlyList<string?>? textIds = null, IReadOnlyList<DateTimeOffset>? times = null)
     {
         ArgumentNullException.ThrowIfNull(idsInOffsetOrder);
         lock (gate)
@@ -283,15 +296,45 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 }
             }
 
-            var state = new ProductState(replay.Floor) { High = replay.High, Seeded = replay.High };
+            var timeOf = times is not null && times.Count == idsInOffsetOrder.Count ? NeighbourTimes(replay, idsInOffsetOrder, times) : null;
+            var state = new ProductState(replay.Floor) { High = replay.High, Seeded = replay.High, HighTime = timeOf?.GetValueOrDefault(replay.High) ?? default };
             products.Add(product, state);
             foreach (var hole in replay.Holes)
             {
-                OpenGap(product, state, hole.Range, "recovery");
+                if (timeOf is not null && timeOf.TryGetValue(hole.Range.First - 1, out var before) && timeOf.TryGetValue(hole.Range.Last + 1, out var after))
+                {
+                    OpenGap(product, state, hole.Range, "recovery", after, before);
+                }
+                else
+                {
+                    OpenGap(product, state, hole.Range, "recovery");
+                }
             }
 
             return replay.Holes.Count;
         }
+    }
+
+    /// <summary>The event times of the trades around the replayed holes and of the high-water mark (the first record of each id).</summary>
+    private static Dictionary<long, DateTimeOffset> NeighbourTimes(ProductState replay, IReadOnlyList<long> ids, IReadOnlyList<DateTimeOffset> times)
+    {
+        var wanted = new HashSet<long> { replay.High };
+        foreach (var hole in replay.Holes)
+        {
+            wanted.Add(hole.Range.First - 1);
+            wanted.Add(hole.Range.Last + 1);
+        }
+
+        var found = new Dictionary<long, DateTimeOffset>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (wanted.Contains(ids[i]))
+            {
+                found.TryAdd(ids[i], times[i]);
+            }
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -510,19 +553,23 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
         return Admission.New;
     }
 
-    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause, DateTimeOffset? until = null)
+    /// <summary>
+    /// Opens a gap; <paramref name="until"/> is the time of the trade (or heartbeat) above it, <paramref name="since"/> the
+    /// time of the trade below it (default: the stream's newest trade time, <see cref="ProductState.HighTime"/>).
+    /// </summary>
+    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause, DateTimeOffset? until = null, DateTimeOffset? since = null)
     {
         observer.GapDetected(product, range, cause);
         var now = timeProvider.GetUtcNow();
         var hole = new Hole(range, now);
 
         // Markers only where ingest acts on gaps live (a recording's gaps are history) and the time range is known
-        // (recovered gaps have ids only).
+        // (holes recovered from a tail without trade times have ids only).
         if (mode is GapMode.Backfill or GapMode.Report && until is { } to)
         {
             var after = to == default ? now : to;
-            var before = state.HighTime == default ? after : state.HighTime;
-            hole.Origin = new GapOrigin(new GapSpan(range, before, after, cause == "heartbeat" ? Contracts.TradeGap.HeartbeatGap : Contracts.TradeGap.TradeIdGap));
+            var before = since is { } from && from != default ? from : state.HighTime == default ? after : state.HighTime;
+            hole.Origin = new GapOrigin(MarkedSpan(range, before < after ? before : after, after, cause));
         }
 
         state.Holes.Add(hole);
@@ -562,6 +609,15 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             }
         }
     }
+
+    /// <summary>What the markers of a gap say: the cause on <c>trades</c>, and for the gaps of a restart, that a restart made them.</summary>
+    private static GapSpan MarkedSpan(TradeIdRange range, DateTimeOffset from, DateTimeOffset to, string cause) => cause switch
+    {
+        "heartbeat" => new GapSpan(range, from, to, Contracts.TradeGap.HeartbeatGap),
+        "restart" => new GapSpan(range, from, to, Contracts.TradeGap.Restart) { Context = "ingest restart: not received while it was down" },
+        "recovery" => new GapSpan(range, from, to, Contracts.TradeGap.TradeIdGap) { Context = "ingest restart: a gap still open when it stopped" },
+        _ => new GapSpan(range, from, to, Contracts.TradeGap.TradeIdGap),
+    };
 
     /// <summary>Tells the observer once per gap that (part of) it will not be filled.</summary>
     private void GiveUp(string product, Hole hole, string reason)

@@ -204,18 +204,38 @@ public sealed class FrameProcessor(
         }
     }
 
-    /// <summary>The first new trade of a stream after a session-end marker: a disconnect becomes unfilled, a sequence gap filled.</summary>
+    /// <summary>
+    /// Restart recovery on a venue that cannot backfill: <paramref name="downtime"/> is the open <see cref="TradeGap.Restart"/>
+    /// marker of a stream (from its stored mark's trade time); it is produced now and made unfilled by the stream's first
+    /// new trade after the mark (a disconnect before then is covered by it).
+    /// </summary>
+    public void Resumed(TradeGap downtime)
+    {
+        ArgumentNullException.ThrowIfNull(downtime);
+        sessionGaps[downtime.Key] = downtime;
+        reporter.Mark(downtime);
+    }
+
+    /// <summary>
+    /// The first new trade of a stream after a session-end marker: a disconnect becomes unfilled, a sequence gap filled. A
+    /// restart's downtime becomes unfilled at the first new trade after the stored mark's time (a trade of before the
+    /// restart — a snapshot the dedup memory no longer knows — does not end it).
+    /// </summary>
     private void ResolveSessionGap(string stream, DateTimeOffset time)
     {
-        if (!sessionGaps.Remove(stream, out var open))
+        if (!sessionGaps.TryGetValue(stream, out var open) || (open.Cause == TradeGap.Restart && time <= open.From))
         {
             return;
         }
 
+        sessionGaps.Remove(stream);
         var to = time > open.From ? time : open.From;
-        reporter.Mark(open.Cause == TradeGap.Disconnect
-            ? open with { State = GapState.Unfilled, To = to, Reason = open.Reason.Replace("disconnected (", "trades may be missing: disconnected (", StringComparison.Ordinal) }
-            : open with { State = GapState.Filled, To = to });
+        reporter.Mark(open.Cause switch
+        {
+            TradeGap.Disconnect => open with { State = GapState.Unfilled, To = to, Reason = open.Reason.Replace("disconnected (", "trades may be missing: disconnected (", StringComparison.Ordinal) },
+            TradeGap.Restart => open with { State = GapState.Unfilled, To = to, Reason = $"trades may be missing: {open.Reason}" },
+            _ => open with { State = GapState.Filled, To = to },
+        });
     }
 
     private static int WarnOnce(ILogger logger, string venue, IReadOnlyList<string> warnings)

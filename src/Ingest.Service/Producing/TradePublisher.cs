@@ -95,11 +95,19 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
     /// </summary>
     public Recovery.DeliveredMarks? Marks { get; init; }
 
+    /// <summary>Told of the delivery report of every trade that fills a gap, so its filled marker can follow it (<see cref="Gaps.GapFillAcks"/>); null: not tracked.</summary>
+    public Gaps.GapFillAcks? Fills { get; init; }
+
     public ValueTask PublishAsync(Trade trade, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(trade);
         using var activity = ActivitySource.HasListeners() ? StartPublishActivity(trade) : null;
         var handler = Marks is { } marks ? TrackedDelivery(marks, trade) : onDelivery;
+        if (Fills is { } fills && fills.IsPending(trade.Key, trade.TradeId))
+        {
+            handler = FillDelivery(fills, trade, handler);
+        }
+
         return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), handler, cancellationToken);
     }
 
@@ -188,6 +196,17 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         {
             OnDelivery(report);
             marks.Delivered(stream, id, time, !report.Error.IsError);
+        };
+    }
+
+    /// <summary>A delivery handler that also settles a gap-filling trade in <paramref name="fills"/> (only for those trades).</summary>
+    private static Action<DeliveryReport<string, byte[]>> FillDelivery(Gaps.GapFillAcks fills, Trade trade, Action<DeliveryReport<string, byte[]>> inner)
+    {
+        var (stream, id) = (trade.Key, trade.TradeId);
+        return report =>
+        {
+            inner(report);
+            fills.Delivered(stream, id, !report.Error.IsError);
         };
     }
 

@@ -31,7 +31,11 @@ public sealed record TradeTail(
     long Records,
     int Partitions,
     bool Complete,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>Per stream, parallel to <see cref="IdsByStream"/>: each trade's event time (dates the holes reopened from the tail).</summary>
+    public IReadOnlyDictionary<string, List<DateTimeOffset>> TimesByStream { get; init; } = new Dictionary<string, List<DateTimeOffset>>();
+}
 
 /// <summary>
 /// Reads the last <see cref="RecoveryOptions.MaxRecordsPerPartition"/> records of every `trades` partition (Assign +
@@ -46,6 +50,7 @@ public static class TradeTailReader
         var deadline = DateTime.UtcNow + options.Timeout;
         var ids = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         var textIds = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
+        var times = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
         var partitions = Topics.All.Single(t => t.Name == Topics.Trades).Partitions;
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(client)
         {
@@ -127,7 +132,10 @@ public static class TradeTailReader
                     if (!ids.TryGetValue(stream, out var list))
                     {
                         ids.Add(stream, list = []);
+                        times.Add(stream, []);
                     }
+
+                    times[stream].Add(trade.Time);
 
                     if (trade.TextId is not null && !textIds.ContainsKey(stream))
                     {
@@ -145,6 +153,6 @@ public static class TradeTailReader
             consumer.Close();
         }
 
-        return new TradeTail(ids, textIds, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed);
+        return new TradeTail(ids, textIds, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed) { TimesByStream = times };
     }
 }
