@@ -195,6 +195,9 @@ public sealed class IngestWorker(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            await stopBackfill.CancelAsync().ConfigureAwait(false);
+            await backfill.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await DrainMarkersAsync(o.Kafka.FlushTimeout).ConfigureAwait(false);
             return;
         }
         catch (Exception e)
@@ -211,12 +214,39 @@ public sealed class IngestWorker(
         }
 
         publisher.Flush(stoppingToken);
+        await reporter.FlushAsync(publisher, stoppingToken).ConfigureAwait(false);
         var elapsed = timeProvider.GetElapsedTime(started);
         pipelineStatus.Report($"finished {source.Description}", finished: true);
         var all = router?.Processors ?? [processor];
         logger.SourceFinished(
             source.Description, elapsed.TotalSeconds, all.Sum(p => p.Frames), all.Sum(p => p.Trades), all.Sum(p => p.Duplicates),
             all.Sum(p => p.Ignored + p.Heartbeats), all.Sum(p => p.Invalid), all.Sum(p => p.FilteredOut), publisher.Delivered, publisher.DeliveryErrors);
+    }
+
+    /// <summary>
+    /// At a stop: waits (at most <paramref name="timeout"/>) for Kafka to acknowledge what is buffered, then produces the gap
+    /// markers that were waiting for it (a filled marker held for its trades' acknowledgement), so they are not lost with the
+    /// process. The producer's own shutdown flush then delivers them.
+    /// </summary>
+    private async Task DrainMarkersAsync(TimeSpan timeout)
+    {
+        if (reporter.HeldMarkers == 0)
+        {
+            await reporter.FlushAsync(publisher, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            publisher.Flush(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // What is still unacknowledged keeps its markers held: the next start recovers those gaps from the tail.
+        }
+
+        await reporter.FlushAsync(publisher, CancellationToken.None).ConfigureAwait(false);
     }
 
     /// <summary>The pipeline of one venue of a source that carries several: its parser, a gate of its own, its instruments; null without an adapter.</summary>
@@ -420,7 +450,7 @@ public sealed class IngestWorker(
             var (streamVenue, product) = StreamKey.Parse(stream);
             if (streamVenue == venue && products.Contains(product))
             {
-                holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream), tail.TimesByStream.GetValueOrDefault(stream));
+                holes += gate.Restore(stream, ids, tail.TextIdsByStream.GetValueOrDefault(stream), tail.TimesByStream.GetValueOrDefault(stream), tail.UnresolvedGapsByStream.GetValueOrDefault(stream));
                 restored++;
             }
         }

@@ -142,6 +142,8 @@ public sealed class GapOptions
 /// </summary>
 public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrades, IGapObserver observer, TimeProvider timeProvider)
 {
+    private const string RestartContext = "ingest restart: not received while it was down";
+    private const string RecoveryContext = "ingest restart: a gap still open when it stopped";
     private readonly Lock gate = new();
     private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SeenIds> seen = new(StringComparer.Ordinal);
@@ -253,8 +255,14 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// With <paramref name="times"/> (parallel to the ids: each trade's event time) a reopened hole knows the time range of its
     /// trades — the time of the trade just below it and of the one just above — and is marked on <c>trades</c> like any
     /// other gap; and the high-water mark keeps its trade's time, which dates the downtime gap of the first live trade.
+    /// <paramref name="unresolved"/> are the gaps the previous run marked on <c>trades</c> and did not resolve (the latest
+    /// marker of each in the tail is open or unfilled): a hole inside one of them is reopened under that gap's id and range,
+    /// so its filled marker resolves the very gap the aggregator holds; one of them without a hole left (inside the ids the
+    /// tail shows) was filled after all and is marked filled now.
     /// </remarks>
-    public int Restore(string product, IReadOnlyList<long> idsInOffsetOrder, IReadOnlyList<string?>? textIds = null, IReadOnlyList<DateTimeOffset>? times = null)
+    public int Restore(
+        string product, IReadOnlyList<long> idsInOffsetOrder, IReadOnlyList<string?>? textIds = null, IReadOnlyList<DateTimeOffset>? times = null,
+        IReadOnlyList<Contracts.TradeGap>? unresolved = null)
     {
         ArgumentNullException.ThrowIfNull(idsInOffsetOrder);
         lock (gate)
@@ -299,9 +307,15 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             var timeOf = times is not null && times.Count == idsInOffsetOrder.Count ? NeighbourTimes(replay, idsInOffsetOrder, times) : null;
             var state = new ProductState(replay.Floor) { High = replay.High, Seeded = replay.High, HighTime = timeOf?.GetValueOrDefault(replay.High) ?? default };
             products.Add(product, state);
+            var marked = mode is GapMode.Backfill or GapMode.Report ? MarkedGaps(unresolved, replay) : [];
             foreach (var hole in replay.Holes)
             {
-                if (timeOf is not null && timeOf.TryGetValue(hole.Range.First - 1, out var before) && timeOf.TryGetValue(hole.Range.Last + 1, out var after))
+                if (marked.Find(m => m.Span.Range.First <= hole.Range.First && hole.Range.Last <= m.Span.Range.Last) is { } owner)
+                {
+                    owner.Holes++;
+                    OpenGap(product, state, hole.Range, "recovery", origin: owner);
+                }
+                else if (timeOf is not null && timeOf.TryGetValue(hole.Range.First - 1, out var before) && timeOf.TryGetValue(hole.Range.Last + 1, out var after))
                 {
                     OpenGap(product, state, hole.Range, "recovery", after, before);
                 }
@@ -311,8 +325,37 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
                 }
             }
 
+            foreach (var filled in marked.Where(m => m.Holes == 0))
+            {
+                observer.GapFilled(product, filled.Span);
+            }
+
             return replay.Holes.Count;
         }
+    }
+
+    /// <summary>The unresolved marked gaps of the previous run that lie inside the ids a replay shows (no hole counted yet).</summary>
+    private static List<GapOrigin> MarkedGaps(IReadOnlyList<Contracts.TradeGap>? unresolved, ProductState replay)
+    {
+        var marked = new List<GapOrigin>();
+        foreach (var gap in unresolved ?? [])
+        {
+            if (gap is not { FirstTradeId: { } first, LastTradeId: { } last } || first <= replay.Floor || last >= replay.High)
+            {
+                continue; // not an id range, or not wholly inside what the tail shows: whether it was filled is unknown
+            }
+
+            var span = new GapSpan(new TradeIdRange(first, last), gap.From, gap.To, gap.Cause)
+            {
+                Context = gap.Cause == Contracts.TradeGap.Restart ? RestartContext : RecoveryContext,
+            };
+            if (span.Id == gap.Id)
+            {
+                marked.Add(new GapOrigin(span) { Holes = 0 });
+            }
+        }
+
+        return marked;
     }
 
     /// <summary>The event times of the trades around the replayed holes and of the high-water mark (the first record of each id).</summary>
@@ -557,7 +600,7 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     /// Opens a gap; <paramref name="until"/> is the time of the trade (or heartbeat) above it, <paramref name="since"/> the
     /// time of the trade below it (default: the stream's newest trade time, <see cref="ProductState.HighTime"/>).
     /// </summary>
-    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause, DateTimeOffset? until = null, DateTimeOffset? since = null)
+    private void OpenGap(string product, ProductState state, TradeIdRange range, string cause, DateTimeOffset? until = null, DateTimeOffset? since = null, GapOrigin? origin = null)
     {
         observer.GapDetected(product, range, cause);
         var now = timeProvider.GetUtcNow();
@@ -565,7 +608,11 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
 
         // Markers only where ingest acts on gaps live (a recording's gaps are history) and the time range is known
         // (holes recovered from a tail without trade times have ids only).
-        if (mode is GapMode.Backfill or GapMode.Report && until is { } to)
+        if (origin is not null)
+        {
+            hole.Origin = origin; // a hole of a gap marked before (restart recovery): its holes are counted by the caller
+        }
+        else if (mode is GapMode.Backfill or GapMode.Report && until is { } to)
         {
             var after = to == default ? now : to;
             var before = since is { } from && from != default ? from : state.HighTime == default ? after : state.HighTime;
@@ -585,9 +632,9 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
             observer.GapUnfilled(product, range, 0, $"gap of {range.Count} trades exceeds Ingest:Backfill:MaxGapTrades ({maxGapTrades})");
             GiveUp(product, hole, $"not backfilled: {range.Count} trades exceed Ingest:Backfill:MaxGapTrades ({maxGapTrades})");
         }
-        else if (hole.Origin is { } origin)
+        else if (hole.Origin is { } opened)
         {
-            observer.GapOpened(product, origin.Span);
+            observer.GapOpened(product, opened.Span);
         }
 
         while (state.Holes.Count > options.MaxOpenGapsPerProduct)
@@ -614,8 +661,8 @@ public sealed class TradeGate(GapOptions options, GapMode mode, long maxGapTrade
     private static GapSpan MarkedSpan(TradeIdRange range, DateTimeOffset from, DateTimeOffset to, string cause) => cause switch
     {
         "heartbeat" => new GapSpan(range, from, to, Contracts.TradeGap.HeartbeatGap),
-        "restart" => new GapSpan(range, from, to, Contracts.TradeGap.Restart) { Context = "ingest restart: not received while it was down" },
-        "recovery" => new GapSpan(range, from, to, Contracts.TradeGap.TradeIdGap) { Context = "ingest restart: a gap still open when it stopped" },
+        "restart" => new GapSpan(range, from, to, Contracts.TradeGap.Restart) { Context = RestartContext },
+        "recovery" => new GapSpan(range, from, to, Contracts.TradeGap.TradeIdGap) { Context = RecoveryContext },
         _ => new GapSpan(range, from, to, Contracts.TradeGap.TradeIdGap),
     };
 

@@ -35,6 +35,12 @@ public sealed record TradeTail(
 {
     /// <summary>Per stream, parallel to <see cref="IdsByStream"/>: each trade's event time (dates the holes reopened from the tail).</summary>
     public IReadOnlyDictionary<string, List<DateTimeOffset>> TimesByStream { get; init; } = new Dictionary<string, List<DateTimeOffset>>();
+
+    /// <summary>
+    /// Per stream, the trade-id gaps whose latest marker in the tail is not <see cref="GapState.Filled"/> (open or unfilled when
+    /// the previous run stopped): restart recovery resolves them under their own ids (<see cref="Gaps.TradeGate.Restore"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, List<TradeGap>> UnresolvedGapsByStream { get; init; } = new Dictionary<string, List<TradeGap>>();
 }
 
 /// <summary>
@@ -51,6 +57,7 @@ public static class TradeTailReader
         var ids = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         var textIds = new Dictionary<string, List<string?>>(StringComparer.Ordinal);
         var times = new Dictionary<string, List<DateTimeOffset>>(StringComparer.Ordinal);
+        var gaps = new Dictionary<(string Stream, string Id), TradeGap>();
         var partitions = Topics.All.Single(t => t.Name == Topics.Trades).Partitions;
         using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig(client)
         {
@@ -112,7 +119,17 @@ public static class TradeTailReader
                 records++;
                 if (TradeGap.IsMarker(record.Message.Headers))
                 {
-                    continue; // a gap marker, not a trade
+                    // A gap marker, not a trade: the latest one of each gap says what the previous run knew.
+                    if (ReadGap(record.Message.Value) is { } gap)
+                    {
+                        gaps[(gap.Key, gap.Id)] = gap;
+                    }
+                    else
+                    {
+                        logger.RecoverySkippedRecord(partition, record.Offset.Value);
+                    }
+
+                    continue;
                 }
 
                 Trade? trade = null;
@@ -153,6 +170,22 @@ public static class TradeTailReader
             consumer.Close();
         }
 
-        return new TradeTail(ids, textIds, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed) { TimesByStream = times };
+        var unresolved = gaps.Values
+            .Where(g => g is { Unresolved: true, FirstTradeId: not null, LastTradeId: not null })
+            .GroupBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        return new TradeTail(ids, textIds, records, ends.Count, pending.Count == 0 && queried == partitions, watch.Elapsed) { TimesByStream = times, UnresolvedGapsByStream = unresolved };
+    }
+
+    private static TradeGap? ReadGap(byte[]? value)
+    {
+        try
+        {
+            return value is null ? null : ContractSerializers.GapDeserializer.Deserialize(value, isNull: false, SerializationContext.Empty);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NotSupportedException)
+        {
+            return null;
+        }
     }
 }
