@@ -5,6 +5,8 @@ using BitcoinVolume.Ingest.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
+using VenueIds = BitcoinVolume.Contracts.Venues;
+
 namespace BitcoinVolume.Ingest.Tests;
 
 /// <summary>
@@ -48,7 +50,7 @@ public sealed class RestartGapTests
         // Ingest was down: the first live trade after the restart is 105, 90 s later.
         Assert.Equal(Admission.New, gate.Admit(Stream, 105, time: T0.AddSeconds(90)));
         var open = Assert.Single(await MarkersAsync());
-        Assert.Equal(new TradeGap(Venues.Coinbase, "BTC-USD", "ids:101-104", GapState.Open, T0, T0.AddSeconds(90), TradeGap.Restart, open.Reason)
+        Assert.Equal(new TradeGap(VenueIds.Coinbase, "BTC-USD", "ids:101-104", GapState.Open, T0, T0.AddSeconds(90), TradeGap.Restart, open.Reason)
         {
             FirstTradeId = 101,
             LastTradeId = 104,
@@ -150,7 +152,7 @@ public sealed class RestartGapTests
 
         // The previous run marked ids:111-120 open, backfilled 111..114 and stopped; it also marked ids:103-104 open and
         // had filled it (the filled marker was lost with the process); ids:50-60 is older than the tail.
-        static TradeGap Open(long first, long last) => new(Venues.Coinbase, "BTC-USD", $"ids:{first}-{last}", GapState.Open, T0.AddSeconds(first - 101), T0.AddSeconds(last - 99), TradeGap.TradeIdGap, "…")
+        static TradeGap Open(long first, long last) => new(VenueIds.Coinbase, "BTC-USD", $"ids:{first}-{last}", GapState.Open, T0.AddSeconds(first - 101), T0.AddSeconds(last - 99), TradeGap.TradeIdGap, "…")
         {
             FirstTradeId = first,
             LastTradeId = last,

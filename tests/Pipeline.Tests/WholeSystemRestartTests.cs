@@ -12,7 +12,8 @@ namespace BitcoinVolume.Pipeline.Tests;
 /// started again on a NEW development broker (another incarnation, empty log) with the same state folders and database.
 /// Ingest resumes from its own durable high-water marks (<c>Ingest:State:Path</c>: the new broker's `trades` has no tail)
 /// and backfills the downtime from the fake venue's REST history; the aggregator continues its windows. Every window —
-/// before, across and after the restart, and the minutes of the downtime itself — equals the oracle through the sink's API.
+/// before, across and after the restart, and the minutes of the downtime itself — equals the oracle through the sink's API,
+/// and ends complete: the downtime's restart gap markers on `trades` (open, then filled) carry its times.
 /// </summary>
 public class WholeSystemRestartTests(ITestOutputHelper output)
 {
@@ -62,6 +63,26 @@ public class WholeSystemRestartTests(ITestOutputHelper output)
         }
 
         await harness.AssertSinkEqualsOracleAsync(oracle, TimeSpan.FromMinutes(3));
+
+        // The downtime was said on trades (issue 15): per stream a restart gap from the mark's trade time (before the
+        // stop) to the first live trade (after it), open and then filled by the backfill; so every window ends complete.
+        var markers = harness.Kafka.ReadAll(Topics.Trades, 2 * Products.Length, ContractSerializers.GapDeserializer, TimeSpan.FromSeconds(30), where: g => g.Cause == TradeGap.Restart)
+            .Select(m => m.Value).ToList();
+        foreach (var product in Products)
+        {
+            var ofProduct = markers.Where(m => m.Product == product).ToList();
+            Assert.Equal([GapState.Open, GapState.Filled], ofProduct.Select(m => m.State));
+            Assert.Single(ofProduct.Select(m => m.Id).Distinct());
+            Assert.All(ofProduct, m => Assert.True(m.From <= stoppedAt && m.To >= stoppedAt, $"{m.Id}: {m.From:O} .. {m.To:O}, stopped at {stoppedAt:O}"));
+        }
+
+        using var sinkHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{harness.SinkPort}") };
+        foreach (var product in Products)
+        {
+            var rows = await sinkHttp.GetFromJsonAsync<JsonElement>($"/api/volumes?product={product}&interval=1m&from=2026-03-01T00:00:00Z&to=2026-03-01T01:00:00Z");
+            Assert.NotEmpty(rows.EnumerateArray());
+            Assert.All(rows.EnumerateArray(), row => Assert.True(row.GetProperty("complete").GetBoolean(), row.ToString()));
+        }
 
         // Ingest said where it resumed and why, and the downtime was a gap it backfilled from REST.
         var log = await File.ReadAllTextAsync(ingest.LogPath);

@@ -24,12 +24,13 @@ public sealed partial class GapJsonContext : JsonSerializerContext;
 /// <paramref name="fills"/> (the service) a <c>filled</c> marker of a trade-id gap is held until Kafka acknowledged every
 /// trade that filled it (<see cref="GapFillAcks"/>), so on the partition it follows them, whichever thread produced them.
 /// </summary>
-public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILogger<GapReporter> logger, TimeProvider timeProvider, GapFillAcks? fills = null) : IGapObserver
+public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILogger<GapReporter> logger, TimeProvider timeProvider, GapFillAcks? fills = null) : IGapObserver, IDisposable
 {
     private const int MaxPending = 10_000;
     private readonly Channel<DeadLetter> pending = Channel.CreateBounded<DeadLetter>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
     private readonly Channel<TradeGap> markers = Channel.CreateBounded<TradeGap>(new BoundedChannelOptions(MaxPending) { FullMode = BoundedChannelFullMode.Wait });
     private readonly List<TradeGap> held = [];
+    private readonly SemaphoreSlim flushing = new(1, 1);
 
     public void GapOpened(string stream, GapSpan span)
     {
@@ -84,6 +85,8 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
         });
     }
 
+    public void Dispose() => flushing.Dispose();
+
     /// <summary>Held: a filled marker of an id range waits for the acknowledgement of the trades that filled it.</summary>
     public int HeldMarkers
     {
@@ -137,14 +140,27 @@ public sealed class GapReporter(IngestMetrics metrics, IngestStatus status, ILog
     public async ValueTask FlushAsync(ITradeOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
-        foreach (var settled in Settled())
-        {
-            await output.PublishGapAsync(settled, cancellationToken).ConfigureAwait(false);
-        }
 
-        while (markers.Reader.TryRead(out var marker))
+        // One flush at a time (the reader loop and the backfiller both flush), and the held markers ready now are taken
+        // before the queue is drained: the open marker of such a gap was queued before its filled one was held, so it is
+        // produced first (by this flush or an earlier one).
+        await flushing.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await output.PublishGapAsync(marker, cancellationToken).ConfigureAwait(false);
+            var settled = fills is null ? [] : Settled();
+            while (markers.Reader.TryRead(out var marker))
+            {
+                await output.PublishGapAsync(marker, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var ready in settled)
+            {
+                await output.PublishGapAsync(ready, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            flushing.Release();
         }
 
         while (pending.Reader.TryRead(out var letter))

@@ -4,6 +4,8 @@ using BitcoinVolume.Ingest.Recovery;
 using BitcoinVolume.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using VenueIds = BitcoinVolume.Contracts.Venues;
+
 namespace BitcoinVolume.Ingest.Tests.Venues.Bitstamp;
 
 /// <summary>
@@ -39,8 +41,8 @@ public sealed class BitstampRestartTests : IAsyncLifetime
     public async Task The_downtime_since_the_stored_mark_is_marked_unfilled_up_to_the_first_newer_trade()
     {
         // The previous run stopped after index 5 of each product.
-        var marks = bitstamp.Trades.Select(t => new DurableMark(StreamKey.Of(Venues.Bitstamp, t[0].Product), t[5].TradeId, t[5].Time, Contiguous: false) { Floor = t[0].TradeId }).ToList();
-        Assert.True(new IngestStateStore(state, NullLogger.Instance).Save(Venues.Bitstamp, marks, new Dictionary<string, long>(), DateTimeOffset.UtcNow));
+        var marks = bitstamp.Trades.Select(t => new DurableMark(StreamKey.Of(VenueIds.Bitstamp, t[0].Product), t[5].TradeId, t[5].Time, Contiguous: false) { Floor = t[0].TradeId }).ToList();
+        Assert.True(new IngestStateStore(state, NullLogger.Instance).Save(VenueIds.Bitstamp, marks, new Dictionary<string, long>(), DateTimeOffset.UtcNow));
 
         var outcome = await VenueLiveTest.RunAsync(
             kafka,
@@ -63,11 +65,11 @@ public sealed class BitstampRestartTests : IAsyncLifetime
         {
             var product = trades[0].Product;
             var ofStream = markers.Where(m => m.Value.Product == product).ToList();
-            Assert.All(ofStream, m => Assert.Equal(StreamKey.Of(Venues.Bitstamp, product), m.Key));
+            Assert.All(ofStream, m => Assert.Equal(StreamKey.Of(VenueIds.Bitstamp, product), m.Key));
             Assert.Equal([GapState.Open, GapState.Unfilled], ofStream.Select(m => m.Value.State));
             Assert.Single(ofStream.Select(m => m.Value.Id).Distinct());
             var (open, unfilled) = (ofStream[0].Value, ofStream[1].Value);
-            Assert.Equal((Venues.Bitstamp, trades[5].Time), (open.Venue, open.From));
+            Assert.Equal((VenueIds.Bitstamp, trades[5].Time), (open.Venue, open.From));
             Assert.True(open.To >= trades[^1].Time, $"open until {open.To:O}: when ingest started");
             Assert.Equal((trades[5].Time, trades[6].Time), (unfilled.From, unfilled.To));
             Assert.Null(unfilled.FirstTradeId);
