@@ -40,12 +40,12 @@ public sealed class StreamingBitstamp : FakeVenueServer
 
     public bool Finished => Published >= trades.Count;
 
-    /// <summary>The published trades sent on no connection (so far): nothing can ever deliver them.</summary>
+    /// <summary>The trades published before the newest connection subscribed that no connection sent: nothing can ever deliver them.</summary>
     public IReadOnlyList<Trade> LostTrades
     {
         get
         {
-            var end = Published;
+            var end = starts.IsEmpty ? 0 : starts.Values.Max();
             lock (sent)
             {
                 return [.. trades.Take((int)end).Where((_, i) => !sent[i])];
