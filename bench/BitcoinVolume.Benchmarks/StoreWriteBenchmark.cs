@@ -26,7 +26,7 @@ public class StoreWriteBenchmark
     private string? schema;
     private IVolumeStore? store;
 
-    [Params("sqlite: 1 row/statement (before)", "sqlite: 64 rows/statement", "postgres: unnest", "postgres: copy + merge")]
+    [Params("sqlite: 1 row/statement (before)", "sqlite: 64 rows/statement", "sqlite: json rows", "postgres: unnest", "postgres: copy + merge")]
     public string Method { get; set; } = "sqlite: 64 rows/statement";
 
     [GlobalSetup]
@@ -60,8 +60,9 @@ public class StoreWriteBenchmark
         var sqlite = $"Data Source={Path.Combine(folder, "volumes.db")}";
         store = Method switch
         {
-            "sqlite: 1 row/statement (before)" => new SqliteVolumeStore(sqlite, rowsPerStatement: 1),
-            "sqlite: 64 rows/statement" => new SqliteVolumeStore(sqlite),
+            "sqlite: 1 row/statement (before)" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.RowByRow),
+            "sqlite: 64 rows/statement" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.ValuesRows),
+            "sqlite: json rows" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.JsonRows),
             _ => new PostgresVolumeStore(CreateSchema()),
         };
         store.PingAsync().GetAwaiter().GetResult(); // creates the table outside the measurement

@@ -5,8 +5,8 @@ using static BitcoinVolume.Sink.Tests.TestData;
 namespace BitcoinVolume.Sink.Tests;
 
 /// <summary>
-/// The stores' multi-row writes: a batch larger than one statement chunk (SQLite: <see cref="SqliteVolumeStore.DefaultRowsPerStatement"/>
-/// rows per statement) with several versions of the same windows, some older and some newer than what is stored, keeps
+/// The stores' multi-row writes: a batch larger than one statement chunk (SQLite: <see cref="SqliteVolumeStore.JsonRowsPerStatement"/>
+/// rows per statement by default) with several versions of the same windows, some older and some newer than what is stored, keeps
 /// exactly the highest version of every window, with all its columns (completeness, venue), and counts only the rows it changed.
 /// </summary>
 [Collection(PostgresCollection.Name)]
@@ -20,8 +20,22 @@ public sealed class MultiRowUpsertTests
     public async Task A_batch_of_several_chunks_with_mixed_older_and_newer_versions_keeps_the_highest_of_each_window(string kind)
     {
         await using var db = await TestStore.CreateAsync(kind);
+        await AssertHighestVersionsKeptAsync(db.Store, (SqliteVolumeStore.JsonRowsPerStatement * 2) + 17); // two full chunks and a partial one
+    }
+
+    [Theory]
+    [InlineData(SqliteUpsertMethod.RowByRow)]
+    [InlineData(SqliteUpsertMethod.ValuesRows)]
+    public async Task The_other_sqlite_write_methods_keep_the_highest_of_each_window_too(SqliteUpsertMethod method)
+    {
+        using var file = new TempDatabase();
+        var store = new SqliteVolumeStore(file.ConnectionString, method: method);
+        await AssertHighestVersionsKeptAsync(store, (SqliteVolumeStore.DefaultRowsPerStatement * 3) + 17);
+    }
+
+    private static async Task AssertHighestVersionsKeptAsync(IVolumeStore store, int windows)
+    {
         var random = new Random(20261202);
-        var windows = (SqliteVolumeStore.DefaultRowsPerStatement * 3) + 17; // three full chunks and a partial one
         string[] venues = [Venues.Coinbase, Venues.Kraken];
 
         // The independent oracle: per window key the row with the highest version seen so far.
@@ -43,7 +57,7 @@ public sealed class MultiRowUpsertTests
 
         // Stored first: every other window at version 10, in a batch of its own.
         var stored = Enumerable.Range(0, windows).Where(i => i % 2 == 0).Select(i => Version(i, 10)).ToList();
-        Assert.Equal(stored.Count, await db.Store.UpsertAsync(stored));
+        Assert.Equal(stored.Count, await store.UpsertAsync(stored));
         foreach (var row in stored)
         {
             oracle[(row.Venue, row.Side, row.WindowStart)] = row;
@@ -75,17 +89,17 @@ public sealed class MultiRowUpsertTests
         Assert.True(batch.Count > SqliteVolumeStore.DefaultRowsPerStatement * 4, $"the batch has {batch.Count} rows");
         Assert.InRange(expectChanged, 1, windows - 1); // some windows changed, some kept their stored newer version
 
-        Assert.Equal(expectChanged, await db.Store.UpsertAsync(batch));
+        Assert.Equal(expectChanged, await store.UpsertAsync(batch));
 
         var rows = new List<WindowVolume>();
         foreach (var venue in venues)
         {
-            rows.AddRange(await db.Store.GetWindowRowsAsync(venue, "BTC-USD", DateTimeOffset.UnixEpoch, Far));
+            rows.AddRange(await store.GetWindowRowsAsync(venue, "BTC-USD", DateTimeOffset.UnixEpoch, Far));
         }
 
         var expected = oracle.Values.OrderBy(w => w.Venue, StringComparer.Ordinal).ThenBy(w => w.WindowStart).ThenBy(w => w.Side).ToList();
         Assert.Equal(expected, rows);
         Assert.Contains(rows, r => !r.Complete);
-        Assert.Equal(0, await db.Store.UpsertAsync(batch)); // the same batch again changes nothing
+        Assert.Equal(0, await store.UpsertAsync(batch)); // the same batch again changes nothing
     }
 }

@@ -105,11 +105,28 @@ public sealed class SqliteVolumeStore : IVolumeStore
         """;
 
     /// <summary>
-    /// The default rows per multi-row upsert statement: 64 × 17 parameters (+1) stays far below SQLite's parameter limit (32,766), and
-    /// measured faster than one prepared single-row statement per window (docs/BENCHMARKS.md, sink store writes).
+    /// The default rows per multi-row upsert statement with <see cref="SqliteUpsertMethod.ValuesRows"/> (64 × 17 parameters
+    /// + 1): SQLite finds a named parameter by a linear search, so the binding cost grows with the square of the parameters.
     /// </summary>
     public const int DefaultRowsPerStatement = 64;
 
+    /// <summary>Rows per statement with <see cref="SqliteUpsertMethod.JsonRows"/> (one JSON text parameter per chunk).</summary>
+    public const int JsonRowsPerStatement = 1_000;
+
+    // The rows of a chunk as one JSON array of arrays (the columns in RowColumns order): SQLite's json_each turns it back
+    // into rows. Decimals travel as JSON strings (exact: SQLite never sees them as numbers), integers as JSON integers
+    // (exact in 64 bits), a missing incomplete reason as null. `WHERE true` tells SQLite's parser the ON CONFLICT clause
+    // belongs to the INSERT (the documented upsert-on-SELECT ambiguity).
+    private const string JsonUpsertSql = """
+        INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
+                                first_trade_id, last_trade_id, version, final, complete, incomplete_reason, updated_at)
+        SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, r.value->>5, r.value->>6, r.value->>7, r.value->>8,
+               r.value->>9, r.value->>10, r.value->>11, r.value->>12, r.value->>13, r.value->>14, r.value->>15, r.value->>16, $updated_at
+        FROM json_each($rows) AS r
+        WHERE true
+        """ + UpsertTail;
+
+    private readonly SqliteUpsertMethod method;
     private readonly int rowsPerStatement;
     private readonly string fullChunkSql;
 
@@ -143,13 +160,17 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
     /// <param name="connectionString">The database file (<c>Data Source=path/volumes.db</c>).</param>
     /// <param name="timeProvider">The clock of <c>updated_at</c>.</param>
-    /// <param name="rowsPerStatement">Rows per upsert statement (1: one prepared single-row statement per window, the write path before multi-row statements).</param>
-    public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null, int rowsPerStatement = DefaultRowsPerStatement)
+    /// <param name="method">How a batch's rows reach SQLite (<see cref="SqliteUpsertMethod"/>; the default measured fastest).</param>
+    public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null, SqliteUpsertMethod method = SqliteUpsertMethod.JsonRows)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerStatement, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowsPerStatement, 1000);
-        this.rowsPerStatement = rowsPerStatement;
-        fullChunkSql = UpsertSqlFor(rowsPerStatement);
+        this.method = method;
+        (rowsPerStatement, fullChunkSql) = method switch
+        {
+            SqliteUpsertMethod.RowByRow => (1, UpsertSqlFor(1)),
+            SqliteUpsertMethod.ValuesRows => (DefaultRowsPerStatement, UpsertSqlFor(DefaultRowsPerStatement)),
+            SqliteUpsertMethod.JsonRows => (JsonRowsPerStatement, JsonUpsertSql),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, "RowByRow, ValuesRows or JsonRows"),
+        };
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
@@ -170,8 +191,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
     public bool SupportsQueries => true;
 
     /// <summary>
-    /// Upserts the newest version of each window in one transaction: chunks of <c>rowsPerStatement</c> rows (default <see cref="DefaultRowsPerStatement"/>) through
-    /// one prepared multi-row statement (reused for every full chunk), the rest through one statement of its size.
+    /// Upserts the newest version of each window in one transaction, in chunks through one prepared statement (reused for
+    /// every full chunk; with <see cref="SqliteUpsertMethod.ValuesRows"/> the last, partial chunk gets a statement of its size).
     /// </summary>
     public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
     {
@@ -187,6 +208,21 @@ public sealed class SqliteVolumeStore : IVolumeStore
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var changed = 0;
+        if (method == SqliteUpsertMethod.JsonRows)
+        {
+            await using var json = UpsertCommand(connection, transaction, fullChunkSql, 0, updatedAt);
+            var rowsParameter = json.Parameters.Add("$rows", SqliteType.Text);
+            for (var from = 0; from < latest.Count; from += rowsPerStatement)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                rowsParameter.Value = RowsAsJson(latest, from, Math.Min(rowsPerStatement, latest.Count - from));
+                changed += await json.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return changed;
+        }
+
         var fullChunks = latest.Count / rowsPerStatement;
         if (fullChunks > 0)
         {
@@ -413,6 +449,50 @@ public sealed class SqliteVolumeStore : IVolumeStore
         return command;
     }
 
+    /// <summary>The rows as a JSON array of arrays, columns in <see cref="RowColumns"/> order (decimals as exact strings).</summary>
+    private static string RowsAsJson(List<WindowVolume> rows, int from, int count)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(count * 256);
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            for (var row = from; row < from + count; row++)
+            {
+                var w = rows[row];
+                json.WriteStartArray();
+                json.WriteStringValue(w.Venue);
+                json.WriteStringValue(w.Product);
+                json.WriteStringValue(WindowBatch.SideToText(w.Side));
+                json.WriteNumberValue(w.WindowStart.ToUnixTimeSeconds());
+                json.WriteNumberValue(w.Trades);
+                foreach (var value in (ReadOnlySpan<decimal>)[w.BaseVolume, w.QuoteVolume, w.Open, w.High, w.Low, w.Close])
+                {
+                    json.WriteStringValue(DecimalToText(value));
+                }
+
+                json.WriteNumberValue(w.FirstTradeId);
+                json.WriteNumberValue(w.LastTradeId);
+                json.WriteNumberValue(w.Version);
+                json.WriteNumberValue(w.Final ? 1 : 0);
+                json.WriteNumberValue(w.Complete ? 1 : 0);
+                if (w.IncompleteReason is { } reason)
+                {
+                    json.WriteStringValue(reason);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static async Task<int> ExecuteChunkAsync(SqliteCommand command, List<WindowVolume> rows, int from, int count, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -454,4 +534,17 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
     private static decimal TextToDecimal(string text) =>
         decimal.Parse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+}
+
+/// <summary>How <see cref="SqliteVolumeStore"/> hands a batch's rows to SQLite (all in one transaction, all keep the highest version).</summary>
+public enum SqliteUpsertMethod
+{
+    /// <summary>One prepared single-row statement, executed per window (the write path before multi-row statements).</summary>
+    RowByRow,
+
+    /// <summary>Multi-row <c>VALUES</c>: <see cref="SqliteVolumeStore.DefaultRowsPerStatement"/> rows of named parameters per statement.</summary>
+    ValuesRows,
+
+    /// <summary>One JSON text parameter per <see cref="SqliteVolumeStore.JsonRowsPerStatement"/> rows, read back by <c>json_each</c>.</summary>
+    JsonRows,
 }
