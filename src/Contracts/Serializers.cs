@@ -8,6 +8,9 @@ namespace BitcoinVolume.Contracts;
 public static class ContractSerializers
 {
     public static ISerializer<Trade> TradeSerializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
+    /// <summary>The hand-written writer of the same bytes as <see cref="TradeSerializer"/> (ingest's hot path).</summary>
+    public static TradeRecordWriter TradeWriter { get; } = new();
+
     public static IDeserializer<Trade> TradeDeserializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
     /// <summary>The hand-written writer (hot path); <see cref="ReferenceWindowSerializer"/> is the generated equivalent.</summary>
     public static ISerializer<WindowVolume> WindowSerializer { get; } = new WindowVolumeWriter();

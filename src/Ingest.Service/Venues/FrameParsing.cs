@@ -70,6 +70,22 @@ public static class FrameParsing
         return true;
     }
 
+    /// <summary>
+    /// As <see cref="ReadString"/>, for a value frames repeat (a product id): an unescaped value comes from
+    /// <see cref="Utf8StringCache"/> without allocating; an escaped one (or one the cache does not take) is read as before.
+    /// </summary>
+    public static string? ReadRepeatedString(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return (!reader.ValueIsEscaped && !reader.HasValueSequence ? Utf8StringCache.Get(reader.ValueSpan) : null) ?? reader.GetString();
+        }
+
+        reader.Skip();
+        return null;
+    }
+
     /// <summary>Reads the value of the property the reader is on: its text when it is a JSON string, else null (the value is skipped).</summary>
     public static string? ReadString(ref Utf8JsonReader reader)
     {

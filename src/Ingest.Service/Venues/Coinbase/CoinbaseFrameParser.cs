@@ -324,6 +324,9 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
 
     private static string Truncate(string value) => value.Length <= 64 ? value : value[..64] + "…";
 
+    /// <summary>Times up to this many characters are cut on the stack (longer ones on the heap).</summary>
+    private const int MaxTimeChars = 128;
+
     /// <summary>The trade fields shared by both feeds, as raw UTF-8 slices until validated.</summary>
     private struct RawTrade
     {
@@ -331,7 +334,9 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         private bool hasTradeId;
         private bool tradeIdInvalid;
         private string? product;
-        private string? side;
+        private bool hasSide;
+        private TakerSide? taker;
+        private string? unknownSide;
         private decimal size;
         private decimal price;
         private bool hasSize;
@@ -364,11 +369,11 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             }
             else if (reader.ValueTextEquals("product_id"u8))
             {
-                product = FrameParsing.ReadString(ref reader);
+                product = FrameParsing.ReadRepeatedString(ref reader);
             }
             else if (reader.ValueTextEquals("side"u8))
             {
-                side = FrameParsing.ReadString(ref reader);
+                ReadSide(ref reader);
             }
             else if (reader.ValueTextEquals("size"u8))
             {
@@ -397,7 +402,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
         {
             trade = null!;
             invalid = default;
-            if (!hasTradeId || product is null || side is null || !hasSize || !hasPrice || !hasTime)
+            if (!hasTradeId || product is null || !hasSide || !hasSize || !hasPrice || !hasTime)
             {
                 invalid = FrameResult.Invalid(DeadLetterReasons.MissingField, $"missing {MissingFields()}");
                 return false;
@@ -428,19 +433,9 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 return false;
             }
 
-            // Coinbase's side is the MAKER's: a maker "sell" was hit by a taker BUY.
-            TakerSide taker;
-            if (side is "sell" or "SELL")
+            if (taker is not { } takerSide)
             {
-                taker = TakerSide.Buy;
-            }
-            else if (side is "buy" or "BUY")
-            {
-                taker = TakerSide.Sell;
-            }
-            else
-            {
-                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidSide, $"side '{Truncate(side)}' is neither buy nor sell");
+                invalid = FrameResult.Invalid(DeadLetterReasons.InvalidSide, $"side '{Truncate(unknownSide ?? string.Empty)}' is neither buy nor sell");
                 return false;
             }
 
@@ -462,7 +457,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 return false;
             }
 
-            trade = new Trade(product, tradeId, time, priceValue, sizeValue, taker);
+            trade = new Trade(product, tradeId, time, priceValue, sizeValue, takerSide);
             return true;
         }
 
@@ -479,7 +474,7 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 names.Add("product_id");
             }
 
-            if (side is null)
+            if (!hasSide)
             {
                 names.Add("side");
             }
@@ -500,6 +495,27 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
             }
 
             return string.Join(", ", names);
+        }
+
+        /// <summary>
+        /// Reads <c>side</c> without making a string for the four known values. Coinbase's side is the MAKER's: a maker
+        /// <c>sell</c> was hit by a taker BUY. Any other string is kept (for the dead letter's detail); a non-string is missing.
+        /// </summary>
+        private void ReadSide(ref Utf8JsonReader reader)
+        {
+            reader.Read();
+            hasSide = reader.TokenType == JsonTokenType.String;
+            if (!hasSide)
+            {
+                (taker, unknownSide) = (null, null);
+                reader.Skip();
+                return;
+            }
+
+            taker = reader.ValueTextEquals("sell"u8) || reader.ValueTextEquals("SELL"u8) ? TakerSide.Buy
+                : reader.ValueTextEquals("buy"u8) || reader.ValueTextEquals("BUY"u8) ? TakerSide.Sell
+                : null;
+            unknownSide = taker is null ? reader.GetString() : null;
         }
 
         /// <summary>Reads a decimal given as a JSON string (Coinbase's form) or number; false when present but not a decimal.</summary>
@@ -526,14 +542,23 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 return true;
             }
 
-            // Advanced Trade can send more fractional digits (nanoseconds) than DateTimeOffset keeps: cut them to 7.
-            var text = reader.GetString();
-            if (text is null)
+            // Advanced Trade can send more fractional digits (nanoseconds) than DateTimeOffset keeps: cut them to 7 (on the
+            // stack; an escaped, long or non-UTF-8 value is read as a string, which throws for bad UTF-8 as before).
+            Span<char> chars = stackalloc char[MaxTimeChars];
+            if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= MaxTimeChars
+                && System.Text.Unicode.Utf8.ToUtf16(reader.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
             {
-                return false;
+                return TryParseTrimmed(chars[..written], out value);
             }
 
-            var dot = text.IndexOf('.', StringComparison.Ordinal);
+            return reader.GetString() is { } text && TryParseTrimmed(text, out value);
+        }
+
+        /// <summary>Parses an ISO-8601 time after cutting its fractional seconds to the 7 digits <see cref="DateTimeOffset"/> keeps.</summary>
+        private static bool TryParseTrimmed(ReadOnlySpan<char> text, out DateTimeOffset value)
+        {
+            value = default;
+            var dot = text.IndexOf('.');
             if (dot < 0)
             {
                 return false;
@@ -545,13 +570,12 @@ public sealed class CoinbaseFrameParser(FrameParserOptions options, TimeProvider
                 end++;
             }
 
-            var trimmed = string.Concat(text.AsSpan(0, Math.Min(end, dot + 8)), text.AsSpan(end));
-            if (DateTimeOffset.TryParse(trimmed, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out value))
-            {
-                return true;
-            }
-
-            return false;
+            var kept = Math.Min(end, dot + 8);
+            var length = kept + text.Length - end;
+            Span<char> trimmed = length <= MaxTimeChars ? stackalloc char[MaxTimeChars] : new char[length];
+            text[..kept].CopyTo(trimmed);
+            text[end..].CopyTo(trimmed[kept..]);
+            return DateTimeOffset.TryParse(trimmed[..length], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out value);
         }
     }
 }
