@@ -9,7 +9,7 @@ public sealed class AggregateStatus : IHealthCheck
     private readonly ConcurrentDictionary<int, string> blocked = new();
     private readonly ConcurrentDictionary<int, (long NextOffset, DateTimeOffset At)> checkpoints = new();
     private volatile string state = "starting";
-    private volatile IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> watermarks = [];
+    private readonly ConcurrentDictionary<int, IReadOnlyList<(int Partition, DateTimeOffset? Watermark)>> watermarksByLoop = new();
 
     /// <summary>What the worker is doing (free text, e.g. <c>waiting for partitions</c>).</summary>
     public string State => state;
@@ -17,13 +17,21 @@ public sealed class AggregateStatus : IHealthCheck
     /// <summary>The partitions it cannot process, with the reason, ordered.</summary>
     public IReadOnlyList<KeyValuePair<int, string>> BlockedPartitions => [.. blocked.OrderBy(b => b.Key)];
 
-    /// <summary>The owned partitions of <c>trades</c> with their event-time watermarks (null before a partition's first trade).</summary>
-    public IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> Watermarks => watermarks;
+    /// <summary>
+    /// The owned partitions of <c>trades</c> with their event-time watermarks (null before a partition's first trade), over
+    /// every loop, ordered by partition. A partition that just moved between loops is listed once (the newer owner's view
+    /// may be reported a batch before the old owner's next one).
+    /// </summary>
+    public IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> Watermarks =>
+        [.. watermarksByLoop.Values.SelectMany(w => w).GroupBy(p => p.Partition).Select(g => g.First()).OrderBy(p => p.Partition)];
 
     public void Report(string newState) => state = newState;
 
-    /// <summary>The owned partitions and their watermarks, after a batch.</summary>
-    public void ObserveWatermarks(IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> current) => watermarks = current;
+    /// <summary>The owned partitions and their watermarks, after a batch (a single loop).</summary>
+    public void ObserveWatermarks(IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> current) => ObserveWatermarks(0, current);
+
+    /// <summary>The partitions owned by loop <paramref name="loop"/> and their watermarks, after its batch.</summary>
+    public void ObserveWatermarks(int loop, IReadOnlyList<(int Partition, DateTimeOffset? Watermark)> current) => watermarksByLoop[loop] = current;
 
     /// <summary>A partition that cannot be processed exactly (fallen behind retention, or state from another log).</summary>
     public void Block(int partition, string reason) => blocked[partition] = reason;
