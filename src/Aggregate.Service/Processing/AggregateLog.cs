@@ -82,4 +82,7 @@ internal static partial class AggregateLog
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "An aggregation loop failed; all {Loops} loops stop (their committed state and offsets stay on disk)")]
     public static partial void LoopFailed(this ILogger logger, Exception exception, int loops);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loop {Loop} owns partitions {Partitions}")]
+    public static partial void LoopOwns(this ILogger logger, int loop, string partitions);
 }

@@ -25,6 +25,7 @@ internal sealed class AggregateLoop(
     TimeProvider clock,
     ILogger logger)
 {
+    private readonly HashSet<int> lastOwned = [];
     private double watermarkLagSeconds;
     private double checkpointAgeSeconds;
 
@@ -53,6 +54,7 @@ internal sealed class AggregateLoop(
             while (!stoppingToken.IsCancellationRequested)
             {
                 FillBatch(consumer, batch, rebalancer, settings);
+                ReportOwned(ownership);
                 if (ownership.TakeToPause() is { Count: > 0 } toPause)
                 {
                     consumer.Pause(toPause.Select(p => new TopicPartition(Topics.Trades, p)));
@@ -121,6 +123,20 @@ internal sealed class AggregateLoop(
                 batch.Add(record);
             }
         }
+    }
+
+    /// <summary>Logs this loop's partitions whenever they changed (a rebalance): which loop aggregates what.</summary>
+    private void ReportOwned(PartitionOwnership ownership)
+    {
+        var owned = ownership.Owned.Keys;
+        if (ownership.Owned.Count == lastOwned.Count && lastOwned.SetEquals(owned))
+        {
+            return;
+        }
+
+        lastOwned.Clear();
+        lastOwned.UnionWith(owned);
+        logger.LoopOwns(index, lastOwned.Count == 0 ? "none" : string.Join(",", lastOwned.Order()));
     }
 
     private void CommitGroupOffsets(IConsumer<string, byte[]> consumer, PartitionOwnership ownership, List<int> partitions)

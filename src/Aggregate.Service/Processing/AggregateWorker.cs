@@ -30,6 +30,9 @@ public sealed class AggregateWorker(
     TimeProvider clock,
     ILogger<AggregateWorker> logger) : BackgroundService
 {
+    /// <summary>How long a blocked partition revoked from one of several loops stays reported (<see cref="AggregateStatus.UseLoops"/>).</summary>
+    private static readonly TimeSpan ReleasedBlockGrace = TimeSpan.FromSeconds(30);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Run(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
@@ -58,6 +61,7 @@ public sealed class AggregateWorker(
             metrics.ObserveCheckpointAge(() => loops.Max(l => l.CheckpointAgeSeconds));
         }
 
+        status.UseLoops(settings.Loops, ReleasedBlockGrace);
         logger.LoopsStarting(settings.Loops, Environment.ProcessorCount);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var running = loops.Select(loop => Task.Factory.StartNew(() =>
