@@ -78,6 +78,7 @@ public static class Suite
         });
         await Measure("throughput", () => PipelineThroughput.RunAsync(settings, Partitions, transportRate));
         await Measure("peer", () => PeerComparison.RunAsync(settings, Partitions));
+        await Measure("loops", () => LoopScaling.RunAsync(settings, Partitions));
         await Measure("latency", () => Latency.RunAsync(settings, Partitions));
         await Measure("backfill", () => Backfill.RunAsync(settings, Partitions));
         await Measure("footprint", () => Footprint.RunAsync(settings, Partitions));

@@ -14,11 +14,24 @@ public sealed class AggregateOptions
     /// <summary>Consumer group of the aggregator instances (they share the partitions of <c>trades</c>).</summary>
     public string GroupId { get; set; } = "aggregate";
 
+    /// <summary>
+    /// Partition-parallel loops of this instance: each has its own consumer in the group (so its own partitions of
+    /// <c>trades</c>), its own producer and commits; all share the one RocksDB state folder. Default: the processor
+    /// count. More loops than partitions leave the extra ones idle (members of the group without partitions).
+    /// </summary>
+    [Range(1, 1024)]
+    public int Loops { get; set; } = Environment.ProcessorCount;
+
     /// <summary>At most this many records are processed per batch (one output flush per batch).</summary>
     [Range(1, 1_000_000)]
     public int BatchSize { get; set; } = 5000;
 
-    /// <summary>A batch closes after this long even when smaller.</summary>
+    /// <summary>
+    /// How long a loop waits for the FIRST record of a batch (also how often an idle loop advances the watermarks of idle
+    /// live partitions and writes due checkpoints). Once it has one, the batch takes only what the consumer has at once
+    /// (up to <see cref="BatchSize"/>) and closes: no fixed wait pads the latency at low load, and at high load the
+    /// records that arrived meanwhile make the batches grow.
+    /// </summary>
     [Range(0, 60_000)]
     public int BatchMaxWaitMs { get; set; } = 50;
 

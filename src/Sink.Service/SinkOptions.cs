@@ -38,7 +38,10 @@ public sealed class SinkOptions
     [Range(1, 100_000)]
     public int BatchSize { get; set; } = 5000;
 
-    /// <summary>Longest time a batch waits for more records after its first one, in milliseconds.</summary>
+    /// <summary>
+    /// Longest time a batch stays open after its first record, in milliseconds. A batch is written earlier as soon as the
+    /// consumer has nothing more at once (adaptive batching: no fixed wait at low load) or it is full (<see cref="BatchSize"/>).
+    /// </summary>
     [Range(1, 60_000)]
     public int BatchMaxWaitMs { get; set; } = 50;
 

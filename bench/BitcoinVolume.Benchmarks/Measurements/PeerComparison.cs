@@ -98,12 +98,13 @@ public static class PeerComparison
         });
     }
 
-    private static void Fill(string bootstrap, List<Trade> trades)
+    /// <summary>Produces <paramref name="trades"/> to <c>trades</c> (keyed by product; by stream with <paramref name="byStream"/>) and waits until the broker has them all.</summary>
+    internal static void Fill(string bootstrap, List<Trade> trades, bool byStream = false)
     {
         using var producer = TradeProducer.Create(bootstrap, "bench-peer-fill", lingerMs: 20);
         foreach (var trade in trades)
         {
-            producer.ProduceWaiting(Topics.Trades, trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default));
+            producer.ProduceWaiting(Topics.Trades, byStream ? trade.Key : trade.Product, ContractSerializers.TradeSerializer.Serialize(trade, default));
         }
 
         if (producer.Flush(TimeSpan.FromMinutes(1)) > 0)
@@ -112,7 +113,8 @@ public static class PeerComparison
         }
     }
 
-    private static async Task<(double Rate, TimeSpan Elapsed, CpuProfile Cpu)> MeasureAsync(Func<long> committed, long count, CpuMeter cpu)
+    /// <summary>Polls <paramref name="committed"/> until it reaches <paramref name="count"/>: the rate over the last two thirds, the time from start, the CPU of those two thirds.</summary>
+    internal static async Task<(double Rate, TimeSpan Elapsed, CpuProfile Cpu)> MeasureAsync(Func<long> committed, long count, CpuMeter cpu)
     {
         var watch = Stopwatch.StartNew();
         TimeSpan? first = null;

@@ -20,6 +20,22 @@ internal static class AggregateClients
         return config;
     }
 
+    /// <summary>
+    /// The consumer of loop <paramref name="loop"/> (<see cref="AggregateOptions.Loops"/>): as <see cref="ConsumerConfig(IConfiguration, AggregateOptions)"/>;
+    /// with static membership (<c>group.instance.id</c>) every loop but the first gets its own member id
+    /// (<c>&lt;id&gt;-loop&lt;n&gt;</c>), since two members with one id fence each other.
+    /// </summary>
+    public static ConsumerConfig ConsumerConfig(IConfiguration configuration, AggregateOptions settings, int loop)
+    {
+        var config = ConsumerConfig(configuration, settings);
+        if (loop > 0 && !string.IsNullOrEmpty(config.GroupInstanceId))
+        {
+            config.GroupInstanceId = $"{config.GroupInstanceId}-loop{loop}";
+        }
+
+        return config;
+    }
+
     /// <summary>Shared <c>Kafka:*</c> settings first, then the aggregator's own <c>Aggregate:Kafka:*</c> on top, then the fixed ones.</summary>
     public static ConsumerConfig ConsumerConfig(IConfiguration configuration, AggregateOptions settings)
     {
@@ -45,10 +61,10 @@ internal static class AggregateClients
             .Build();
 
     /// <summary>The consumer, with the rebalance callbacks of <paramref name="rebalancer"/>.</summary>
-    public static IConsumer<string, byte[]> BuildConsumer(IConfiguration configuration, AggregateOptions settings, PartitionRebalancer rebalancer, ILogger logger)
+    public static IConsumer<string, byte[]> BuildConsumer(IConfiguration configuration, AggregateOptions settings, PartitionRebalancer rebalancer, ILogger logger, int loop = 0)
     {
         logger.ConsumerSettings(ConsumerSettings(configuration, settings).ToString());
-        return new ConsumerBuilder<string, byte[]>(ConsumerConfig(configuration, settings))
+        return new ConsumerBuilder<string, byte[]>(ConsumerConfig(configuration, settings, loop))
             .SetPartitionsAssignedHandler((c, assigned) => assigned.Select(tp => rebalancer.Assign(c, tp)).ToList())
             .SetPartitionsRevokedHandler((_, revoked) => rebalancer.Release(revoked.Select(p => p.TopicPartition), "revoked"))
             .SetPartitionsLostHandler((_, lost) => rebalancer.Release(lost.Select(p => p.TopicPartition), "lost"))

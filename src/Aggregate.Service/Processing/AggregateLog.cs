@@ -76,4 +76,13 @@ internal static partial class AggregateLog
     public static partial void CaughtUp(this ILogger logger, int partition, long offset, double seconds, string how);
     [LoggerMessage(Level = LogLevel.Information, Message = "Gap marker {Stream} {Id} ({State}): {Windows} windows re-evaluated; {Reason}")]
     public static partial void GapMarkerApplied(this ILogger logger, string stream, string id, string state, int windows, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Starting {Loops} partition-parallel loops (Aggregate:Loops; {Cores} cores), each with its own consumer in the group and its own producer")]
+    public static partial void LoopsStarting(this ILogger logger, int loops, int cores);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "An aggregation loop failed; all {Loops} loops stop (their committed state and offsets stay on disk)")]
+    public static partial void LoopFailed(this ILogger logger, Exception exception, int loops);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loop {Loop} owns partitions {Partitions}")]
+    public static partial void LoopOwns(this ILogger logger, int loop, string partitions);
 }

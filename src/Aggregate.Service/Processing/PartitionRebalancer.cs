@@ -43,8 +43,7 @@ internal sealed class PartitionRebalancer(
         var partition = tp.Partition.Value;
         var since = Stopwatch.GetTimestamp();
         batch.RemovePartition(partition);
-        status.Unblock(partition);
-        ownership.Unblock(partition);
+        ownership.Unblock(partition); // /health keeps reporting it until it is known to be fine (below) or blocked again
         var offsets = consumer.QueryWatermarkOffsets(tp, WatermarkQueryTimeout);
         if (!TryLoad(partition, out var loaded))
         {
@@ -81,6 +80,7 @@ internal sealed class PartitionRebalancer(
 
         var how = loaded is null ? "no local state, rebuilding from the start"
             : $"{(found is null ? "restored" : $"restored from checkpoint {found.Name}:")} {loaded.Windows} windows and {loaded.Products} products{(decision.NewLog is null ? "" : " (kept across a development broker restart)")}";
+        status.Unblock(partition);
         ownership.Assign(partition, loaded?.Aggregator ?? new VolumeAggregator(windowing), decision.Offset);
         logger.Assigned(partition, how, decision.Offset, offsets.Low.Value, offsets.High.Value);
         resuming[partition] = (since, how);
@@ -129,7 +129,7 @@ internal sealed class PartitionRebalancer(
             status.Released(tp.Partition.Value);
             resuming.Remove(tp.Partition.Value);
             ownership.Release(tp.Partition.Value);
-            status.Unblock(tp.Partition.Value);
+            status.ReleaseBlock(tp.Partition.Value);
             batch.RemovePartition(tp.Partition.Value);
             logger.Released(tp.Partition.Value, how);
         }

@@ -75,6 +75,11 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// its incomplete reason (1 + UTF-8; values written before completeness have neither: complete, no marks). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
+/// <para>Thread-safe: the partition-parallel loops (<c>Aggregate:Loops</c>) share one store. It keeps no bookkeeping of its
+/// own beyond the RocksDB handle and its write options, which RocksDB allows to be used from several threads at once
+/// (concurrent <c>Write</c>s of write batches are serialized by RocksDB's write queue, each still atomic); each loop writes
+/// only the keys of the partitions it owns, and Kafka's group protocol revokes a partition from one loop before it assigns
+/// it to another, so a partition that moves between loops finds its last committed state here.</para>
 /// </summary>
 public sealed class PartitionStateStore : IDisposable
 {

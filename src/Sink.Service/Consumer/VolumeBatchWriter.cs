@@ -7,9 +7,10 @@ using Polly;
 namespace BitcoinVolume.Sink.Consumer;
 
 /// <summary>
-/// The consume → write → commit loop, run on one dedicated thread. Records are gathered into a batch (up to
-/// <see cref="SinkOptions.BatchSize"/> records or <see cref="SinkOptions.BatchMaxWaitMs"/> after the first one), written in
-/// ONE transaction, and only after that commit are the Kafka offsets (last + 1 per partition) committed. A crash at any
+/// The consume → write → commit loop, run on one dedicated thread. Records are gathered into a batch — adaptively: after
+/// its first record it takes only what the consumer has at once, and closes as soon as there is nothing more, at
+/// <see cref="SinkOptions.BatchSize"/> records, or at the latest <see cref="SinkOptions.BatchMaxWaitMs"/> after the first
+/// one — written in ONE transaction, and only after that commit are the Kafka offsets (last + 1 per partition) committed. A crash at any
 /// point replays records whose writes are idempotent and version-guarded: nothing is lost or applied twice.
 /// <para>
 /// Database outages: a write is retried by the resilience pipeline (bounded, exponential backoff). When that fails too,
@@ -87,20 +88,25 @@ internal sealed partial class VolumeBatchWriter
                     continue;
                 }
 
-                var wait = batch.Records == 0 ? IdlePoll : TimeSpan.FromMilliseconds(options.BatchMaxWaitMs) - reader.BatchAge;
-                if (wait <= TimeSpan.Zero)
+                if (batch.Records > 0 && reader.BatchAge >= TimeSpan.FromMilliseconds(options.BatchMaxWaitMs))
                 {
                     TryFlush(consumer, stoppingToken);
                     continue;
                 }
 
-                if (reader.Consume(consumer, wait, stoppingToken) is { } result)
+                // Adaptive batching: wait (idle poll) only for the FIRST record of a batch; after it, take what the
+                // consumer has at once and write as soon as it has nothing more (or the batch is full).
+                if (reader.Consume(consumer, batch.Records == 0 ? IdlePoll : TimeSpan.Zero, stoppingToken) is { } result)
                 {
                     reader.Add(result);
                     if (batch.Records >= options.BatchSize)
                     {
                         TryFlush(consumer, stoppingToken);
                     }
+                }
+                else if (batch.Records > 0)
+                {
+                    TryFlush(consumer, stoppingToken);
                 }
             }
         }
