@@ -9,7 +9,8 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// Decimals are stored as TEXT in invariant culture so they round-trip exactly (SQLite REAL is a double: never used).
 /// Times are unix seconds (UTC). A file written before venues existed (primary key (product, side, window_start)) is
 /// migrated in place on first use, in one transaction: its rows become <see cref="Venues.Coinbase"/>'s. A file written
-/// before completeness existed gets the columns <c>complete</c> (default 1) and <c>incomplete_reason</c> the same way.
+/// before completeness existed gets the columns <c>complete</c> (default 1) and <c>incomplete_reason</c> the same way, and one
+/// written before size classes existed the column <c>size_classes</c> (TEXT, the classes' JSON array; null: none).
 /// </summary>
 public sealed class SqliteVolumeStore : IVolumeStore
 {
@@ -32,6 +33,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             updated_at     INTEGER NOT NULL,
             complete       INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
             incomplete_reason TEXT,
+            size_classes   TEXT,
             PRIMARY KEY (venue, product, side, window_start)
         """;
 
@@ -67,11 +69,18 @@ public sealed class SqliteVolumeStore : IVolumeStore
         ALTER TABLE volumes_1m ADD COLUMN incomplete_reason TEXT;
         """;
 
+    // A file written before size classes existed gets the column (its rows have none: null).
+    private const string HasNoSizeClassesSql = """
+        SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'size_classes');
+        """;
+
+    private const string AddSizeClassesSql = "ALTER TABLE volumes_1m ADD COLUMN size_classes TEXT;";
+
     private const string UpsertSql = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason)
+                                first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason, size_classes)
         VALUES ($venue, $product, $side, $window_start, $trades, $base_volume, $quote_volume, $open, $high, $low, $close,
-                $first_trade_id, $last_trade_id, $version, $final, $updated_at, $complete, $incomplete_reason)
+                $first_trade_id, $last_trade_id, $version, $final, $updated_at, $complete, $incomplete_reason, $size_classes)
         ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = excluded.trades,
             base_volume = excluded.base_volume,
@@ -86,7 +95,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
             final = excluded.final,
             updated_at = excluded.updated_at,
             complete = excluded.complete,
-            incomplete_reason = excluded.incomplete_reason
+            incomplete_reason = excluded.incomplete_reason,
+            size_classes = excluded.size_classes
         WHERE excluded.version > volumes_1m.version;
         """;
 
@@ -94,7 +104,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
     // every row of the product; the sort of the (bounded) result is cheap.
     private const string RangeSql = """
         SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-               first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+               first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes
         FROM volumes_1m
         WHERE venue = $venue AND product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
         ORDER BY window_start, side;
@@ -172,6 +182,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         var updatedAt = command.Parameters.Add("$updated_at", SqliteType.Integer);
         var complete = command.Parameters.Add("$complete", SqliteType.Integer);
         var incompleteReason = command.Parameters.Add("$incomplete_reason", SqliteType.Text);
+        var sizeClasses = command.Parameters.Add("$size_classes", SqliteType.Text);
         updatedAt.Value = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         command.Prepare();
 
@@ -196,6 +207,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             final.Value = w.Final ? 1 : 0;
             complete.Value = w.Complete ? 1 : 0;
             incompleteReason.Value = (object?)w.IncompleteReason ?? DBNull.Value;
+            sizeClasses.Value = (object?)WindowBatch.SizeClassesToText(w.SizeClasses) ?? DBNull.Value;
             changed += await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -239,6 +251,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             {
                 Venue = reader.GetString(0),
                 IncompleteReason = WindowBatch.ReasonOf(reader.GetInt64(15) != 0, reader.IsDBNull(16) ? null : reader.GetString(16)),
+                SizeClasses = WindowBatch.TextToSizeClasses(reader.IsDBNull(17) ? null : reader.GetString(17)),
             });
         }
 
@@ -363,6 +376,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
             if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1)
             {
                 command.CommandText = AddCompletenessSql;
+                command.ExecuteNonQuery();
+            }
+
+            command.CommandText = HasNoSizeClassesSql;
+            if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1)
+            {
+                command.CommandText = AddSizeClassesSql;
                 command.ExecuteNonQuery();
             }
 
