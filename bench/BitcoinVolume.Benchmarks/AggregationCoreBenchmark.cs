@@ -54,9 +54,11 @@ public class AggregationCoreBenchmark
     }
 
     [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core")]
-    public long Aggregate()
+    public long Aggregate() => Run(new WindowingOptions());
+
+    private long Run(WindowingOptions options)
     {
-        var aggregator = new VolumeAggregator(new WindowingOptions());
+        var aggregator = new VolumeAggregator(options);
         var deserializer = ContractSerializers.TradeDeserializer;
         var serializer = ContractSerializers.WindowSerializer;
         long bytes = 0;
@@ -74,6 +76,14 @@ public class AggregationCoreBenchmark
 
         return bytes;
     }
+
+    /// <summary>
+    /// The aggregation core with size classes off (<see cref="WindowingOptions.SizeClassesOff"/>): the same work as
+    /// <see cref="Aggregate"/> (whose USD products have the default four boundaries, five classes) without them, so their
+    /// cost is the ratio of the two in the same run.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core, size classes off")]
+    public long AggregateWithoutSizeClasses() => Run(new WindowingOptions { SizeClassesOff = true });
 
     [Benchmark(OperationsPerInvoke = Trades, Description = "  part: deserialize + apply")]
     [BenchmarkCategory("breakdown")]

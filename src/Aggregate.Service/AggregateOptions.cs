@@ -80,6 +80,19 @@ public sealed class AggregateOptions
     public WindowingOptions Windowing { get; set; } = new();
 
     /// <summary>
+    /// Size class boundaries per quote currency (<c>Aggregate:SizeClasses:USD = [1000, 10000, 100000, 1000000]</c>), laid
+    /// over the defaults (<see cref="SizeClassTable"/>: 1k / 10k / 100k / 1M for USD, USDT, USDC, FDUSD, DAI, EUR, GBP;
+    /// 0.01 / 0.1 / 1 / 10 for BTC; none for other quotes). Each base window's buy and sell trades are split by notional
+    /// (price × size) into these classes (<see cref="WindowVolume.SizeClasses"/>). A change applies to windows created
+    /// after it; a window keeps the boundaries it was created with. Stored in <see cref="WindowingOptions.SizeClasses"/>.
+    /// </summary>
+    public Dictionary<string, decimal[]?> SizeClasses
+    {
+        get => Windowing.SizeClasses;
+        set => Windowing.SizeClasses = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
     /// The base window (<c>Aggregate:Window</c>, default <c>1m</c>): a whole number of seconds that divides a minute
     /// (<c>1s</c> … <c>30s</c>) or a whole number of minutes that divides a day (<c>1m</c>, <c>5m</c>, … <c>1d</c>), see
     /// <see cref="WindowSpec"/>. Another value stops the service at start with a message naming the setting, the value and

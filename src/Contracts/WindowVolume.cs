@@ -59,6 +59,18 @@ public sealed record WindowVolume(
     /// </summary>
     public bool Complete => IncompleteReason is null;
 
+    /// <summary>
+    /// The window's trades split by notional (price × size in the product's quote currency) into size classes
+    /// (<see cref="SizeClassVolume"/>, issue 17), ascending, covering [0, ∞) and adding up to <see cref="Trades"/> and
+    /// <see cref="BaseVolume"/> exactly; or null: no classes (the quote currency has none configured, or the value was written
+    /// before size classes existed, or the window was created before they were). Additive and optional on the wire
+    /// (<c>sizeClasses</c>, left out when null): an old value without it reads as "no classes". The boundaries are the
+    /// classes' own <see cref="SizeClassVolume.Min"/>/<see cref="SizeClassVolume.Max"/>, so a settings change never relabels
+    /// a stored value.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SizeClassVolume>? SizeClasses { get; init; }
+
     /// <summary>Volume-weighted average price, quote / base (derived: not on the wire, every reader computes it exactly).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public decimal Vwap => BaseVolume == 0 ? 0 : QuoteVolume / BaseVolume;
@@ -81,6 +93,32 @@ public sealed record WindowVolume(
         ArgumentNullException.ThrowIfNull(value);
         return Math.Max(0, ((value.Version - (value.Final ? 1 : 0)) / 2) - value.Trades);
     }
+
+    /// <summary>Value equality over every field, the size classes compared element by element (a list compares by reference otherwise).</summary>
+    public bool Equals(WindowVolume? other) =>
+        other is not null
+        && string.Equals(Product, other.Product, StringComparison.Ordinal)
+        && Side == other.Side
+        && WindowStart.Equals(other.WindowStart)
+        && WindowStart.Offset == other.WindowStart.Offset
+        && Trades == other.Trades
+        && BaseVolume == other.BaseVolume
+        && QuoteVolume == other.QuoteVolume
+        && Open == other.Open
+        && High == other.High
+        && Low == other.Low
+        && Close == other.Close
+        && FirstTradeId == other.FirstTradeId
+        && LastTradeId == other.LastTradeId
+        && Version == other.Version
+        && Final == other.Final
+        && string.Equals(Venue, other.Venue, StringComparison.Ordinal)
+        && string.Equals(IncompleteReason, other.IncompleteReason, StringComparison.Ordinal)
+        && (ReferenceEquals(SizeClasses, other.SizeClasses) || (SizeClasses is not null && other.SizeClasses is not null && SizeClasses.SequenceEqual(other.SizeClasses)));
+
+    /// <inheritdoc/>
+    public override int GetHashCode() =>
+        HashCode.Combine(HashCode.Combine(Product, Side, WindowStart, Trades, BaseVolume, QuoteVolume, Open, High), HashCode.Combine(Low, Close, FirstTradeId, LastTradeId, Version, Final, Venue, IncompleteReason), SizeClasses?.Count ?? -1);
 
     /// <summary>Builds the Kafka key for a Coinbase window (<see cref="KeyOf(string, string, TakerSide, DateTimeOffset)"/>).</summary>
     public static string KeyOf(string product, TakerSide side, DateTimeOffset windowStart) =>

@@ -28,6 +28,9 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
     private static readonly JsonEncodedText Final = JsonEncodedText.Encode("final");
     private static readonly JsonEncodedText Complete = JsonEncodedText.Encode("complete");
     private static readonly JsonEncodedText IncompleteReason = JsonEncodedText.Encode("incompleteReason");
+    private static readonly JsonEncodedText SizeClasses = JsonEncodedText.Encode("sizeClasses");
+    private static readonly JsonEncodedText Min = JsonEncodedText.Encode("min");
+    private static readonly JsonEncodedText Max = JsonEncodedText.Encode("max");
     private static readonly JsonEncodedText Buy = JsonEncodedText.Encode("buy");
     private static readonly JsonEncodedText Sell = JsonEncodedText.Encode("sell");
 
@@ -79,6 +82,30 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
         }
 
         json.WriteBoolean(Complete, w.Complete);
+        if (w.SizeClasses is { } classes)
+        {
+            json.WriteStartArray(SizeClasses);
+            foreach (var c in classes)
+            {
+                json.WriteStartObject();
+                json.WriteNumber(Min, c.Min);
+                if (c.Max is { } max)
+                {
+                    json.WriteNumber(Max, max);
+                }
+                else
+                {
+                    json.WriteNull(Max);
+                }
+
+                json.WriteNumber(Trades, c.Trades);
+                json.WriteNumber(BaseVolume, c.BaseVolume);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
         json.WriteEndObject();
     }
 }

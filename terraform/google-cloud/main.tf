@@ -74,7 +74,7 @@ resource "google_bigquery_table" "latest" {
         venue, product, side, window_start, TIMESTAMP_ADD(window_start, INTERVAL 1 MINUTE) AS window_end,
         trades, base_volume, quote_volume,
         IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
-        open, high, low, close, first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+        open, high, low, close, first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes
       FROM (
         SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue, IFNULL(complete, TRUE) AS complete)
         FROM `${var.project_id}.${google_bigquery_dataset.volumes.dataset_id}.${google_bigquery_table.versions.table_id}`

@@ -21,7 +21,11 @@ public class VolumeAggregatorTests
         var window = Assert.Single(aggregator.TakeChanges().Windows);
 
         Assert.Equal(
-            new WindowVolume("BTC-USD", TakerSide.Buy, T0, 3, 0.30000001m, (101.5m * 0.1m) + (100m * 0.2m) + (99.25m * 0.00000001m), 100m, 101.5m, 99.25m, 101.5m, 10, 12, Version: 6, Final: false),
+            new WindowVolume("BTC-USD", TakerSide.Buy, T0, 3, 0.30000001m, (101.5m * 0.1m) + (100m * 0.2m) + (99.25m * 0.00000001m), 100m, 101.5m, 99.25m, 101.5m, 10, 12, Version: 6, Final: false)
+            {
+                // Every notional is below 1,000 USD: all three trades are in the first default class.
+                SizeClasses = [new(0m, 1000m, 3, 0.30000001m), new(1000m, 10000m, 0, 0m), new(10000m, 100000m, 0, 0m), new(100000m, 1000000m, 0, 0m), new(1000000m, null, 0, 0m)],
+            },
             window);
         Assert.Equal(window.QuoteVolume / window.BaseVolume, window.Vwap);
         Assert.Empty(aggregator.TakeChanges().Windows);

@@ -76,6 +76,8 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
             await Task.Delay(1000, ct);
         }
 
+        // Size classes (issue 17) straight from the raw frames' trades: per (venue, product, minute), both sides, by notional.
+        var tradesByMinute = trades.ToLookup(t => (t.Venue, t.Product, WindowSpec.Default.StartOf(t.Time).UtcDateTime));
         foreach (var stream in streams)
         {
             var rows = (await RowsAsync(http, $"product={stream.Key.Product}&venue={stream.Key.Venue}", stream, ct))
@@ -90,6 +92,8 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
                 Assert.True(want.BaseVolume == got.GetProperty("baseVolume").GetDecimal(), where);
                 Assert.True(want.QuoteVolume == got.GetProperty("quoteVolume").GetDecimal(), where);
                 Assert.True((want.Open, want.High, want.Low, want.Close) == (got.GetProperty("open").GetDecimal(), got.GetProperty("high").GetDecimal(), got.GetProperty("low").GetDecimal(), got.GetProperty("close").GetDecimal()), where);
+                var classes = ClassesOf(tradesByMinute[(want.Venue, want.Product, want.Start)], SizeClassOracle.DefaultBoundariesOf(Products.QuoteOf(want.Product)));
+                Assert.True(classes == SizeClassesOf(got.GetProperty("sizeClasses")), $"{where}: sizeClasses {got.GetProperty("sizeClasses")} != oracle {classes}");
             }
         }
 
@@ -114,11 +118,37 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
                     Assert.Equal(venue.Sum(w => w.Trades), byVenue[venue.Key].GetProperty("trades").GetInt64());
                     Assert.Equal(venue.Sum(w => w.BaseVolume), byVenue[venue.Key].GetProperty("baseVolume").GetDecimal());
                 }
+
+                // Size classes per quote currency: the minute's BTC trades of every stream of that quote (both sides).
+                var minuteTrades = trades.Where(t => Products.BaseOf(t.Product) == "BTC" && WindowSpec.Default.StartOf(t.Time).UtcDateTime == key.Item1).ToList();
+                var byQuote = row.GetProperty("sizeClassesByQuote").EnumerateArray().ToDictionary(q => q.GetProperty("quote").GetString()!, q => SizeClassesOf(q.GetProperty("sizeClasses")), StringComparer.Ordinal);
+                var quotes = minuteTrades.Select(t => Products.QuoteOf(t.Product)).Where(q => SizeClassOracle.DefaultBoundariesOf(q) is not null).Distinct().Order(StringComparer.Ordinal).ToArray();
+                Assert.Equal(quotes, byQuote.Keys.Order(StringComparer.Ordinal));
+                foreach (var quote in quotes)
+                {
+                    Assert.Equal(ClassesOf(minuteTrades.Where(t => Products.QuoteOf(t.Product) == quote), SizeClassOracle.DefaultBoundariesOf(quote)), byQuote[quote]);
+                }
             }
         }
 
         output.WriteLine($"{expected.Count} windows of {streams.Count} (venue, product) streams and the BTC view equal the oracle");
     }
+
+    /// <summary>The oracle's classes of one bar's trades (both sides) as text, or null without boundaries.</summary>
+    private static string? ClassesOf(IEnumerable<Trade> inBar, decimal[]? bounds)
+    {
+        var list = inBar.ToList();
+        var buy = SizeClassOracle.Classes(list.Where(t => t.Side == TakerSide.Buy), bounds);
+        var sell = SizeClassOracle.Classes(list.Where(t => t.Side == TakerSide.Sell), bounds);
+        return buy is null ? null : string.Join(';', buy.Zip(sell!, (b, s) => FormattableString.Invariant($"{b.Min}|{b.Max}|{b.Trades}|{b.BaseVolume}|{s.Trades}|{s.BaseVolume}")));
+    }
+
+    /// <summary>The served <c>sizeClasses</c> as the same text (decimals compared by value: parsed, then printed), or null.</summary>
+    private static string? SizeClassesOf(JsonElement classes) =>
+        classes.ValueKind == JsonValueKind.Null
+            ? null
+            : string.Join(';', classes.EnumerateArray().Select(c => FormattableString.Invariant(
+                $"{c.GetProperty("min").GetDecimal()}|{(c.GetProperty("max").ValueKind == JsonValueKind.Null ? null : c.GetProperty("max").GetDecimal())}|{c.GetProperty("buyTrades").GetInt64()}|{c.GetProperty("buyBase").GetDecimal()}|{c.GetProperty("sellTrades").GetInt64()}|{c.GetProperty("sellBase").GetDecimal()}")));
 
     private static async Task<List<JsonElement>> RowsAsync(HttpClient http, string query, IEnumerable<OracleWindow> windows, CancellationToken ct)
     {

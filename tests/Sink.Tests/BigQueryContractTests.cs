@@ -130,7 +130,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         var json = rows[0].GetProperty("json");
         Assert.Equal(
             ["venue", "product", "side", "window_start", "trades", "base_volume", "quote_volume", "open", "high", "low", "close",
-             "first_trade_id", "last_trade_id", "version", "final", "inserted_at", "complete", "incomplete_reason"],
+             "first_trade_id", "last_trade_id", "version", "final", "inserted_at", "complete", "incomplete_reason", "size_classes"],
             json.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("coinbase", json.GetProperty("venue").GetString());
         Assert.Equal("BTC-USD", json.GetProperty("product").GetString());

@@ -531,7 +531,17 @@ public sealed partial class DashboardBrowserTests(ITestOutputHelper output) : IA
         playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ChromiumArgs });
 
     private static WindowVolume Bump(WindowVolume w) =>
-        w with { Trades = w.Trades + 1, BaseVolume = w.BaseVolume + 250m, QuoteVolume = w.QuoteVolume + (250m * w.Close), LastTradeId = w.LastTradeId + 1, Version = w.Version + 1 };
+        w with
+        {
+            Trades = w.Trades + 1,
+            BaseVolume = w.BaseVolume + 250m,
+            QuoteVolume = w.QuoteVolume + (250m * w.Close),
+            LastTradeId = w.LastTradeId + 1,
+            Version = w.Version + 1,
+
+            // The extra trade (250 at the close) in its size class, so the classes still add up to the window.
+            SizeClasses = w.SizeClasses?.Select(c => c.Min <= 250m * w.Close && (c.Max is null || 250m * w.Close < c.Max) ? c with { Trades = c.Trades + 1, BaseVolume = c.BaseVolume + 250m } : c).ToArray(),
+        };
 
     private void Produce(IEnumerable<WindowVolume> windows)
     {

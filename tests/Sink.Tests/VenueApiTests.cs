@@ -126,9 +126,9 @@ public sealed class VenueApiTests(VenueApiTests.Fixture fixture) : IClassFixture
     {
         var lines = (await client.GetStringAsync($"/api/volumes?asset=BTC&format=csv&{Range}")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-        Assert.Equal("start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues,complete,incompleteReason", lines[0]);
+        Assert.Equal("start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues,complete,incompleteReason,sizeClassesByQuote", lines[0]);
         Assert.StartsWith("2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC,buy,7,3.9,,,,", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",binance coinbase kraken okx,true,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",binance coinbase kraken okx,true,,", lines[1], StringComparison.Ordinal);
     }
 
     [Theory]

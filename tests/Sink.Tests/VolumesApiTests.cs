@@ -13,7 +13,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
     private const string Range = "product=BTC-USD&from=2026-08-09T21:04:00Z&to=2026-08-09T21:07:00Z";
 
     private static readonly string[] BarProperties =
-        ["start", "end", "product", "side", "trades", "baseVolume", "quoteVolume", "vwap", "open", "high", "low", "close", "net", "imbalance", "venue", "venues", "complete", "incompleteReason"];
+        ["start", "end", "product", "side", "trades", "baseVolume", "quoteVolume", "vwap", "open", "high", "low", "close", "net", "imbalance", "venue", "venues", "complete", "incompleteReason", "sizeClasses"];
 
     // 21:04 buy, 21:04 sell, 21:05 sell, 21:06 buy are in range; the others are not (time or product).
     private static readonly WindowVolume Buy0404 = Window(
@@ -208,7 +208,7 @@ public sealed class VolumesApiTests(VolumesApiTests.Fixture fixture) : IClassFix
         var imbalance = net / (Buy0404.BaseVolume + Sell0404.BaseVolume);
         Assert.Equal(
             string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC-USD,sell,2,123456789.123456789012,7901234567890.12345678901,{Sell0404.QuoteVolume / Sell0404.BaseVolume},64000.01,64000.02,63999.99,64000,{net},{imbalance},coinbase,coinbase,true,"),
+                $"2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC-USD,sell,2,123456789.123456789012,7901234567890.12345678901,{Sell0404.QuoteVolume / Sell0404.BaseVolume},64000.01,64000.02,63999.99,64000,{net},{imbalance},coinbase,coinbase,true,,"),
             lines[2]);
         Assert.StartsWith("2026-08-09T21:04:00Z,2026-08-09T21:05:00Z,BTC-USD,buy,7,0.00000001,0.00064123456789,64123.456789,", lines[1], StringComparison.Ordinal);
     }

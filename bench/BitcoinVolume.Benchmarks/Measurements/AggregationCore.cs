@@ -49,6 +49,23 @@ public static class AggregationCore
             Log.Info($"core {label}: {Format.Rate(core)} trades/s = {Format.Percent(core / bare)} of bare deserialization");
         }
 
+        // Size classes (issue 17): the core with them (the default, 5 classes for these USD products) vs off, same run.
+        result.Details.Add(string.Empty);
+        result.Details.Add("| span | aggregation core, size classes off | with size classes (default) | with / off |");
+        result.Details.Add("|---|---|---|---|");
+        foreach (var span in new[] { 24, 1 })
+        {
+            double Rate(string method) => 1e9 / summary.Reports
+                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
+                .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
+                .DefaultIfEmpty(double.NaN)
+                .First();
+            var off = Rate(nameof(AggregationCoreBenchmark.AggregateWithoutSizeClasses));
+            var on = Rate(nameof(AggregationCoreBenchmark.Aggregate));
+            result.Details.Add($"| {(span == 24 ? "24 h" : "1 h")} | {Format.Rate(off)} trades/s | {Format.Rate(on)} trades/s | {Format.Percent(on / off)} |");
+            Log.Info($"core {span} h: size classes on {Format.Rate(on)} vs off {Format.Rate(off)} trades/s = {Format.Percent(on / off)}");
+        }
+
         if (summary.HasCriticalValidationErrors || summary.Reports.Any(r => r.ResultStatistics is null))
         {
             result.Error = "BenchmarkDotNet could not measure every case: " + string.Join("; ", summary.ValidationErrors.Select(e => e.Message));

@@ -71,7 +71,10 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// (ticks, 8 bytes big-endian) the partition's state was written with, <c>i</c>+stream+0+id the ids of streams deduplicated
 /// by horizon (venues without contiguous ids; value = event ticks), <c>g</c> the <see cref="LogIdentity"/> the next offset
 /// belongs to (written with it in every commit; absent in state written before it was recorded), <c>x</c>+stream+0+gap id an
-/// unresolved gap (<see cref="StreamGap"/>: from, to ticks, state, reason). A window value may end with its marks (8 bytes) and
+/// unresolved gap (<see cref="StreamGap"/>: from, to ticks, state, reason), <c>s</c>+stream+0+side+start ticks the size classes
+/// of the window with the same key (<see cref="WindowVolume.SizeClasses"/>: class count (4 bytes big-endian), the boundaries
+/// (16 bytes each, decimal bits), then per class trades (8) and base volume (16); absent for a window without classes, and in
+/// state written before size classes existed). A window value may end with its marks (8 bytes) and
 /// its incomplete reason (1 + UTF-8; values written before completeness have neither: complete, no marks). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
@@ -91,6 +94,7 @@ public sealed class PartitionStateStore : IDisposable
     private const byte RecentIdKind = (byte)'i';
     private const byte LogKind = (byte)'g';
     private const byte GapKind = (byte)'x';
+    private const byte SizeClassKind = (byte)'s';
     private const byte NumberId = 1;
     private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
@@ -137,6 +141,7 @@ public sealed class PartitionStateStore : IDisposable
         var dedup = new Dictionary<string, IReadOnlyList<(long Start, long End)>>(StringComparer.Ordinal);
         var recent = new List<RecentId>();
         var gaps = new List<StreamGap>();
+        var sizeClasses = new Dictionary<string, SizeClassVolume[]>(StringComparer.Ordinal);
         LogIdentity? log = null;
         using (var iterator = db.NewIterator())
         {
@@ -176,6 +181,9 @@ public sealed class PartitionStateStore : IDisposable
                     case GapKind:
                         gaps.Add(ReadGap(rest, value));
                         break;
+                    case SizeClassKind:
+                        sizeClasses[Convert.ToHexString(rest)] = ReadSizeClasses(value);
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
@@ -190,6 +198,17 @@ public sealed class PartitionStateStore : IDisposable
         if (written != options.Window)
         {
             throw new IncompatibleStateException(partition, Path, written, options.Window);
+        }
+
+        if (sizeClasses.Count > 0)
+        {
+            for (var i = 0; i < windows.Count; i++)
+            {
+                if (sizeClasses.TryGetValue(Convert.ToHexString(WindowRest(windows[i])), out var classes))
+                {
+                    windows[i] = windows[i] with { SizeClasses = classes };
+                }
+            }
         }
 
         var aggregator = new VolumeAggregator(options);
@@ -211,12 +230,19 @@ public sealed class PartitionStateStore : IDisposable
         var prefix = Prefix(partition);
         foreach (var window in changes.Windows)
         {
-            batch.Put(WindowKey(prefix, window), WriteWindow(window));
+            var rest = WindowRest(window);
+            batch.Put(Key(prefix, WindowKind, rest), WriteWindow(window));
+            if (window.SizeClasses is { } classes)
+            {
+                batch.Put(Key(prefix, SizeClassKind, rest), WriteSizeClasses(classes));
+            }
         }
 
         foreach (var window in changes.Pruned)
         {
-            batch.Delete(WindowKey(prefix, window));
+            var rest = WindowRest(window);
+            batch.Delete(Key(prefix, WindowKind, rest));
+            batch.Delete(Key(prefix, SizeClassKind, rest));
         }
 
         foreach (var (product, ranges) in changes.Dedup)
@@ -355,14 +381,64 @@ public sealed class PartitionStateStore : IDisposable
         return key;
     }
 
-    private static byte[] WindowKey(byte[] prefix, WindowVolume window)
+    /// <summary>A window's key after the kind: stream + 0 + side + start ticks (the same for its value and its size classes).</summary>
+    private static byte[] WindowRest(WindowVolume window)
     {
         var product = Encoding.UTF8.GetBytes(StreamKey.Of(window.Venue, window.Product));
         var rest = new byte[product.Length + 1 + 1 + 8];
         product.CopyTo(rest, 0);
         rest[product.Length + 1] = (byte)window.Side;
         BinaryPrimitives.WriteInt64BigEndian(rest.AsSpan(product.Length + 2), window.WindowStart.UtcTicks);
-        return Key(prefix, WindowKind, rest);
+        return rest;
+    }
+
+    private static byte[] WriteSizeClasses(IReadOnlyList<SizeClassVolume> classes)
+    {
+        var value = new byte[4 + ((classes.Count - 1) * 16) + (classes.Count * 24)];
+        var span = value.AsSpan();
+        BinaryPrimitives.WriteInt32BigEndian(span, classes.Count);
+        var at = 4;
+        for (var i = 1; i < classes.Count; i++, at += 16)
+        {
+            decimal.GetBits(classes[i].Min, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at, 16)));
+        }
+
+        foreach (var c in classes)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[at..], c.Trades);
+            decimal.GetBits(c.BaseVolume, System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at + 8, 16)));
+            at += 24;
+        }
+
+        return value;
+    }
+
+    private static SizeClassVolume[] ReadSizeClasses(ReadOnlySpan<byte> value)
+    {
+        var count = value.Length >= 4 ? BinaryPrimitives.ReadInt32BigEndian(value) : 0;
+        if (count < 1 || count > 1024 || value.Length != 4 + ((count - 1) * 16) + (count * 24))
+        {
+            throw new InvalidDataException($"size classes of the aggregator state have {value.Length} bytes for {count} classes");
+        }
+
+        var bounds = new decimal[count - 1];
+        for (var i = 0; i < bounds.Length; i++)
+        {
+            bounds[i] = new decimal(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(value.Slice(4 + (16 * i), 16)));
+        }
+
+        var classes = new SizeClassVolume[count];
+        var at = 4 + (16 * bounds.Length);
+        for (var i = 0; i < count; i++, at += 24)
+        {
+            classes[i] = new SizeClassVolume(
+                i == 0 ? 0m : bounds[i - 1],
+                i < bounds.Length ? bounds[i] : null,
+                BinaryPrimitives.ReadInt64BigEndian(value[at..]),
+                new decimal(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(value.Slice(at + 8, 16))));
+        }
+
+        return classes;
     }
 
     /// <summary><c>i</c> + stream + 0 + (1 + id, 8 bytes big-endian | 2 + UTF-8 text id); the value is the event ticks.</summary>

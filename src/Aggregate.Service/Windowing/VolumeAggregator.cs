@@ -19,6 +19,10 @@ namespace BitcoinVolume.Aggregate.Windowing;
 /// its stream whose time range it touches incomplete, with its reason, including windows created later; a filled one makes
 /// them complete again (unless another unresolved gap touches them). Each marker adds one mark to every existing window it
 /// re-evaluates, so the version grows even when no trade changed.</item>
+/// <item>Size classes (issue 17): a window of a stream whose quote currency has boundaries (<see cref="SizeClassTable"/>,
+/// <see cref="WindowingOptions.SizeClasses"/>) also counts each trade's size in the class of its notional (price × size);
+/// the boundaries are fixed when the window is created (a restored window keeps those it was stored with; one stored
+/// without classes stays without). Only counted trades reach a class: a duplicate or a too-late trade never does.</item>
 /// </list>
 /// </summary>
 public sealed class VolumeAggregator(WindowingOptions options)
@@ -39,6 +43,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly long retentionTicks = options.Retention.Ticks;
     private readonly long recentHorizonTicks = Math.Min(options.Retention.Ticks, options.DedupHorizon.Ticks);
     private readonly WindowSpec window = options.Window;
+    private readonly SizeClassTable sizeClasses = options.SizeClassTable;
     private ProductState? lastProduct;
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
@@ -354,7 +359,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         if (!products.TryGetValue(name, out var product))
         {
-            product = new ProductState(name);
+            product = new ProductState(name, sizeClasses);
             products.Add(name, product);
             if (product.Recent is not null)
             {
@@ -486,9 +491,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private static long SafeSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue + 1 : a - b;
 
     /// <summary>One (venue, product) stream's state; <see cref="Name"/> is its <see cref="StreamKey"/>.</summary>
-    private sealed class ProductState(string name)
+    private sealed class ProductState(string name, SizeClassTable sizeClasses)
     {
         private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
+
+        /// <summary>The size class boundaries of the stream's quote currency for new windows, or null (no classes).</summary>
+        public decimal[]? SizeClassBounds { get; } = sizeClasses.BoundariesOf(QuoteOf(StreamKey.Parse(name).Product));
 
         public string Name { get; } = name;
 
@@ -511,6 +519,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         /// <summary>Windows by slot = start ticks × 2 + side.</summary>
         public Dictionary<long, WindowState> Windows { get; } = [];
+
+        private static string QuoteOf(string product) => product.Contains('-', StringComparison.Ordinal) ? Products.QuoteOf(product) : string.Empty;
     }
 
     private sealed class WindowState
@@ -525,14 +535,29 @@ public sealed class VolumeAggregator(WindowingOptions options)
         private long firstId;
         private long lastId;
 
+        // Size classes (null: none): the boundaries, and per class (boundaries + 1) the trades and the base volume.
+        private readonly decimal[]? classBounds;
+        private readonly long[]? classTrades;
+        private readonly decimal[]? classBase;
+
         public WindowState(ProductState product, TakerSide side, long startTicks, Trade first)
         {
             (Product, Side, StartTicks) = (product, side, startTicks);
             trades = 1;
             baseVolume = first.Size;
-            quoteVolume = first.Price * first.Size;
+            var notional = first.Price * first.Size;
+            quoteVolume = notional;
             open = high = low = close = first.Price;
             firstId = lastId = first.TradeId;
+            if (product.SizeClassBounds is { } bounds)
+            {
+                classBounds = bounds;
+                classTrades = new long[bounds.Length + 1];
+                classBase = new decimal[bounds.Length + 1];
+                var c = SizeClassTable.ClassOf(bounds, notional);
+                classTrades[c] = 1;
+                classBase[c] = first.Size;
+            }
         }
 
         public WindowState(ProductState product, TakerSide side, long startTicks, WindowVolume value)
@@ -546,6 +571,16 @@ public sealed class VolumeAggregator(WindowingOptions options)
             Final = value.Final;
             Marks = WindowVolume.MarksOf(value);
             Reason = value.IncompleteReason;
+            if (value.SizeClasses is { } classes)
+            {
+                classBounds = SizeClassVolume.BoundariesOf(classes);
+                classTrades = new long[classes.Count];
+                classBase = new decimal[classes.Count];
+                for (var i = 0; i < classes.Count; i++)
+                {
+                    (classTrades[i], classBase[i]) = (classes[i].Trades, classes[i].BaseVolume);
+                }
+            }
         }
 
         public ProductState Product { get; }
@@ -571,7 +606,15 @@ public sealed class VolumeAggregator(WindowingOptions options)
         {
             trades++;
             baseVolume += trade.Size;
-            quoteVolume += trade.Price * trade.Size;
+            var notional = trade.Price * trade.Size;
+            quoteVolume += notional;
+            if (classBounds is not null)
+            {
+                var c = SizeClassTable.ClassOf(classBounds, notional);
+                classTrades![c]++;
+                classBase![c] += trade.Size;
+            }
+
             if (trade.Price > high)
             {
                 high = trade.Price;
@@ -599,7 +642,23 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public WindowVolume ToVolume() => new(
             Product.Product, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
             open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final, Marks), Final)
-        { Venue = Product.Venue, IncompleteReason = Reason };
+        { Venue = Product.Venue, IncompleteReason = Reason, SizeClasses = ClassesOf() };
+
+        private SizeClassVolume[]? ClassesOf()
+        {
+            if (classBounds is null)
+            {
+                return null;
+            }
+
+            var classes = new SizeClassVolume[classTrades!.Length];
+            for (var i = 0; i < classes.Length; i++)
+            {
+                classes[i] = new SizeClassVolume(i == 0 ? 0m : classBounds[i - 1], i < classBounds.Length ? classBounds[i] : null, classTrades[i], classBase![i]);
+            }
+
+            return classes;
+        }
     }
 }
 

@@ -26,9 +26,31 @@ public sealed class WindowingOptions : IValidatableObject
     /// </summary>
     public TimeSpan DedupHorizon { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// The size class boundaries per quote currency, as configured (<c>Aggregate:SizeClasses:&lt;QUOTE&gt;</c>, e.g.
+    /// <c>Aggregate:SizeClasses:USD = [1000, 10000, 100000, 1000000]</c>); laid over the defaults of
+    /// <see cref="SizeClassTable"/> (a configured currency replaces its default; <c>[0]</c>: no classes). Configured as
+    /// <c>Aggregate:SizeClasses</c> (<see cref="AggregateOptions.SizeClasses"/> is this dictionary).
+    /// </summary>
+    public Dictionary<string, decimal[]?> SizeClasses { get; internal set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every window of every stream without size classes (the benchmark's "off"); not a setting.</summary>
+    public bool SizeClassesOff { get; init; }
+
+    /// <summary>The effective table: <see cref="SizeClassTable.None"/> when off, else the defaults with <see cref="SizeClasses"/> over them.</summary>
+    internal SizeClassTable SizeClassTable => SizeClassesOff ? SizeClassTable.None : SizeClassTable.Create(SizeClasses);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var (quote, values) in SizeClasses)
+        {
+            if (SizeClassTable.ProblemOf(quote, values) is { } problem)
+            {
+                yield return new(problem, [nameof(SizeClasses)]);
+            }
+        }
+
         if (Grace < TimeSpan.Zero)
         {
             yield return new($"Aggregate:Windowing:Grace must be >= 0, not {Grace}.", [nameof(Grace)]);

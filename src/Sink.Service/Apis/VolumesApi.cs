@@ -61,7 +61,11 @@ public static class VolumesApi
                 "((buy − sell) / (buy + sell)) describe the whole bar and repeat on its buy and sell rows. Times are ISO-8601 UTC; " +
                 "decimals are exact (JSON numbers, or plain text in CSV). With `venue` (default spot) several venues are summed per (bar, side): " +
                 "`venues` lists those that had trades, `venue` is set when it is one; high/low are the extremes, open/close those of the venue " +
-                "with the largest base volume. With `asset` the rows are AssetBar (trades, baseVolume, byVenue).")
+                "with the largest base volume. With `asset` the rows are AssetBar (trades, baseVolume, byVenue). `sizeClasses` " +
+                "([{min, max, buyTrades, buyBase, sellTrades, sellBase}], max null for the open top class) split the bar's buy and sell " +
+                "trades by notional (price × size in the quote currency, boundaries per quote currency: Aggregate:SizeClasses) and repeat on " +
+                "its two rows; null when a window of the bar has none. Windows with different boundaries merge into the boundaries they " +
+                "share. With `asset`, sizeClasses only when one quote currency, and sizeClassesByQuote per currency.")
             .Produces<VolumeBar[]>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status501NotImplemented);
 
@@ -443,7 +447,8 @@ public static class VolumesApi
             line.Append(Csv(b.Product)).Append(',').Append(b.Side == BitcoinVolume.Contracts.TakerSide.Buy ? "buy" : "sell").Append(',');
             line.Append(CultureInfo.InvariantCulture, $"{b.Trades},{b.BaseVolume},{b.QuoteVolume},{b.Vwap},{b.Open},{b.High},{b.Low},{b.Close},{b.Net},{b.Imbalance},");
             line.Append(b.Venue).Append(',').AppendJoin(' ', b.Venues).Append(',');
-            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append('\n');
+            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append(',');
+            line.Append(SizeClassCsv.Of(b.SizeClasses)).Append('\n');
             await writer.WriteAsync(line, cancellationToken);
         }
     }
@@ -460,7 +465,8 @@ public static class VolumesApi
             line.Append(CultureInfo.InvariantCulture, $"{b.Start:yyyy-MM-dd'T'HH:mm:ss'Z'},{b.End:yyyy-MM-dd'T'HH:mm:ss'Z'},{b.Asset},{(b.Side == TakerSide.Buy ? "buy" : "sell")},");
             line.Append(CultureInfo.InvariantCulture, $"{b.Trades},{b.BaseVolume},{b.Quote},{b.QuoteVolume},{b.Vwap},{b.Net},{b.Imbalance},");
             line.AppendJoin(' ', b.Venues).Append(',');
-            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append('\n');
+            line.Append(b.Complete ? "true" : "false").Append(',').Append(b.IncompleteReason is { } reason ? Csv(reason) : string.Empty).Append(',');
+            line.Append(SizeClassCsv.Of(b.SizeClassesByQuote)).Append('\n');
             await writer.WriteAsync(line, cancellationToken);
         }
     }

@@ -88,6 +88,11 @@ internal static class WindowRecordDecoder
             return ("negative_count", $"trades {w.Trades}, version {w.Version}");
         }
 
+        if (!SizeClassVolume.IsValid(w.SizeClasses, w.Trades, w.BaseVolume, out var problem))
+        {
+            return ("invalid_size_classes", problem);
+        }
+
         return (string.Empty, string.Empty);
     }
 }

@@ -10,7 +10,8 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// <c>timestamptz</c>. The table is created in the first schema of the connection's search path when it is missing; a table
 /// created before venues existed (primary key (product, side, window_start)) is migrated in place on first use, in one
 /// transaction: it gains <c>venue</c> (its rows become <see cref="Venues.Coinbase"/>'s) and the key (venue, product, side,
-/// window_start).
+/// window_start). Size classes are the column <c>size_classes</c> (text: the classes' JSON array as on <c>volumes.1m</c>;
+/// null: none), added in place to a table created before they existed.
 /// </summary>
 public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
 {
@@ -37,6 +38,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             updated_at     timestamptz NOT NULL DEFAULT now(),
             complete       boolean     NOT NULL DEFAULT true,
             incomplete_reason text,
+            size_classes   text,
             PRIMARY KEY (venue, product, side, window_start)
         );
         """;
@@ -60,20 +62,22 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             -- A table created before completeness existed: its rows are complete (nothing said otherwise).
             ALTER TABLE volumes_1m ADD COLUMN IF NOT EXISTS complete boolean NOT NULL DEFAULT true;
             ALTER TABLE volumes_1m ADD COLUMN IF NOT EXISTS incomplete_reason text;
+            -- A table created before size classes existed: its rows have none (null).
+            ALTER TABLE volumes_1m ADD COLUMN IF NOT EXISTS size_classes text;
         END
         $migrate$;
         """;
 
     private const string UpsertSql = """
         INSERT INTO volumes_1m AS t (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                     first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason)
+                                     first_trade_id, last_trade_id, version, final, updated_at, complete, incomplete_reason, size_classes)
         SELECT u.venue, u.product, u.side, u.window_start, u.trades, u.base_volume, u.quote_volume, u.open, u.high, u.low, u.close,
-               u.first_trade_id, u.last_trade_id, u.version, u.final, now(), u.complete, u.incomplete_reason
+               u.first_trade_id, u.last_trade_id, u.version, u.final, now(), u.complete, u.incomplete_reason, u.size_classes
         FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::numeric[], $7::numeric[], $8::numeric[],
                     $9::numeric[], $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[], $15::boolean[],
-                    $16::boolean[], $17::text[])
+                    $16::boolean[], $17::text[], $18::text[])
              AS u(venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                  first_trade_id, last_trade_id, version, final, complete, incomplete_reason)
+                  first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes)
         ON CONFLICT (venue, product, side, window_start) DO UPDATE SET
             trades = EXCLUDED.trades,
             base_volume = EXCLUDED.base_volume,
@@ -88,14 +92,15 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             final = EXCLUDED.final,
             updated_at = EXCLUDED.updated_at,
             complete = EXCLUDED.complete,
-            incomplete_reason = EXCLUDED.incomplete_reason
+            incomplete_reason = EXCLUDED.incomplete_reason,
+            size_classes = EXCLUDED.size_classes
         WHERE EXCLUDED.version > t.version;
         """;
 
     // `side = ANY(...)` lets the primary key (venue, product, side, window_start) serve the range for both sides.
     private const string RangeSql = """
         SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-               first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+               first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes
         FROM volumes_1m
         WHERE venue = $1 AND product = $2 AND side = ANY('{buy,sell}'::text[]) AND window_start >= $3 AND window_start < $4
         ORDER BY window_start, side;
@@ -165,6 +170,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         var final = new bool[n];
         var complete = new bool[n];
         var incompleteReason = new string?[n];
+        var sizeClasses = new string?[n];
         for (var i = 0; i < n; i++)
         {
             var w = rows[i];
@@ -185,6 +191,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             final[i] = w.Final;
             complete[i] = w.Complete;
             incompleteReason[i] = w.IncompleteReason;
+            sizeClasses[i] = WindowBatch.SizeClassesToText(w.SizeClasses);
         }
 
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
@@ -209,6 +216,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = final, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = complete, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = incompleteReason, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = sizeClasses, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
         // One statement: atomic on its own (all rows or none).
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -248,6 +256,7 @@ public sealed class PostgresVolumeStore : IVolumeStore, IAsyncDisposable
             {
                 Venue = reader.GetString(0),
                 IncompleteReason = WindowBatch.ReasonOf(reader.GetBoolean(15), reader.IsDBNull(16) ? null : reader.GetString(16)),
+                SizeClasses = WindowBatch.TextToSizeClasses(reader.IsDBNull(17) ? null : reader.GetString(17)),
             });
         }
 

@@ -9,7 +9,8 @@ namespace BitcoinVolume.Sink.Infrastructure;
 /// Decimals are stored as TEXT in invariant culture so they round-trip exactly (SQLite REAL is a double: never used).
 /// Times are unix seconds (UTC). A file written before venues existed (primary key (product, side, window_start)) is
 /// migrated in place on first use, in one transaction: its rows become <see cref="Venues.Coinbase"/>'s. A file written
-/// before completeness existed gets the columns <c>complete</c> (default 1) and <c>incomplete_reason</c> the same way.
+/// before completeness existed gets the columns <c>complete</c> (default 1) and <c>incomplete_reason</c> the same way, and one
+/// written before size classes existed the column <c>size_classes</c> (TEXT, the classes' JSON array; null: none).
 /// </summary>
 public sealed class SqliteVolumeStore : IVolumeStore
 {
@@ -32,6 +33,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             updated_at     INTEGER NOT NULL,
             complete       INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1)),
             incomplete_reason TEXT,
+            size_classes   TEXT,
             PRIMARY KEY (venue, product, side, window_start)
         """;
 
@@ -67,6 +69,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
         ALTER TABLE volumes_1m ADD COLUMN incomplete_reason TEXT;
         """;
 
+    // A file written before size classes existed gets the column (its rows have none: null).
+    private const string HasNoSizeClassesSql = """
+        SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('volumes_1m') WHERE name = 'size_classes');
+        """;
+
+    private const string AddSizeClassesSql = "ALTER TABLE volumes_1m ADD COLUMN size_classes TEXT;";
+
     // The columns of one row of the multi-row upsert, in VALUES order (updated_at is one parameter for the whole batch).
     private static readonly (string Name, SqliteType Type)[] RowColumns =
     [
@@ -74,12 +83,12 @@ public sealed class SqliteVolumeStore : IVolumeStore
         ("trades", SqliteType.Integer), ("base_volume", SqliteType.Text), ("quote_volume", SqliteType.Text), ("open", SqliteType.Text),
         ("high", SqliteType.Text), ("low", SqliteType.Text), ("close", SqliteType.Text), ("first_trade_id", SqliteType.Integer),
         ("last_trade_id", SqliteType.Integer), ("version", SqliteType.Integer), ("final", SqliteType.Integer),
-        ("complete", SqliteType.Integer), ("incomplete_reason", SqliteType.Text),
+        ("complete", SqliteType.Integer), ("incomplete_reason", SqliteType.Text), ("size_classes", SqliteType.Text),
     ];
 
     private const string UpsertHead = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                first_trade_id, last_trade_id, version, final, complete, incomplete_reason, updated_at)
+                                first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes, updated_at)
         VALUES
         """;
 
@@ -100,12 +109,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
             final = excluded.final,
             updated_at = excluded.updated_at,
             complete = excluded.complete,
-            incomplete_reason = excluded.incomplete_reason
+            incomplete_reason = excluded.incomplete_reason,
+            size_classes = excluded.size_classes
         WHERE excluded.version > volumes_1m.version;
         """;
 
     /// <summary>
-    /// The default rows per multi-row upsert statement with <see cref="SqliteUpsertMethod.ValuesRows"/> (64 × 17 parameters
+    /// The default rows per multi-row upsert statement with <see cref="SqliteUpsertMethod.ValuesRows"/> (64 × 18 parameters
     /// + 1): SQLite finds a named parameter by a linear search, so the binding cost grows with the square of the parameters.
     /// </summary>
     public const int DefaultRowsPerStatement = 64;
@@ -119,9 +129,9 @@ public sealed class SqliteVolumeStore : IVolumeStore
     // belongs to the INSERT (the documented upsert-on-SELECT ambiguity).
     private const string JsonUpsertSql = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-                                first_trade_id, last_trade_id, version, final, complete, incomplete_reason, updated_at)
+                                first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes, updated_at)
         SELECT r.value->>0, r.value->>1, r.value->>2, r.value->>3, r.value->>4, r.value->>5, r.value->>6, r.value->>7, r.value->>8,
-               r.value->>9, r.value->>10, r.value->>11, r.value->>12, r.value->>13, r.value->>14, r.value->>15, r.value->>16, $updated_at
+               r.value->>9, r.value->>10, r.value->>11, r.value->>12, r.value->>13, r.value->>14, r.value->>15, r.value->>16, r.value->>17, $updated_at
         FROM json_each($rows) AS r
         WHERE true
         """ + UpsertTail;
@@ -134,7 +144,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
     // every row of the product; the sort of the (bounded) result is cheap.
     private const string RangeSql = """
         SELECT venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
-               first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+               first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes
         FROM volumes_1m
         WHERE venue = $venue AND product = $product AND side IN ('buy', 'sell') AND window_start >= $from AND window_start < $to
         ORDER BY window_start, side;
@@ -280,6 +290,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             {
                 Venue = reader.GetString(0),
                 IncompleteReason = WindowBatch.ReasonOf(reader.GetInt64(15) != 0, reader.IsDBNull(16) ? null : reader.GetString(16)),
+                SizeClasses = WindowBatch.TextToSizeClasses(reader.IsDBNull(17) ? null : reader.GetString(17)),
             });
         }
 
@@ -407,6 +418,13 @@ public sealed class SqliteVolumeStore : IVolumeStore
                 command.ExecuteNonQuery();
             }
 
+            command.CommandText = HasNoSizeClassesSql;
+            if (Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 1)
+            {
+                command.CommandText = AddSizeClassesSql;
+                command.ExecuteNonQuery();
+            }
+
             transaction.Commit();
             initialized = true;
         }
@@ -484,6 +502,15 @@ public sealed class SqliteVolumeStore : IVolumeStore
                     json.WriteNullValue();
                 }
 
+                if (WindowBatch.SizeClassesToText(w.SizeClasses) is { } classes)
+                {
+                    json.WriteStringValue(classes);
+                }
+                else
+                {
+                    json.WriteNullValue();
+                }
+
                 json.WriteEndArray();
             }
 
@@ -518,6 +545,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             parameters[at + 14].Value = w.Final ? 1 : 0;
             parameters[at + 15].Value = w.Complete ? 1 : 0;
             parameters[at + 16].Value = (object?)w.IncompleteReason ?? DBNull.Value;
+            parameters[at + 17].Value = (object?)WindowBatch.SizeClassesToText(w.SizeClasses) ?? DBNull.Value;
         }
 
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -59,6 +59,17 @@ internal static class WindowBatch
         _ => throw new InvalidDataException($"Unknown side '{text}' in volumes_1m."),
     };
 
+    /// <summary>
+    /// The stored text of a window's size classes (<see cref="WindowVolume.SizeClasses"/>): their JSON array as on
+    /// <c>volumes.1m</c> (<c>[{"min":0,"max":1000,"trades":3,"baseVolume":0.5},…]</c>, decimals exact), or null for none.
+    /// </summary>
+    public static string? SizeClassesToText(IReadOnlyList<SizeClassVolume>? classes) =>
+        classes is null ? null : System.Text.Json.JsonSerializer.Serialize(classes, ContractsJsonContext.Default.IReadOnlyListSizeClassVolume);
+
+    /// <summary>The size classes of their stored text (<see cref="SizeClassesToText"/>); null or empty text: none.</summary>
+    public static IReadOnlyList<SizeClassVolume>? TextToSizeClasses(string? text) =>
+        string.IsNullOrEmpty(text) ? null : System.Text.Json.JsonSerializer.Deserialize(text, ContractsJsonContext.Default.IReadOnlyListSizeClassVolume);
+
     /// <summary>The incomplete reason of a stored row: null when complete; a row stored incomplete without a reason says so.</summary>
     public static string? ReasonOf(bool complete, string? reason) => complete ? null : reason ?? "incomplete (no reason stored)";
 }

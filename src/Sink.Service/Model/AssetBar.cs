@@ -26,13 +26,25 @@ public sealed record AssetBar(
     IReadOnlyList<VenueShare> ByVenue)
 {
     /// <summary>The CSV header: one line per (bar, side) total; <c>venues</c> joined by spaces; quote columns empty when mixed.</summary>
-    public const string CsvHeader = "start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues,complete,incompleteReason";
+    /// <remarks><c>sizeClassesByQuote</c>: per quote currency <c>QUOTE=</c> and its classes as in <see cref="VolumeBar.CsvHeader"/>, currencies joined by spaces.</remarks>
+    public const string CsvHeader = "start,end,asset,side,trades,baseVolume,quote,quoteVolume,vwap,net,imbalance,venues,complete,incompleteReason,sizeClassesByQuote";
 
     /// <summary>False when trades of one of its venues' bars may be missing (<see cref="IncompleteReason"/> says why).</summary>
     public bool Complete => IncompleteReason is null;
 
     /// <summary>The reasons of the incomplete parts, each prefixed with its venue; null when complete.</summary>
     public string? IncompleteReason { get; init; }
+
+    /// <summary>
+    /// The bar's size classes when every (venue, product) share has the same quote currency (as <see cref="QuoteVolume"/>),
+    /// else left out; null too when a share has no classes. Notional classes of different currencies are never added:
+    /// <see cref="SizeClassesByQuote"/> has them per currency.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<SizeClassBar>? SizeClasses { get; init; }
+
+    /// <summary>The size classes per quote currency (ordinal), each summed over that currency's shares; currencies without classes are left out.</summary>
+    public IReadOnlyList<QuoteSizeClasses> SizeClassesByQuote { get; init; } = [];
 }
 
 /// <summary>One (venue, product) share of an <see cref="AssetBar"/>: its quote volume is in its own quote currency.</summary>

@@ -23,14 +23,15 @@ public static class VenueRollup
             var buy = Combine([.. bar.Where(b => b.Side == TakerSide.Buy)]);
             var sell = Combine([.. bar.Where(b => b.Side == TakerSide.Sell)]);
             var (net, imbalance) = NetOf(buy?.BaseVolume ?? 0, sell?.BaseVolume ?? 0);
+            var sizeClasses = ClassesOf(bar);
             if (buy is not null)
             {
-                merged.Add(buy with { Net = net, Imbalance = imbalance });
+                merged.Add(buy with { Net = net, Imbalance = imbalance, SizeClasses = sizeClasses });
             }
 
             if (sell is not null)
             {
-                merged.Add(sell with { Net = net, Imbalance = imbalance });
+                merged.Add(sell with { Net = net, Imbalance = imbalance, SizeClasses = sizeClasses });
             }
         }
 
@@ -52,19 +53,32 @@ public static class VenueRollup
             var buy = AssetSide(asset, [.. bar.Where(b => b.Side == TakerSide.Buy)]);
             var sell = AssetSide(asset, [.. bar.Where(b => b.Side == TakerSide.Sell)]);
             var (net, imbalance) = NetOf(buy?.BaseVolume ?? 0, sell?.BaseVolume ?? 0);
+            var byQuote = bar.GroupBy(b => QuoteOf(b.Product), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (g.Key, Classes: ClassesOf(g)))
+                .Where(q => q.Classes is not null)
+                .Select(q => new QuoteSizeClasses(q.Key, q.Classes!))
+                .ToArray();
+            var single = bar.Select(b => QuoteOf(b.Product)).Distinct(StringComparer.Ordinal).Count() == 1 ? ClassesOf(bar) : null;
             if (buy is not null)
             {
-                result.Add(buy with { Net = net, Imbalance = imbalance });
+                result.Add(buy with { Net = net, Imbalance = imbalance, SizeClasses = single, SizeClassesByQuote = byQuote });
             }
 
             if (sell is not null)
             {
-                result.Add(sell with { Net = net, Imbalance = imbalance });
+                result.Add(sell with { Net = net, Imbalance = imbalance, SizeClasses = single, SizeClassesByQuote = byQuote });
             }
         }
 
         return [.. result];
     }
+
+    /// <summary>
+    /// The size classes of one bar's rows of several (venue, product) streams of one quote currency: one row per stream carries
+    /// the stream's classes of both sides (they repeat on its buy and sell rows), and those are merged.
+    /// </summary>
+    private static SizeClassBar[]? ClassesOf(IEnumerable<VolumeBar> bar) =>
+        SizeClassRollup.Merge(bar.GroupBy(b => (b.Venue, b.Product)).Select(g => g.First().SizeClasses));
 
     private static (decimal Net, decimal Imbalance) NetOf(decimal buy, decimal sell)
     {

@@ -25,8 +25,12 @@ public sealed record VolumeBar(
     decimal Net,
     decimal Imbalance)
 {
-    /// <summary>The CSV header, in the order of the JSON properties (<c>venues</c> joined by spaces).</summary>
-    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance,venue,venues,complete,incompleteReason";
+    /// <summary>
+    /// The CSV header, in the order of the JSON properties (<c>venues</c> joined by spaces; <c>sizeClasses</c> as
+    /// <see cref="SizeClassCsv"/>: classes joined by <c>;</c>, each <c>min|max|buyTrades|buyBase|sellTrades|sellBase</c>, max
+    /// empty for the open top class; the column empty when the bar has none).
+    /// </summary>
+    public const string CsvHeader = "start,end,product,side,trades,baseVolume,quoteVolume,vwap,open,high,low,close,net,imbalance,venue,venues,complete,incompleteReason,sizeClasses";
 
     /// <summary>The venue of the bar when it covers one venue; <see langword="null"/> on a row summed over several.</summary>
     public string? Venue { get; init; }
@@ -39,4 +43,10 @@ public sealed record VolumeBar(
 
     /// <summary>Why the bar may lack trades: the reasons of its incomplete parts (base windows, venues); null when complete.</summary>
     public string? IncompleteReason { get; init; }
+
+    /// <summary>
+    /// The bar's buy and sell trades split by notional (<see cref="SizeClassBar"/>, the same on its buy and sell rows),
+    /// rolled up exactly by <see cref="SizeClassRollup"/>; null when some window of the bar has no classes.
+    /// </summary>
+    public IReadOnlyList<SizeClassBar>? SizeClasses { get; init; }
 }

@@ -14,7 +14,8 @@ public static class VolumeRollup
     /// that has at least one row, ordered by start, then side (buy first). Counts and volumes add up; VWAP = quote / base;
     /// open is the open of the row with the lowest first trade id, close the close of the row with the highest last trade
     /// id (trade ids grow with time); high and low are the extremes. Net and imbalance compare the bar's two sides. A bar is
-    /// complete only if all its rows are (its reason: theirs, <see cref="Completeness.ReasonOf"/>).
+    /// complete only if all its rows are (its reason: theirs, <see cref="Completeness.ReasonOf"/>). Size classes of both sides are
+    /// summed into the bar's (<see cref="SizeClassRollup"/>, the same on its two rows).
     /// </summary>
     public static VolumeBar[] Roll(IEnumerable<WindowVolume> windowRows, VolumeInterval interval, WindowSpec window)
     {
@@ -35,14 +36,15 @@ public static class VolumeRollup
             var net = buyBase - sellBase;
             var total = buyBase + sellBase;
             var imbalance = total == 0 ? 0 : net / total;
+            var sizeClasses = SizeClassRollup.OfWindows(bar);
             if (buy is not null)
             {
-                bars.Add(buy with { Net = net, Imbalance = imbalance });
+                bars.Add(buy with { Net = net, Imbalance = imbalance, SizeClasses = sizeClasses });
             }
 
             if (sell is not null)
             {
-                bars.Add(sell with { Net = net, Imbalance = imbalance });
+                bars.Add(sell with { Net = net, Imbalance = imbalance, SizeClasses = sizeClasses });
             }
         }
 

@@ -34,6 +34,7 @@ public sealed record VolumeUpdate(
         {
             Venue = w.Venue,
             IncompleteReason = w.IncompleteReason,
+            SizeClasses = SizeClassRollup.OfWindow(w),
         };
     }
 
@@ -45,6 +46,9 @@ public sealed record VolumeUpdate(
 
     /// <summary>Why trades may be missing; null when complete.</summary>
     public string? IncompleteReason { get; init; }
+
+    /// <summary>The window's size classes (its side's fields set, the other side's zero); null when it has none.</summary>
+    public IReadOnlyList<SizeClassBar>? SizeClasses { get; init; }
 }
 
 /// <summary>Answer of <c>GET /api/volumes/extent</c>: the starts of the first and the last stored window of a product.</summary>

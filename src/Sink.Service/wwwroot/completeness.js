@@ -8,12 +8,13 @@
 window.bvCompleteness = (() => {
   const PALE = 0.35; // opacity of an incomplete bar's colour
 
-  // A CSV row of /api/volumes: `complete` and `incompleteReason` are the last two columns; the reason may be quoted
-  // (RFC 4180) and hold commas, so it is everything from its column on.
+  // A CSV row of /api/volumes: the reason may be quoted (RFC 4180) and hold commas, so it is everything from its column
+  // up to the columns after it (sizeClasses: never holds a comma).
   function fromCsv(fields, at) {
     if (at.complete === undefined) return { complete: true, reason: null };
     const complete = fields[at.complete] !== 'false';
-    let reason = fields.slice(at.incompleteReason).join(',');
+    const after = Object.keys(at).length - 1 - at.incompleteReason;
+    let reason = fields.slice(at.incompleteReason, fields.length - after).join(',');
     if (reason.startsWith('"') && reason.endsWith('"')) reason = reason.slice(1, -1).replaceAll('""', '"');
     return { complete, reason: complete ? null : reason || 'incomplete' };
   }

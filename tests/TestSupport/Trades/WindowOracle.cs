@@ -10,6 +10,9 @@ public sealed record OracleWindow(
     /// <summary>The venue (Coinbase unless the trades named another).</summary>
     public string Venue { get; init; } = Venues.Coinbase;
 
+    /// <summary>The expected size classes (<see cref="SizeClassOracle"/>), or null when the quote currency has none.</summary>
+    public IReadOnlyList<SizeClassVolume>? SizeClasses { get; init; }
+
     /// <summary>Volume-weighted average price: quote volume / base volume.</summary>
     public decimal Vwap => QuoteVolume / BaseVolume;
 
@@ -18,6 +21,7 @@ public sealed record OracleWindow(
         new(Product, Side, new DateTimeOffset(Start.Ticks, TimeSpan.Zero), Trades, BaseVolume, QuoteVolume, Open, High, Low, Close, FirstTradeId, LastTradeId, version, final)
         {
             Venue = Venue,
+            SizeClasses = SizeClasses,
         };
 }
 
@@ -48,9 +52,18 @@ public static class WindowOracle
     /// The windows of <paramref name="window"/>, keyed by (venue, product, taker side, window start in UTC). Open and close
     /// are the prices of the lowest and highest trade id (ties: the first and the last in input order).
     /// </summary>
-    public static Dictionary<(string Venue, string Product, TakerSide Side, DateTime Start), OracleWindow> ComputeByVenue(IEnumerable<Trade> distinct, WindowSpec window)
+    public static Dictionary<(string Venue, string Product, TakerSide Side, DateTime Start), OracleWindow> ComputeByVenue(IEnumerable<Trade> distinct, WindowSpec window) =>
+        ComputeByVenue(distinct, window, SizeClassOracle.DefaultBoundariesOf);
+
+    /// <summary>
+    /// <see cref="ComputeByVenue(IEnumerable{Trade}, WindowSpec)"/> with the size classes of <paramref name="boundariesOf"/>
+    /// (quote currency → boundaries, null: no classes).
+    /// </summary>
+    public static Dictionary<(string Venue, string Product, TakerSide Side, DateTime Start), OracleWindow> ComputeByVenue(
+        IEnumerable<Trade> distinct, WindowSpec window, Func<string, decimal[]?> boundariesOf)
     {
         ArgumentNullException.ThrowIfNull(window);
+        ArgumentNullException.ThrowIfNull(boundariesOf);
         return distinct
             .GroupBy(t => (t.Venue, t.Product, t.Side, window.StartOf(t.Time).UtcDateTime))
             .ToDictionary(
@@ -62,6 +75,7 @@ public static class WindowOracle
                         byId[0].Price, byId.Max(t => t.Price), byId.Min(t => t.Price), byId[^1].Price, byId[0].TradeId, byId[^1].TradeId)
                     {
                         Venue = g.Key.Venue,
+                        SizeClasses = SizeClassOracle.Classes(byId, boundariesOf(SizeClassOracle.QuoteOf(g.Key.Product))),
                     };
                 });
     }

@@ -37,7 +37,18 @@ internal sealed record VolumeRow(
     [property: JsonPropertyName("final")] bool Final,
     [property: JsonPropertyName("inserted_at")] string InsertedAt,
     [property: JsonPropertyName("complete")] bool Complete,
-    [property: JsonPropertyName("incomplete_reason")] string? IncompleteReason);
+    [property: JsonPropertyName("incomplete_reason")] string? IncompleteReason,
+    [property: JsonPropertyName("size_classes")] IReadOnlyList<SizeClassRow> SizeClasses);
+
+/// <summary>
+/// One size class of a row (REPEATED RECORD <c>size_classes</c>, empty when the window has none); bounds and base volume as
+/// decimal strings (BIGNUMERIC), <c>max</c> null for the open top class.
+/// </summary>
+internal sealed record SizeClassRow(
+    [property: JsonPropertyName("min")] string Min,
+    [property: JsonPropertyName("max")] string? Max,
+    [property: JsonPropertyName("trades")] long Trades,
+    [property: JsonPropertyName("base_volume")] string BaseVolume);
 
 /// <summary>Answer of <c>tabledata.insertAll</c>: empty <c>insertErrors</c> means every row was accepted.</summary>
 internal sealed record InsertAllResponse(

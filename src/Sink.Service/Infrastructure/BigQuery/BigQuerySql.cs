@@ -33,7 +33,9 @@ public static class BigQuerySql
           final          BOOL       NOT NULL,
           inserted_at    TIMESTAMP  NOT NULL,   -- sink clock, informational
           complete       BOOL,                  -- false: trades may be missing (a gap); NULL = true (written before completeness)
-          incomplete_reason STRING              -- why, when complete is false
+          incomplete_reason STRING,             -- why, when complete is false
+          size_classes   ARRAY<STRUCT<min BIGNUMERIC, max BIGNUMERIC, trades INT64, base_volume BIGNUMERIC>>
+                                                -- trades by notional [min, max) (max NULL: open top class); empty: none
         )
         PARTITION BY DATE(window_start)
         CLUSTER BY venue, product, side;
@@ -55,6 +57,13 @@ public static class BigQuerySql
         $"ALTER TABLE `{project}.{dataset}.{table}` ADD COLUMN IF NOT EXISTS complete BOOL, ADD COLUMN IF NOT EXISTS incomplete_reason STRING;";
 
     /// <summary>
+    /// Migrates a table created before size classes existed: adds the REPEATED <c>size_classes</c> (old rows read as empty =
+    /// no classes).
+    /// </summary>
+    public static string AddSizeClassesColumn(string project, string dataset, string table) =>
+        $"ALTER TABLE `{project}.{dataset}.{table}` ADD COLUMN IF NOT EXISTS size_classes ARRAY<STRUCT<min BIGNUMERIC, max BIGNUMERIC, trades INT64, base_volume BIGNUMERIC>>;";
+
+    /// <summary>
     /// The latest version of each (venue, product, side, window_start): one row per window, whatever was inserted twice.
     /// <c>window_end</c> is <c>window_start</c> + <paramref name="window"/> (the base window, default 1 minute); the view's
     /// name stays <c>volumes_1m</c> whatever the base window.
@@ -64,7 +73,7 @@ public static class BigQuerySql
         SELECT venue, product, side, window_start, TIMESTAMP_ADD(window_start, {Interval(window ?? WindowSpec.Default)}) AS window_end,
                trades, base_volume, quote_volume,
                IF(base_volume = 0, 0, quote_volume / base_volume) AS vwap,
-               open, high, low, close, first_trade_id, last_trade_id, version, final, complete, incomplete_reason
+               open, high, low, close, first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes
         FROM (SELECT * REPLACE (IFNULL(venue, 'coinbase') AS venue, IFNULL(complete, TRUE) AS complete) FROM `{project}.{dataset}.{table}`)
         WHERE TRUE
         QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;

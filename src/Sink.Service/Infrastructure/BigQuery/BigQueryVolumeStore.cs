@@ -111,7 +111,8 @@ public sealed partial class BigQueryVolumeStore : IVolumeStore
             w.Final,
             insertedAt,
             w.Complete,
-            w.IncompleteReason));
+            w.IncompleteReason,
+            w.SizeClasses is { } classes ? [.. classes.Select(c => new SizeClassRow(Text(c.Min), c.Max is { } max ? Text(max) : null, c.Trades, Text(c.BaseVolume)))] : []));
 
     private static NotSupportedException NoQueries() =>
         new("The BigQuery store does not serve queries: query the latest-version view in BigQuery (docs/SINK.md).");
