@@ -60,7 +60,7 @@ public sealed class AggregateWorker(
             metrics.ObserveCheckpointAge(() => Volatile.Read(ref checkpointAgeSeconds));
         }
 
-        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, settings.ReemitWindowsOnNewLog, metrics, status, logger, checkpointer);
+        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, settings.ReemitWindowsOnNewLog, metrics, status, logger, checkpointer, settings.Footprint);
         using var producer = AggregateClients.BuildProducer(configuration, logger);
         using var consumer = AggregateClients.BuildConsumer(configuration, settings, rebalancer, logger);
         var processor = new BatchProcessor(producer, store, ownership, log, settings, metrics, status, clock, logger);
