@@ -75,6 +75,10 @@ public sealed class AggregateOptions
     [ValidateObjectMembers]
     public CheckpointOptions Checkpoints { get; set; } = new();
 
+    /// <summary>Volume at price per base window (<c>Aggregate:Footprint</c>), emitted to <c>footprint.1m</c>.</summary>
+    [ValidateObjectMembers]
+    public FootprintOptions Footprint { get; set; } = new();
+
     /// <summary>Event-time window rules.</summary>
     [ValidateObjectMembers]
     public WindowingOptions Windowing { get; set; } = new();

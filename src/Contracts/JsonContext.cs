@@ -12,4 +12,5 @@ namespace BitcoinVolume.Contracts;
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(TradeGap))]
 [JsonSerializable(typeof(SizeClassVolume))]
+[JsonSerializable(typeof(FootprintWindow))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

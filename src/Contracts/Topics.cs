@@ -20,6 +20,12 @@ public static class Topics
     public const string Volumes1m = "volumes.1m";
 
     /// <summary>
+    /// Full volume-at-price values of a base window (<see cref="FootprintWindow"/>), key = <see cref="FootprintWindow.Key"/>
+    /// (venue, product, window start). Its own topic, since a window's levels are larger than its bar. Compacted.
+    /// </summary>
+    public const string Footprint1m = "footprint.1m";
+
+    /// <summary>
     /// What the services report about themselves (<see cref="StatusReport"/>), key = <see cref="StatusReport.Key"/>
     /// (<c>service|instance</c>). Compacted: the latest report of every publisher stays; the sink reads it whole.
     /// </summary>
@@ -46,6 +52,7 @@ public static class Topics
         new(TradesDeadLetter, 1, Compacted: false),
         new(TradesLate, 1, Compacted: false),
         new(Volumes1m, 6, Compacted: true),
+        new(Footprint1m, 6, Compacted: true),
         new(Status, 1, Compacted: true),
     ];
 }

@@ -1,6 +1,6 @@
 # Least-privilege ACLs: exactly what each service does with Kafka, nothing more (a test checks this list).
 # Literal resource names only, no prefixes or wildcards. The consumer group names are the services' defaults
-# (Aggregate:GroupId = aggregate, Sink:GroupId = sink): change both together.
+# (Aggregate:GroupId = aggregate, Sink:GroupId = sink, Sink:Footprint:GroupId = sink-footprint): change both together.
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Ingest.Service: writes `trades` and `trades.dlq` with an idempotent producer, and its status to `status`.
@@ -137,7 +137,7 @@ resource "confluent_kafka_acl" "ingest_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `trades.late`, `trades.dlq` (idempotent) and `status`.
+# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `footprint.1m`, `trades.late`, `trades.dlq` (idempotent) and `status`.
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume trades (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "aggregate_read_trades" {
@@ -165,6 +165,25 @@ resource "confluent_kafka_acl" "aggregate_write_volumes_1m" {
   }
   resource_type = "TOPIC"
   resource_name = confluent_kafka_topic.volumes_1m.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.aggregate.id}"
+  host          = "*"
+  operation     = "WRITE"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Produce full volume-at-price (footprint) values of the windows.
+resource "confluent_kafka_acl" "aggregate_write_footprint_1m" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.footprint_1m.topic_name
   pattern_type  = "LITERAL"
   principal     = "User:${confluent_service_account.aggregate.id}"
   host          = "*"
@@ -291,7 +310,7 @@ resource "confluent_kafka_acl" "aggregate_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Sink.Service: reads `volumes.1m` in group `sink`, and `status` (assigned, no group).
+# Sink.Service: reads `volumes.1m` in group `sink`, `footprint.1m` in group `sink-footprint`, and `status` (assigned, no group).
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume 1-minute window values (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "sink_read_volumes_1m" {
@@ -300,6 +319,44 @@ resource "confluent_kafka_acl" "sink_read_volumes_1m" {
   }
   resource_type = "TOPIC"
   resource_name = confluent_kafka_topic.volumes_1m.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.sink.id}"
+  host          = "*"
+  operation     = "READ"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Consume footprint values (READ implies DESCRIBE).
+resource "confluent_kafka_acl" "sink_read_footprint_1m" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.footprint_1m.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.sink.id}"
+  host          = "*"
+  operation     = "READ"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# The footprint consumer's own group (Sink:Footprint:GroupId), so its rebalances never pause the volumes consumer.
+resource "confluent_kafka_acl" "sink_read_group_sink_footprint" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "GROUP"
+  resource_name = "sink-footprint"
   pattern_type  = "LITERAL"
   principal     = "User:${confluent_service_account.sink.id}"
   host          = "*"

@@ -142,6 +142,24 @@ resource "confluent_kafka_topic" "volumes_1m" {
   }
 }
 
+# Key = product|window start, value = the FULL volume-at-price value of the window (src/Contracts/FootprintWindow.cs):
+# compaction keeps the latest levels of every window.
+resource "confluent_kafka_topic" "footprint_1m" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  topic_name       = "footprint.1m"
+  partitions_count = 6
+  config = {
+    "cleanup.policy" = "compact"
+  }
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
 # Key = service|instance, value = the publisher's latest status report (src/Contracts/StatusReport.cs): compaction keeps
 # the latest report of every ingest venue and aggregator instance; the sink reads it whole for GET /api/status.
 resource "confluent_kafka_topic" "status" {

@@ -132,6 +132,101 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{expected.Count} windows of {streams.Count} (venue, product) streams and the BTC view equal the oracle");
+        await FootprintEqualsTheOracleAsync(http, trades, ct);
+    }
+
+    /// <summary>
+    /// <c>/api/footprint</c> of every (venue, product): the 1-minute levels equal an oracle bucketed here from the raw frames'
+    /// trades (level = floor(price / tick) × tick, tick the documented default or the magnitude of the stream's first trade),
+    /// and the 1-hour bars equal the merge of the oracle's minute levels, POC included.
+    /// </summary>
+    private async Task FootprintEqualsTheOracleAsync(HttpClient http, List<Trade> trades, CancellationToken ct)
+    {
+        // The recordings hold each trade once (the volumes oracle above counts them as they are).
+        var streams = trades.GroupBy(t => (t.Venue, t.Product)).ToList();
+        foreach (var stream in streams)
+        {
+            var tick = OracleTick(stream.Key.Product, stream.First().Price);
+            var first = stream.Min(t => t.Time);
+            var from = new DateTimeOffset(first.Year, first.Month, first.Day, first.Hour, 0, 0, TimeSpan.Zero); // an hour start: the 1h bars start in range
+            var to = WindowSpec.Default.StartOf(stream.Max(t => t.Time)).AddHours(1);
+            var query = $"product={stream.Key.Product}&venue={stream.Key.Venue}&from={from:yyyy-MM-ddTHH:mm:ssZ}&to={to:yyyy-MM-ddTHH:mm:ssZ}";
+            foreach (var (interval, length) in new[] { ("1m", TimeSpan.FromMinutes(1)), ("1h", TimeSpan.FromHours(1)) })
+            {
+                var want = stream.GroupBy(t => new DateTimeOffset(t.Time.UtcTicks - (t.Time.UtcTicks % length.Ticks), TimeSpan.Zero)).OrderBy(g => g.Key)
+                    .Select(bar => (
+                        Start: bar.Key.UtcDateTime,
+                        Levels: bar.GroupBy(t => Math.Floor(t.Price / tick) * tick).OrderBy(l => l.Key).Select(l => (
+                            l.Key, l.Where(t => t.Side == TakerSide.Buy).Sum(t => t.Size), l.Where(t => t.Side == TakerSide.Sell).Sum(t => t.Size),
+                            (long)l.Count(t => t.Side == TakerSide.Buy), (long)l.Count(t => t.Side == TakerSide.Sell))).ToList()))
+                    .ToList();
+                var got = await FootprintAsync(http, $"{query}&interval={interval}", want.Sum(b => b.Levels.Sum(l => l.Item4 + l.Item5)), ct);
+                var where = $"{stream.Key.Venue} {stream.Key.Product} {interval}";
+                Assert.True(want.Count == got.Count, $"{where}: {got.Count} bars, expected {want.Count}");
+                for (var i = 0; i < want.Count; i++)
+                {
+                    Assert.Equal(want[i].Start, got[i].GetProperty("start").GetDateTime());
+                    Assert.Equal(tick, got[i].GetProperty("tick").GetDecimal());
+                    var levels = got[i].GetProperty("levels").EnumerateArray().Select(l => (
+                        l.GetProperty("price").GetDecimal(), l.GetProperty("buyBase").GetDecimal(), l.GetProperty("sellBase").GetDecimal(),
+                        l.GetProperty("buyTrades").GetInt64(), l.GetProperty("sellTrades").GetInt64())).ToList();
+                    Assert.True(want[i].Levels.SequenceEqual(levels), $"{where} {want[i].Start:O}: levels differ");
+                    var max = want[i].Levels.Max(l => l.Item2 + l.Item3);
+                    Assert.Equal(want[i].Levels.First(l => l.Item2 + l.Item3 == max).Key, got[i].GetProperty("poc").GetDecimal());
+                }
+            }
+        }
+
+        output.WriteLine($"footprint of {streams.Count} streams (1m and the 1h rollup) equals the oracle");
+    }
+
+    /// <summary>The documented tick: BTC-USD/USDT/USDC/EUR 10, ETH-* 1, else the power of ten three orders below the first price.</summary>
+    private static decimal OracleTick(string product, decimal firstPrice)
+    {
+        if (product is "BTC-USD" or "BTC-USDT" or "BTC-USDC" or "BTC-EUR")
+        {
+            return 10m;
+        }
+
+        if (product.StartsWith("ETH-", StringComparison.Ordinal))
+        {
+            return 1m;
+        }
+
+        var text = firstPrice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var integerDigits = decimal.Truncate(firstPrice).ToString(System.Globalization.CultureInfo.InvariantCulture).Length;
+        var exponent = firstPrice >= 1 ? integerDigits - 1 : -(text[(text.IndexOf('.', StringComparison.Ordinal) + 1)..].TakeWhile(c => c == '0').Count() + 1);
+        var tick = 1m;
+        for (var e = exponent - 3; e < 0; e++)
+        {
+            tick /= 10;
+        }
+
+        for (var e = 0; e < exponent - 3; e++)
+        {
+            tick *= 10;
+        }
+
+        return tick;
+    }
+
+    /// <summary>The footprint bars of the query once the API holds <paramref name="trades"/> trades (the consumer may lag the volumes).</summary>
+    private static async Task<List<JsonElement>> FootprintAsync(HttpClient http, string query, long trades, CancellationToken ct)
+    {
+        while (true)
+        {
+            using var response = await http.GetAsync(new Uri($"/api/footprint?{query}", UriKind.Relative), ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            Assert.True(response.IsSuccessStatusCode, text);
+            using var json = JsonDocument.Parse(text);
+            var bars = json.RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
+            if (bars.Sum(b => b.GetProperty("trades").GetInt64()) >= trades)
+            {
+                return bars;
+            }
+
+            await Task.Delay(500, ct);
+        }
     }
 
     /// <summary>The oracle's classes of one bar's trades (both sides) as text, or null without boundaries.</summary>

@@ -42,7 +42,7 @@ internal sealed class AggregateLoop(
         var ownership = new PartitionOwnership();
         var batch = new InputBatch();
         var checkpointer = checkpoints is null ? null : new PartitionCheckpointer(store, checkpoints, settings.Checkpoints, metrics, status, clock, logger);
-        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, settings.ReemitWindowsOnNewLog, metrics, status, logger, checkpointer);
+        var rebalancer = new PartitionRebalancer(store, ownership, batch, settings.Windowing, log, settings.ContinueAcrossBrokerRestarts, settings.ReemitWindowsOnNewLog, metrics, status, logger, checkpointer, settings.Footprint);
         using var producer = AggregateClients.BuildProducer(configuration, logger);
         using var consumer = AggregateClients.BuildConsumer(configuration, settings, rebalancer, logger, index);
         var processor = new BatchProcessor(producer, store, ownership, log, settings, metrics, status, clock, logger);

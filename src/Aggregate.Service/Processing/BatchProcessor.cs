@@ -77,6 +77,11 @@ internal sealed class BatchProcessor(
 
             var outcome = state.Aggregator.Apply(trade);
             metrics.Outcome(outcome);
+            if (outcome is ApplyOutcome.Counted or ApplyOutcome.Correction)
+            {
+                state.Footprint?.Add(trade);
+            }
+
             if (traced && outcome is ApplyOutcome.Counted or ApplyOutcome.Correction && KafkaTracing.Extract(record.Message.Headers) is { } context)
             {
                 tracing.Remember(WindowVolume.KeyOf(trade.Venue, trade.Product, trade.Side, settings.Windowing.Window.StartOf(trade.Time)), context);
@@ -126,10 +131,13 @@ internal sealed class BatchProcessor(
         foreach (var (partition, state) in ownership.Owned)
         {
             var changes = state.Aggregator.TakeChanges();
-            if (!touched.Contains(partition) && changes.Windows.Count == 0 && changes.Pruned.Count == 0)
+            var footprint = state.Footprint?.TakeChanges(state.Aggregator.Watermark) ?? FootprintChanges.None;
+            if (!touched.Contains(partition) && changes.Windows.Count == 0 && changes.Pruned.Count == 0 && footprint.IsEmpty)
             {
                 continue;
             }
+
+            EmitFootprint(writes, partition, footprint);
 
             foreach (var window in changes.Windows)
             {
@@ -176,6 +184,17 @@ internal sealed class BatchProcessor(
         }
 
         return committed;
+    }
+
+    /// <summary>Produces the changed footprint windows to <c>footprint.1m</c> and adds them to the partition's state write.</summary>
+    private void EmitFootprint(RocksDbSharp.WriteBatch writes, int partition, FootprintChanges footprint)
+    {
+        foreach (var window in footprint.Windows)
+        {
+            producer.Produce(Topics.Footprint1m, new Message<string, byte[]> { Key = window.Key, Value = ContractSerializers.FootprintSerializer.Serialize(window, default) });
+        }
+
+        PartitionStateStore.AddFootprint(writes, partition, footprint);
     }
 
     private void DeadLetter(ConsumeResult<string, byte[]> record, string reason)

@@ -81,11 +81,11 @@ internal sealed class PartitionOwnership
     }
 
     /// <summary>Takes a partition on, to be aggregated from <paramref name="nextOffset"/> on.</summary>
-    public void Assign(int partition, VolumeAggregator aggregator, long nextOffset)
+    public void Assign(int partition, VolumeAggregator aggregator, long nextOffset, FootprintAggregator? footprint = null)
     {
         blocked.Remove(partition);
         assignedSinceCommit = true;
-        owned[partition] = new OwnedPartition(aggregator, nextOffset);
+        owned[partition] = new OwnedPartition(aggregator, nextOffset) { Footprint = footprint };
     }
 
     /// <summary>Forgets whether a partition was blocked (it is being assigned again).</summary>
@@ -179,6 +179,9 @@ internal sealed class PartitionOwnership
 internal sealed class OwnedPartition(VolumeAggregator aggregator, long nextOffset)
 {
     public VolumeAggregator Aggregator { get; } = aggregator;
+
+    /// <summary>The partition's volume at price (null when <c>Aggregate:Footprint:Enabled</c> is false).</summary>
+    public FootprintAggregator? Footprint { get; init; }
 
     public long NextOffset { get; set; } = nextOffset;
 }

@@ -28,7 +28,8 @@ internal sealed class PartitionRebalancer(
     AggregateMetrics metrics,
     AggregateStatus status,
     ILogger logger,
-    PartitionCheckpointer? checkpointer = null)
+    PartitionCheckpointer? checkpointer = null,
+    FootprintOptions? footprint = null)
 {
     private static readonly TimeSpan WatermarkQueryTimeout = TimeSpan.FromSeconds(30);
 
@@ -78,10 +79,17 @@ internal sealed class PartitionRebalancer(
             }
         }
 
+        var footprintAggregator = footprint is { Enabled: true } ? (loaded?.Footprint ?? new([], [])).Restore(footprint, windowing) : null;
+        if (decision.NewLog is not null)
+        {
+            // footprint.1m died with the old broker too: its newest windows are emitted again, like the bars.
+            footprintAggregator?.ReemitNewest(reemitWindows / 2);
+        }
+
         var how = loaded is null ? "no local state, rebuilding from the start"
             : $"{(found is null ? "restored" : $"restored from checkpoint {found.Name}:")} {loaded.Windows} windows and {loaded.Products} products{(decision.NewLog is null ? "" : " (kept across a development broker restart)")}";
         status.Unblock(partition);
-        ownership.Assign(partition, loaded?.Aggregator ?? new VolumeAggregator(windowing), decision.Offset);
+        ownership.Assign(partition, loaded?.Aggregator ?? new VolumeAggregator(windowing), decision.Offset, footprintAggregator);
         logger.Assigned(partition, how, decision.Offset, offsets.Low.Value, offsets.High.Value);
         resuming[partition] = (since, how);
         status.Report($"assigned partition {partition}");

@@ -14,6 +14,21 @@ public sealed record LoadedPartition(VolumeAggregator Aggregator, long? NextOffs
 {
     /// <summary>The log (topic, cluster, development broker incarnation) the state was built from; null when not recorded.</summary>
     public LogIdentity? Log { get; init; }
+
+    /// <summary>The stored footprint windows (kind <c>f</c>) and stream ticks (kind <c>t</c>); empty when none were written.</summary>
+    public StoredFootprint Footprint { get; init; } = new([], []);
+}
+
+/// <summary>What the state holds of the footprint (<see cref="FootprintAggregator"/>): retained windows and each stream's tick.</summary>
+public sealed record StoredFootprint(IReadOnlyList<FootprintWindow> Windows, IReadOnlyList<KeyValuePair<string, decimal>> Ticks)
+{
+    /// <summary>A footprint aggregator restored from this state.</summary>
+    public FootprintAggregator Restore(FootprintOptions options, WindowingOptions windowing)
+    {
+        var footprint = new FootprintAggregator(options, windowing);
+        footprint.Restore(Windows, Ticks);
+        return footprint;
+    }
 }
 
 /// <summary>
@@ -74,7 +89,8 @@ public sealed class IncompatibleStateException : InvalidOperationException
 /// unresolved gap (<see cref="StreamGap"/>: from, to ticks, state, reason), <c>s</c>+stream+0+side+start ticks the size classes
 /// of the window with the same key (<see cref="WindowVolume.SizeClasses"/>: class count (4 bytes big-endian), the boundaries
 /// (16 bytes each, decimal bits), then per class trades (8) and base volume (16); absent for a window without classes, and in
-/// state written before size classes existed). A window value may end with its marks (8 bytes) and
+/// state written before size classes existed), <c>f</c>+stream+0+start ticks a footprint window
+/// (final, trades, tick, levels; <see cref="FootprintWindow"/>), <c>t</c>+stream the stream's footprint tick (16-byte decimal). A window value may end with its marks (8 bytes) and
 /// its incomplete reason (1 + UTF-8; values written before completeness have neither: complete, no marks). State without <c>l</c> (written before the
 /// length was recorded) is 1-minute state. State of another length than the configured one is refused
 /// (<see cref="IncompatibleStateException"/>), never mixed.</para>
@@ -95,6 +111,8 @@ public sealed class PartitionStateStore : IDisposable
     private const byte LogKind = (byte)'g';
     private const byte GapKind = (byte)'x';
     private const byte SizeClassKind = (byte)'s';
+    private const byte FootprintKind = (byte)'f';
+    private const byte FootprintTickKind = (byte)'t';
     private const byte NumberId = 1;
     private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
@@ -142,6 +160,8 @@ public sealed class PartitionStateStore : IDisposable
         var recent = new List<RecentId>();
         var gaps = new List<StreamGap>();
         var sizeClasses = new Dictionary<string, SizeClassVolume[]>(StringComparer.Ordinal);
+        var footprints = new List<FootprintWindow>();
+        var footprintTicks = new List<KeyValuePair<string, decimal>>();
         LogIdentity? log = null;
         using (var iterator = db.NewIterator())
         {
@@ -184,6 +204,12 @@ public sealed class PartitionStateStore : IDisposable
                     case SizeClassKind:
                         sizeClasses[Convert.ToHexString(rest)] = ReadSizeClasses(value);
                         break;
+                    case FootprintKind:
+                        footprints.Add(FootprintRecords.ReadWindow(rest, value));
+                        break;
+                    case FootprintTickKind:
+                        footprintTicks.Add(new(Encoding.UTF8.GetString(rest), FootprintRecords.ReadDecimal(value)));
+                        break;
                     default:
                         throw new InvalidDataException($"Unknown state record kind {key[prefix.Length]} for partition {partition} in {Path}");
                 }
@@ -213,7 +239,7 @@ public sealed class PartitionStateStore : IDisposable
 
         var aggregator = new VolumeAggregator(options);
         aggregator.Restore(windows, dedup, clock, recent, gaps);
-        return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count) { Log = log };
+        return new LoadedPartition(aggregator, nextOffset, windows.Count, dedup.Count) { Log = log, Footprint = new(footprints, footprintTicks) };
     }
 
     /// <summary>Starts a write batch; add each partition's changes, then <see cref="Commit"/>.</summary>
@@ -285,6 +311,28 @@ public sealed class PartitionStateStore : IDisposable
         if (log is not null)
         {
             batch.Put(Key(prefix, LogKind, []), log.ToBytes());
+        }
+    }
+
+    /// <summary>Adds one partition's footprint changes to <paramref name="batch"/> (committed with its windows and next offset).</summary>
+    public static void AddFootprint(WriteBatch batch, int partition, FootprintChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(changes);
+        var prefix = Prefix(partition);
+        foreach (var window in changes.Windows)
+        {
+            batch.Put(Key(prefix, FootprintKind, FootprintRecords.WindowKey(window)), FootprintRecords.WriteWindow(window));
+        }
+
+        foreach (var window in changes.Pruned)
+        {
+            batch.Delete(Key(prefix, FootprintKind, FootprintRecords.WindowKey(window)));
+        }
+
+        foreach (var (stream, tick) in changes.Ticks)
+        {
+            batch.Put(Key(prefix, FootprintTickKind, Encoding.UTF8.GetBytes(stream)), FootprintRecords.WriteDecimal(tick));
         }
     }
 

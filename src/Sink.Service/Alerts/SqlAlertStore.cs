@@ -1,8 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using BitcoinVolume.Sink.Apis;
-using Microsoft.Data.Sqlite;
-using Npgsql;
+using BitcoinVolume.Sink.Infrastructure;
 
 namespace BitcoinVolume.Sink.Alerts;
 
@@ -23,46 +22,15 @@ public sealed class SqlAlertStore : IAlertStore, IAsyncDisposable
         CREATE TABLE IF NOT EXISTS alert_rules (rule_id text PRIMARY KEY, definition text NOT NULL);
         """;
 
-    private readonly Func<CancellationToken, Task<DbConnection>> open;
-    private readonly bool postgres;
-    private readonly NpgsqlDataSource? dataSource;
-    private readonly SemaphoreSlim init = new(1, 1);
-    private volatile bool initialized;
+    private readonly SqlDatabase database;
 
-    private SqlAlertStore(Func<CancellationToken, Task<DbConnection>> open, bool postgres, NpgsqlDataSource? dataSource)
-    {
-        this.open = open;
-        this.postgres = postgres;
-        this.dataSource = dataSource;
-    }
+    private SqlAlertStore(SqlDatabase database) => this.database = database;
 
     /// <summary>On the SQLite file of <paramref name="connectionString"/> (its folder is created).</summary>
-    public static SqlAlertStore Sqlite(string connectionString)
-    {
-        var builder = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 30 };
-        if (Path.GetDirectoryName(Path.GetFullPath(builder.DataSource)) is { Length: > 0 } folder)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
-        var text = builder.ToString();
-        return new SqlAlertStore(
-            async token =>
-            {
-                var connection = new SqliteConnection(text);
-                await connection.OpenAsync(token);
-                return connection;
-            },
-            postgres: false,
-            dataSource: null);
-    }
+    public static SqlAlertStore Sqlite(string connectionString) => new(SqlDatabase.Sqlite(connectionString, Schema));
 
     /// <summary>On the PostgreSQL database of <paramref name="connectionString"/>.</summary>
-    public static SqlAlertStore Postgres(string connectionString)
-    {
-        var dataSource = NpgsqlDataSource.Create(connectionString);
-        return new SqlAlertStore(async token => await dataSource.OpenConnectionAsync(token), postgres: true, dataSource);
-    }
+    public static SqlAlertStore Postgres(string connectionString) => new(SqlDatabase.Postgres(connectionString, Schema, lockId: 7212026017));
 
     public async Task<StoredAlert?> FindAsync(string alertId, CancellationToken cancellationToken)
     {
@@ -187,60 +155,10 @@ public sealed class SqlAlertStore : IAlertStore, IAsyncDisposable
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (dataSource is not null)
-        {
-            await dataSource.DisposeAsync();
-        }
+    public ValueTask DisposeAsync() => database.DisposeAsync();
 
-        init.Dispose();
-    }
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        SqlDatabase.Command(connection, sql, parameters);
 
-    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value ?? DBNull.Value;
-            if (value is null)
-            {
-                parameter.DbType = System.Data.DbType.String;
-            }
-
-            command.Parameters.Add(parameter);
-        }
-
-        return command;
-    }
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = await open(cancellationToken);
-        if (!initialized)
-        {
-            await init.WaitAsync(cancellationToken);
-            try
-            {
-                if (!initialized)
-                {
-                    await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                    await using var command = Command(connection, (postgres ? "SELECT pg_advisory_xact_lock(7212026017);\n" : string.Empty) + Schema);
-                    command.Transaction = transaction;
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                    await transaction.CommitAsync(cancellationToken);
-                    initialized = true;
-                }
-            }
-            finally
-            {
-                init.Release();
-            }
-        }
-
-        return connection;
-    }
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
 }

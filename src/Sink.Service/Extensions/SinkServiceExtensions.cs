@@ -38,6 +38,7 @@ public static class SinkServiceExtensions
         services.AddSingleton<StatusBoard>();
         services.AddSingleton<CvdReader>();
         builder.AddAlerts();
+        builder.AddFootprint();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
         services.AddProblemDetails();

@@ -27,6 +27,7 @@ public sealed partial class ConfluentCloudTests
         new("ingest", "CLUSTER", ClusterResourceName, "IDEMPOTENT_WRITE"),
         new("aggregate", "TOPIC", Topics.Trades, "READ"),
         new("aggregate", "TOPIC", Topics.Volumes1m, "WRITE"),
+        new("aggregate", "TOPIC", Topics.Footprint1m, "WRITE"),
         new("aggregate", "TOPIC", Topics.TradesLate, "WRITE"),
         new("aggregate", "TOPIC", Topics.TradesDeadLetter, "WRITE"),
         new("aggregate", "TOPIC", Topics.Status, "WRITE"),
@@ -34,6 +35,8 @@ public sealed partial class ConfluentCloudTests
         new("aggregate", "GROUP", "aggregate", "DESCRIBE"),
         new("aggregate", "CLUSTER", ClusterResourceName, "IDEMPOTENT_WRITE"),
         new("sink", "TOPIC", Topics.Volumes1m, "READ"),
+        new("sink", "TOPIC", Topics.Footprint1m, "READ"),
+        new("sink", "GROUP", "sink-footprint", "READ"),
         new("sink", "TOPIC", Topics.Status, "READ"),
         new("sink", "GROUP", "sink", "READ"),
     ];

@@ -1,0 +1,137 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using BitcoinVolume.Contracts;
+using BitcoinVolume.Sink.Infrastructure;
+
+namespace BitcoinVolume.Sink.Footprint;
+
+/// <summary>
+/// <see cref="IFootprintStore"/> on the volume database, SQLite (the same file) or PostgreSQL, one SQL text for both (as the
+/// alert store). One row per base window: <c>levels</c> holds the window's levels as text,
+/// <c>price:buyBase:sellBase:buyTrades:sellTrades</c> joined by <c>;</c>, exact decimals in invariant form. One row per window
+/// (rather than per level) keeps the keep-the-highest-version rule one <c>ON CONFLICT … WHERE excluded.version &gt;</c>
+/// statement, so a window's levels are always of one version, and a rollup reads one row per window and merges the levels
+/// exactly in decimal (neither SQLite nor a text column could sum them exactly in SQL).
+/// </summary>
+public sealed class SqlFootprintStore : IFootprintStore, IAsyncDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS footprint (
+            venue text NOT NULL, product text NOT NULL, window_start bigint NOT NULL, tick text NOT NULL, trades bigint NOT NULL,
+            levels text NOT NULL, version bigint NOT NULL, final integer NOT NULL, updated_at bigint NOT NULL,
+            PRIMARY KEY (venue, product, window_start));
+        """;
+
+    private readonly SqlDatabase database;
+
+    private SqlFootprintStore(SqlDatabase database) => this.database = database;
+
+    /// <summary>On the SQLite file of <paramref name="connectionString"/> (its folder is created).</summary>
+    public static SqlFootprintStore Sqlite(string connectionString) => new(SqlDatabase.Sqlite(connectionString, Schema));
+
+    /// <summary>On the PostgreSQL database of <paramref name="connectionString"/>.</summary>
+    public static SqlFootprintStore Postgres(string connectionString) => new(SqlDatabase.Postgres(connectionString, Schema, lockId: 7212026018));
+
+    public async Task<int> UpsertAsync(IReadOnlyList<FootprintWindow> windows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        if (windows.Count == 0)
+        {
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var changed = 0;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Within a batch the highest version of each window is enough.
+        foreach (var window in windows.GroupBy(w => w.Key, StringComparer.Ordinal).Select(g => g.MaxBy(w => w.Version)!))
+        {
+            await using var command = Command(connection, """
+                INSERT INTO footprint (venue, product, window_start, tick, trades, levels, version, final, updated_at)
+                VALUES (@venue, @product, @start, @tick, @trades, @levels, @version, @final, @now)
+                ON CONFLICT (venue, product, window_start) DO UPDATE SET tick = excluded.tick, trades = excluded.trades,
+                    levels = excluded.levels, version = excluded.version, final = excluded.final, updated_at = excluded.updated_at
+                WHERE excluded.version > footprint.version;
+                """,
+                ("venue", window.Venue), ("product", window.Product), ("start", window.WindowStart.ToUnixTimeSeconds()),
+                ("tick", Text(window.Tick)), ("trades", window.Trades), ("levels", EncodeLevels(window.Levels)), ("version", window.Version),
+                ("final", window.Final ? 1 : 0), ("now", now));
+            command.Transaction = transaction;
+            changed += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
+    public async Task<IReadOnlyList<FootprintWindow>> ReadAsync(string venue, string product, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, """
+            SELECT window_start, tick, trades, levels, version, final FROM footprint
+            WHERE venue = @venue AND product = @product AND window_start >= @from AND window_start < @to ORDER BY window_start;
+            """,
+            ("venue", venue), ("product", product), ("from", from.ToUnixTimeSeconds()), ("to", to.ToUnixTimeSeconds()));
+        var result = new List<FootprintWindow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new FootprintWindow(
+                venue, product, DateTimeOffset.FromUnixTimeSeconds(Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture)),
+                decimal.Parse(reader.GetString(1), CultureInfo.InvariantCulture), Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture),
+                DecodeLevels(reader.GetString(3)), Convert.ToInt64(reader.GetValue(4), CultureInfo.InvariantCulture),
+                Convert.ToInt64(reader.GetValue(5), CultureInfo.InvariantCulture) == 1));
+        }
+
+        return result;
+    }
+
+    public ValueTask DisposeAsync() => database.DisposeAsync();
+
+    /// <summary>The <c>levels</c> column: <c>price:buyBase:sellBase:buyTrades:sellTrades</c> per level, joined by <c>;</c>.</summary>
+    internal static string EncodeLevels(IReadOnlyList<FootprintLevel> levels)
+    {
+        var text = new StringBuilder(levels.Count * 40);
+        foreach (var level in levels)
+        {
+            if (text.Length > 0)
+            {
+                text.Append(';');
+            }
+
+            text.Append(Text(level.Price)).Append(':').Append(Text(level.BuyBase)).Append(':').Append(Text(level.SellBase)).Append(':')
+                .Append(level.BuyTrades.ToString(CultureInfo.InvariantCulture)).Append(':').Append(level.SellTrades.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return text.ToString();
+    }
+
+    internal static FootprintLevel[] DecodeLevels(string text)
+    {
+        if (text.Length == 0)
+        {
+            return [];
+        }
+
+        var parts = text.Split(';');
+        var levels = new FootprintLevel[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var f = parts[i].Split(':');
+            levels[i] = new FootprintLevel(
+                decimal.Parse(f[0], CultureInfo.InvariantCulture), decimal.Parse(f[1], CultureInfo.InvariantCulture), decimal.Parse(f[2], CultureInfo.InvariantCulture),
+                long.Parse(f[3], CultureInfo.InvariantCulture), long.Parse(f[4], CultureInfo.InvariantCulture));
+        }
+
+        return levels;
+    }
+
+    private static string Text(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => database.OpenAsync(cancellationToken);
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters) =>
+        SqlDatabase.Command(connection, sql, parameters);
+}
