@@ -62,6 +62,10 @@ public sealed class AggregateOptions
     [ValidateObjectMembers]
     public CheckpointOptions Checkpoints { get; set; } = new();
 
+    /// <summary>Large single trades kept as events on <c>trades.large</c> (<c>Aggregate:LargeTrades:MinNotional:&lt;QUOTE&gt;</c>).</summary>
+    [ValidateObjectMembers]
+    public LargeTradeOptions LargeTrades { get; set; } = new();
+
     /// <summary>Event-time window rules.</summary>
     [ValidateObjectMembers]
     public WindowingOptions Windowing { get; set; } = new();

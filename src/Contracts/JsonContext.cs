@@ -11,4 +11,5 @@ namespace BitcoinVolume.Contracts;
 [JsonSerializable(typeof(DeadLetter))]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(TradeGap))]
+[JsonSerializable(typeof(LargeTrade))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -17,6 +17,8 @@ public static class ContractSerializers
     public static IDeserializer<WindowVolume> WindowDeserializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
     public static ISerializer<TradeGap> GapSerializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
     public static IDeserializer<TradeGap> GapDeserializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
+    public static ISerializer<LargeTrade> LargeTradeSerializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);
+    public static IDeserializer<LargeTrade> LargeTradeDeserializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);
     public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
     public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
 
