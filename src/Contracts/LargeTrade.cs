@@ -29,6 +29,17 @@ public sealed record LargeTrade(
     decimal Notional,
     string Quote)
 {
+    /// <summary>
+    /// The default thresholds (notional in the quote currency) of <c>Aggregate:LargeTrades:MinNotional</c>, which the sink's
+    /// <c>Sink:LargeTrades:MinNotional</c> mirrors: the US dollar and its stablecoins from 100 000.
+    /// </summary>
+    public static IReadOnlyDictionary<string, decimal> DefaultMinNotional { get; } = new Dictionary<string, decimal>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["USD"] = 100_000m,
+        ["USDT"] = 100_000m,
+        ["USDC"] = 100_000m,
+    };
+
     /// <summary>The Kafka key: <c>venue|product|tradeId</c> (always with the venue, Coinbase's too).</summary>
     [JsonIgnore]
     public string Key => KeyOf(Venue, Product, TradeId);

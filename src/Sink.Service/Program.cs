@@ -21,5 +21,6 @@ app.MapVolumesApi();
 app.MapStatusApi();
 app.MapCvdApi();
 app.MapAlertsApi();
+app.MapLargeTradesApi();
 
 app.Run();

@@ -16,6 +16,7 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(BitcoinVolume.Sink.Status.PipelineStatus))]
 [JsonSerializable(typeof(CvdBar[]))]
 [JsonSerializable(typeof(CvdBar))]
+[JsonSerializable(typeof(LargeTradeRow[]))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent[]))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertRule))]
