@@ -11,6 +11,7 @@ public sealed class AggregateMetrics
     private readonly Counter<long> records;
     private readonly Counter<long> outcomes;
     private readonly Counter<long> windowsEmitted;
+    private readonly Counter<long> largeTrades;
     private readonly Counter<long> badRecords;
     private readonly Counter<long> gapMarkers;
     private readonly Counter<long> fallenBehind;
@@ -32,6 +33,7 @@ public sealed class AggregateMetrics
         records = meter.CreateCounter<long>("aggregate.records", "{record}", "Trade records consumed.");
         outcomes = meter.CreateCounter<long>("aggregate.trades", "{trade}", "Trades by outcome: counted, correction, duplicate (dedup hit), too_late (to trades.late).");
         windowsEmitted = meter.CreateCounter<long>("aggregate.windows.emitted", "{window}", "Window values produced to volumes.1m.");
+        largeTrades = meter.CreateCounter<long>("aggregate.trades.large", "{trade}", "Large single trades produced to trades.large (Aggregate:LargeTrades:MinNotional).");
         badRecords = meter.CreateCounter<long>("aggregate.records.bad", "{record}", "Records on trades that could not be read (dead-lettered).");
         gapMarkers = meter.CreateCounter<long>("aggregate.gap_markers", "{marker}", "Gap markers applied, by state: open, filled, unfilled.");
         fallenBehind = meter.CreateCounter<long>("aggregate.partitions.fallen_behind", "{partition}", "Partitions whose stored offset is no longer on the broker (or is ahead of it).");
@@ -69,6 +71,8 @@ public sealed class AggregateMetrics
     public void CheckpointFailed(string operation) => checkpointsFailed.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void Resumed(TimeSpan duration) => resumeDuration.Record(duration.TotalSeconds);
+
+    public void LargeTrade() => largeTrades.Add(1);
 
     public void Batch(int size)
     {

@@ -78,6 +78,9 @@ public sealed class AggregateOptions
     /// <summary>Volume at price per base window (<c>Aggregate:Footprint</c>), emitted to <c>footprint.1m</c>.</summary>
     [ValidateObjectMembers]
     public FootprintOptions Footprint { get; set; } = new();
+    /// <summary>Large single trades kept as events on <c>trades.large</c> (<c>Aggregate:LargeTrades:MinNotional:&lt;QUOTE&gt;</c>).</summary>
+    [ValidateObjectMembers]
+    public LargeTradeOptions LargeTrades { get; set; } = new();
 
     /// <summary>Event-time window rules.</summary>
     [ValidateObjectMembers]

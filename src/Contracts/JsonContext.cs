@@ -13,4 +13,5 @@ namespace BitcoinVolume.Contracts;
 [JsonSerializable(typeof(TradeGap))]
 [JsonSerializable(typeof(SizeClassVolume))]
 [JsonSerializable(typeof(FootprintWindow))]
+[JsonSerializable(typeof(LargeTrade))]
 public sealed partial class ContractsJsonContext : JsonSerializerContext;

@@ -22,6 +22,8 @@ public static class ContractSerializers
     public static IDeserializer<TradeGap> GapDeserializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
     public static ISerializer<FootprintWindow> FootprintSerializer { get; } = new JsonSerde<FootprintWindow>(ContractsJsonContext.Default.FootprintWindow);
     public static IDeserializer<FootprintWindow> FootprintDeserializer { get; } = new JsonSerde<FootprintWindow>(ContractsJsonContext.Default.FootprintWindow);
+    public static ISerializer<LargeTrade> LargeTradeSerializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);
+    public static IDeserializer<LargeTrade> LargeTradeDeserializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);
     public static ISerializer<DeadLetter> DeadLetterSerializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
     public static IDeserializer<DeadLetter> DeadLetterDeserializer { get; } = new JsonSerde<DeadLetter>(ContractsJsonContext.Default.DeadLetter);
 

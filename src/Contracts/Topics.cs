@@ -16,6 +16,12 @@ public static class Topics
     /// <summary>Trades older than the aggregator's retention horizon, value = <see cref="Trade"/>.</summary>
     public const string TradesLate = "trades.late";
 
+    /// <summary>
+    /// Single trades at or above the aggregator's notional threshold of their quote currency (<see cref="LargeTrade"/>),
+    /// key = <see cref="LargeTrade.Key"/> (<c>venue|product|tradeId</c>). Compacted: the key is the trade's identity.
+    /// </summary>
+    public const string TradesLarge = "trades.large";
+
     /// <summary>Full 1-minute window values (<see cref="WindowVolume"/>), key = <see cref="WindowVolume.Key"/> (venue, product, side, window start). Compacted.</summary>
     public const string Volumes1m = "volumes.1m";
 
@@ -54,6 +60,7 @@ public static class Topics
         new(Volumes1m, 6, Compacted: true),
         new(Footprint1m, 6, Compacted: true),
         new(Status, 1, Compacted: true),
+        new(TradesLarge, 1, Compacted: true),
     ];
 }
 

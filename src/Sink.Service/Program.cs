@@ -22,5 +22,6 @@ app.MapStatusApi();
 app.MapCvdApi();
 app.MapAlertsApi();
 app.MapFootprintApi();
+app.MapLargeTradesApi();
 
 app.Run();

@@ -137,7 +137,7 @@ resource "confluent_kafka_acl" "ingest_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `footprint.1m`, `trades.late`, `trades.dlq` (idempotent) and `status`.
+# Aggregate.Service: reads `trades` in group `aggregate`; writes `volumes.1m`, `footprint.1m`, `trades.large`, `trades.late`, `trades.dlq` (idempotent) and `status`.
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume trades (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "aggregate_read_trades" {
@@ -184,6 +184,25 @@ resource "confluent_kafka_acl" "aggregate_write_footprint_1m" {
   }
   resource_type = "TOPIC"
   resource_name = confluent_kafka_topic.footprint_1m.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.aggregate.id}"
+  host          = "*"
+  operation     = "WRITE"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Single trades at or above the notional threshold (Aggregate:LargeTrades).
+resource "confluent_kafka_acl" "aggregate_write_trades_large" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.trades_large.topic_name
   pattern_type  = "LITERAL"
   principal     = "User:${confluent_service_account.aggregate.id}"
   host          = "*"
@@ -310,7 +329,7 @@ resource "confluent_kafka_acl" "aggregate_idempotent_write" {
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Sink.Service: reads `volumes.1m` in group `sink`, `footprint.1m` in group `sink-footprint`, and `status` (assigned, no group).
+# Sink.Service: reads `volumes.1m` in group `sink`, `footprint.1m` in group `sink-footprint`, `trades.large` in group `sink-large-trades`, and `status` (assigned, no group).
 # ---------------------------------------------------------------------------------------------------------------------
 # Consume 1-minute window values (READ implies DESCRIBE).
 resource "confluent_kafka_acl" "sink_read_volumes_1m" {
@@ -357,6 +376,44 @@ resource "confluent_kafka_acl" "sink_read_group_sink_footprint" {
   }
   resource_type = "GROUP"
   resource_name = "sink-footprint"
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.sink.id}"
+  host          = "*"
+  operation     = "READ"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Consume large single trades (READ implies DESCRIBE) in group `sink-large-trades`.
+resource "confluent_kafka_acl" "sink_read_trades_large" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "TOPIC"
+  resource_name = confluent_kafka_topic.trades_large.topic_name
+  pattern_type  = "LITERAL"
+  principal     = "User:${confluent_service_account.sink.id}"
+  host          = "*"
+  operation     = "READ"
+  permission    = "ALLOW"
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
+# Consumer group `sink-large-trades` (Sink:GroupId + `-large-trades`) of the large-trades consumer: join and commit offsets.
+resource "confluent_kafka_acl" "sink_read_group_large_trades" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  resource_type = "GROUP"
+  resource_name = "sink-large-trades"
   pattern_type  = "LITERAL"
   principal     = "User:${confluent_service_account.sink.id}"
   host          = "*"

@@ -160,6 +160,24 @@ resource "confluent_kafka_topic" "footprint_1m" {
   }
 }
 
+# Key = venue|product|tradeId, value = one large single trade (src/Contracts/LargeTrade.cs): the key is the trade's
+# identity, so compaction keeps one record per trade and a replay's duplicate replaces it with the same value.
+resource "confluent_kafka_topic" "trades_large" {
+  kafka_cluster {
+    id = confluent_kafka_cluster.this.id
+  }
+  topic_name       = "trades.large"
+  partitions_count = 1
+  config = {
+    "cleanup.policy" = "compact"
+  }
+  rest_endpoint = confluent_kafka_cluster.this.rest_endpoint
+  credentials {
+    key    = confluent_api_key.manager.id
+    secret = confluent_api_key.manager.secret
+  }
+}
+
 # Key = service|instance, value = the publisher's latest status report (src/Contracts/StatusReport.cs): compaction keeps
 # the latest report of every ingest venue and aggregator instance; the sink reads it whole for GET /api/status.
 resource "confluent_kafka_topic" "status" {

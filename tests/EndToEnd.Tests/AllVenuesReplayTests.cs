@@ -11,9 +11,10 @@ namespace BitcoinVolume.EndToEnd.Tests;
 /// AppHost (one folder, cryptofeed recordings recognized by their header): <c>/api/volumes</c> per venue and product,
 /// and <c>asset=BTC</c> across venues, equal an oracle computed here from the raw frames (<see cref="CryptofeedTrades"/>,
 /// <see cref="RecordedFrames"/>). The recordings span 2021–2026 and share the aggregator's partitions, so retention and
-/// the dedup horizon are set to ten years: with the defaults the older recordings would rightly be too late.
+/// the dedup horizon are set to ten years: with the defaults the older recordings would rightly be too late. The large
+/// trades (<c>/api/trades/large</c>) are checked too, with thresholds low enough to keep a fifth of each quote's trades.
 /// </summary>
-public class AllVenuesReplayTests(ITestOutputHelper output)
+public partial class AllVenuesReplayTests(ITestOutputHelper output)
 {
     private static readonly string Data = Path.Combine(AppContext.BaseDirectory, "data");
 
@@ -50,6 +51,7 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
                 $"--Aggregate:StatePath={Path.Combine(folder, "aggregate-state")}", // its own: data/aggregate-state outlives runs
                 "--Aggregate:Windowing:Retention=3650.00:00:00",
                 "--Aggregate:Windowing:DedupHorizon=3650.00:00:00",
+                .. LargeTradeArguments(trades),
             ],
             ct);
         await using var app = await appHost.BuildAsync(ct);
@@ -131,6 +133,7 @@ public class AllVenuesReplayTests(ITestOutputHelper output)
             }
         }
 
+        await AssertLargeTradesAsync(http, trades, ct);
         output.WriteLine($"{expected.Count} windows of {streams.Count} (venue, product) streams and the BTC view equal the oracle");
         await FootprintEqualsTheOracleAsync(http, trades, ct);
     }

@@ -181,10 +181,10 @@ public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
         return sink;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what, Func<string>? describe = null) =>
+    internal static async Task WaitForAsync(Func<bool> condition, string what, Func<string>? describe = null) =>
         await WaitForAsync(() => Task.FromResult(condition()), what, describe);
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, Func<string>? describe = null)
+    internal static async Task WaitForAsync(Func<Task<bool>> condition, string what, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!await condition())
@@ -195,7 +195,7 @@ public sealed class AlertWebhookTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>A webhook receiver on a local Kestrel port: records every POST (body, signature); answers 503 when failing.</summary>
-    private sealed class Receiver : IAsyncDisposable
+    internal sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication app;
         private int attempts;

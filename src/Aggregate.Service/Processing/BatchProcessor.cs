@@ -28,6 +28,7 @@ internal sealed class BatchProcessor(
     private static readonly TimeSpan FlushTimeout = TimeSpan.FromSeconds(60);
 
     private readonly AggregateTracing tracing = new();
+    private readonly LargeTradeSelector largeTrades = new(settings.LargeTrades);
     private readonly HashSet<string> loggedProblems = new(StringComparer.Ordinal);
 
     /// <summary>Applies the batch, emits and flushes outputs, commits state; returns the partitions committed.</summary>
@@ -87,6 +88,7 @@ internal sealed class BatchProcessor(
                 tracing.Remember(WindowVolume.KeyOf(trade.Venue, trade.Product, trade.Side, settings.Windowing.Window.StartOf(trade.Time)), context);
             }
 
+            EmitLargeTrade(trade, outcome);
             if (outcome == ApplyOutcome.TooLate)
             {
                 producer.Produce(Topics.TradesLate, new Message<string, byte[]> { Key = trade.Key, Value = record.Message.Value ?? [] });
@@ -94,6 +96,21 @@ internal sealed class BatchProcessor(
         }
 
         return touched;
+    }
+
+    /// <summary>
+    /// A counted trade at or above its quote's threshold goes to <c>trades.large</c> in this batch, so it is flushed before
+    /// the state commits (a crash replays it; the sink's upsert by key makes the repeat harmless).
+    /// </summary>
+    private void EmitLargeTrade(Trade trade, ApplyOutcome outcome)
+    {
+        if (largeTrades.Select(trade, outcome) is not { } large)
+        {
+            return;
+        }
+
+        producer.Produce(Topics.TradesLarge, new Message<string, byte[]> { Key = large.Key, Value = ContractSerializers.LargeTradeSerializer.Serialize(large, default) });
+        metrics.LargeTrade();
     }
 
     /// <summary>A gap marker (header <see cref="TradeGap.KindHeader"/>): its stream's windows become (in)complete; an unreadable one is dead-lettered.</summary>

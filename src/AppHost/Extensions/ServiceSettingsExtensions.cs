@@ -93,7 +93,9 @@ public static class ServiceSettingsExtensions
     /// Gives Sink.Service its store: <c>Sink:Store</c> (sqlite, postgres or bigquery; default sqlite) and the
     /// connection-string resource <c>volumes</c> — <c>ConnectionStrings:volumes</c> if the AppHost was given it (a secret
     /// parameter), else (for SQLite) a file <c>data/volumes.db</c> at the repository root; plus the base window
-    /// (<see cref="WithWindow"/>) and every other <c>Sink:*</c> setting (<c>Sink:BigQuery:*</c>, …).
+    /// (<see cref="WithWindow"/>) and every other <c>Sink:*</c> setting (<c>Sink:BigQuery:*</c>, …). Each
+    /// <c>Aggregate:LargeTrades:MinNotional:&lt;QUOTE&gt;</c> given is passed as <c>Sink:LargeTrades:MinNotional:&lt;QUOTE&gt;</c> too
+    /// (unless that is given).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithSinkSettings(this IResourceBuilder<ProjectResource> sink, IDistributedApplicationBuilder builder)
     {
@@ -102,6 +104,15 @@ public static class ServiceSettingsExtensions
         sink.WithSetting(builder, "Sink:Store", store)
             .WithWindow(builder, "Sink")
             .WithSettingsOf(builder, "Sink", key => IsOneOf(key, "Store", "Window"));
+
+        // The sink must know the aggregator's large-trade thresholds (the API says them, trade rules are checked against them).
+        foreach (var threshold in builder.Configuration.GetSection("Aggregate:LargeTrades:MinNotional").GetChildren())
+        {
+            if (builder.Configuration[$"Sink:LargeTrades:MinNotional:{threshold.Key}"] is not { Length: > 0 } && threshold.Value is { Length: > 0 } value)
+            {
+                sink.WithSetting(builder, $"Sink:LargeTrades:MinNotional:{threshold.Key}", value);
+            }
+        }
 
         if (builder.Configuration.GetConnectionString(VolumesResourceName) is { Length: > 0 })
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Infrastructure;
+using BitcoinVolume.Sink.LargeTrades;
 using BitcoinVolume.Sink.Live;
 using BitcoinVolume.Sink.Model;
 using BitcoinVolume.Sink.OrderFlow;
@@ -28,6 +29,8 @@ internal sealed partial class AlertEngine(
     AlertHub alertHub,
     AlertWebhookSender sender,
     AlertStatus status,
+    LargeTradeHub largeTrades,
+    ILargeTradeStore largeTradeStore,
     IOptions<AlertOptions> options,
     ILogger<AlertEngine> logger) : BackgroundService
 {
@@ -46,7 +49,9 @@ internal sealed partial class AlertEngine(
 
         await Task.Yield();
         using var subscription = hub.Subscribe("alert rules", _ => true, capacity: 100_000, client: false);
+        using var tradeSubscription = largeTrades.Subscribe("trade alert rules", _ => true, capacity: 100_000, client: false);
         var delivering = DeliverAsync(stoppingToken);
+        var trading = RunTradeRulesAsync(tradeSubscription, stoppingToken);
         try
         {
             // Deliveries left pending by the previous run; with the database down, tried again with each group of windows.
@@ -92,6 +97,7 @@ internal sealed partial class AlertEngine(
         }
         finally
         {
+            await trading;
             deliveries.Writer.TryComplete();
             await delivering;
         }
@@ -100,7 +106,7 @@ internal sealed partial class AlertEngine(
     /// <summary>Evaluates every rule over its last <see cref="AlertOptions.CatchUpBars"/> bars up to the newest stored window.</summary>
     private Task CatchUpAsync(CancellationToken cancellationToken) => GuardAsync(async () =>
     {
-        foreach (var rule in await rules.GetAsync(cancellationToken))
+        foreach (var rule in BarRules(await rules.GetAsync(cancellationToken)))
         {
             var streams = await StreamsAsync(rule, cancellationToken);
             DateTimeOffset? last = null;
@@ -131,7 +137,7 @@ internal sealed partial class AlertEngine(
 
     private async Task EvaluateAsync(List<WindowVolume> windows, CancellationToken cancellationToken)
     {
-        foreach (var rule in await rules.GetAsync(cancellationToken))
+        foreach (var rule in BarRules(await rules.GetAsync(cancellationToken)))
         {
             var touched = windows.Where(rule.Subject.Matches).Select(w => rule.Interval.BarStart(w.WindowStart)).Distinct().ToList();
             if (touched.Count == 0)

@@ -4,7 +4,9 @@ namespace BitcoinVolume.Sink.Alerts;
 /// One alert as delivered on <c>/api/alerts/stream</c> and POSTed to webhooks. <see cref="Id"/> is deterministic, rule id +
 /// bar start (<c>btc-imbalance|2026-08-09T21:04:00Z</c>): a (rule, bar) fires once, also across restarts and replays. When
 /// a late correction of the bar changes the outcome (fires or not, or the direction), the same id is sent again with
-/// <see cref="Kind"/> <c>correction</c> and the next <see cref="Revision"/>.
+/// <see cref="Kind"/> <c>correction</c> and the next <see cref="Revision"/>. An alert of a <c>trade</c> rule is about one
+/// trade: its id is rule id | venue | product | trade id (<see cref="TradeIdOf"/>), its bar start and end are the trade's
+/// time, direction its taker side, value its notional; a trade never changes, so it has no corrections.
 /// </summary>
 /// <param name="Id">Rule id | bar start (ISO-8601 UTC).</param>
 /// <param name="Kind"><c>alert</c> (first time) or <c>correction</c>.</param>
@@ -38,6 +40,9 @@ public sealed record AlertEvent(
 {
     public const string AlertKind = "alert";
     public const string CorrectionKind = "correction";
+
+    /// <summary>The id of the alert of the <c>trade</c> rule <paramref name="ruleId"/> for one trade: <c>rule|venue|product|tradeId</c>.</summary>
+    public static string TradeIdOf(string ruleId, string venue, string product, string tradeId) => string.Join('|', ruleId, venue, product, tradeId);
 
     /// <summary>The id of the alert of <paramref name="ruleId"/> for the bar starting at <paramref name="barStart"/>.</summary>
     public static string IdOf(string ruleId, DateTimeOffset barStart) =>

@@ -41,6 +41,9 @@ public sealed class AlertOptions : IValidatableObject
     /// <summary>The base window the rules' intervals are checked against (set from <c>Sink:Window</c>, not bound).</summary>
     internal WindowSpec Window { get; set; } = WindowSpec.Default;
 
+    /// <summary>The stored large-trade thresholds a <c>trade</c> rule is checked against (set from <c>Sink:LargeTrades:MinNotional</c>, not bound).</summary>
+    internal IReadOnlyDictionary<string, decimal> MinNotional { get; set; } = LargeTrade.DefaultMinNotional;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, webhook) in Webhooks)
@@ -59,7 +62,7 @@ public sealed class AlertOptions : IValidatableObject
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < Rules.Count; i++)
         {
-            foreach (var (field, messages) in Rules[i].Validate(Window, Webhooks.Keys))
+            foreach (var (field, messages) in Rules[i].Validate(Window, Webhooks.Keys, MinNotional))
             {
                 yield return new ValidationResult($"Sink:Alerts:Rules:{i}:{field}: {string.Join(" ", messages)}");
             }

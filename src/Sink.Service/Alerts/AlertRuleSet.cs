@@ -30,7 +30,7 @@ internal sealed class AlertRuleSet(IOptions<AlertOptions> options, IAlertStore s
                     foreach (var (_, definition) in await store.GetRulesAsync(cancellationToken))
                     {
                         if (JsonSerializer.Deserialize(definition, SinkJsonContext.Default.AlertRule) is { } rule
-                            && rule.Validate(Options.Window, Options.Webhooks.Keys).Count == 0 && all.All(r => r.Id != rule.Id))
+                            && rule.Validate(Options.Window, Options.Webhooks.Keys, Options.MinNotional).Count == 0 && all.All(r => r.Id != rule.Id))
                         {
                             all.Add(ActiveRule.Of(rule, Options.Window, "api", Options.Webhooks.Keys));
                         }

@@ -105,7 +105,7 @@ public static class AlertsApi
         }
 
         var settings = options.Value;
-        var errors = rule.Validate(settings.Window, settings.Webhooks.Keys);
+        var errors = rule.Validate(settings.Window, settings.Webhooks.Keys, settings.MinNotional);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors, title: "Invalid alert rule.");

@@ -17,6 +17,7 @@ namespace BitcoinVolume.Sink.Apis;
 [JsonSerializable(typeof(CvdBar[]))]
 [JsonSerializable(typeof(CvdBar))]
 [JsonSerializable(typeof(FootprintBar[]))]
+[JsonSerializable(typeof(LargeTradeRow[]))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertEvent[]))]
 [JsonSerializable(typeof(BitcoinVolume.Sink.Alerts.AlertRule))]

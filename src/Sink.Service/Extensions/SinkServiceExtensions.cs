@@ -5,6 +5,7 @@ using BitcoinVolume.Sink.Apis;
 using BitcoinVolume.Sink.Consumer;
 using BitcoinVolume.Sink.Infrastructure;
 using BitcoinVolume.Sink.Infrastructure.BigQuery;
+using BitcoinVolume.Sink.LargeTrades;
 using BitcoinVolume.Sink.Live;
 using BitcoinVolume.Sink.OrderFlow;
 using BitcoinVolume.Sink.Status;
@@ -37,6 +38,7 @@ public static class SinkServiceExtensions
         services.AddSingleton<VolumeUpdateHub>();
         services.AddSingleton<StatusBoard>();
         services.AddSingleton<CvdReader>();
+        builder.AddLargeTrades();
         builder.AddAlerts();
         builder.AddFootprint();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
@@ -60,10 +62,37 @@ public static class SinkServiceExtensions
             services.AddKafkaTopicProvisioning();
             services.AddHostedService<VolumesConsumer>();
             services.AddHostedService<StatusConsumer>();
+            if (builder.Configuration.GetValue($"{SinkOptions.Section}:{nameof(SinkOptions.Store)}", VolumeStoreKind.Sqlite) != VolumeStoreKind.BigQuery)
+            {
+                services.AddHostedService<LargeTradesConsumer>();
+            }
             services.AddHealthChecks().AddKafkaCheck();
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// Large single trades (<c>Sink:LargeTrades</c>): the thresholds, the store (table <c>large_trades</c> in the volume
+    /// database, SQLite or PostgreSQL; with BigQuery the route answers 501 and <c>trades.large</c> is not consumed) and the
+    /// hub the alert rules of kind <c>trade</c> read. The consumer is registered with the other consumers.
+    /// </summary>
+    private static void AddLargeTrades(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<LargeTradeSinkOptions>().BindConfiguration(LargeTradeSinkOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LargeTradeSinkOptions>, LargeTradeSinkOptionsValidator>();
+        services.AddSingleton<LargeTradeHub>();
+        services.AddSingleton<ILargeTradeStore>(sp => new SqlLargeTradeStore(sp.GetRequiredService<IVolumeStore>() switch
+        {
+            PostgresVolumeStore => SqlDatabase.Postgres(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName)!, SqlLargeTradeStore.Schema, SqlLargeTradeStore.SchemaLock),
+            _ => SqlDatabase.Sqlite(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName) is { Length: > 0 } value
+                    ? value
+                    : SinkOptions.DefaultVolumesConnectionString,
+                SqlLargeTradeStore.Schema),
+        }));
     }
 
     /// <summary>
@@ -74,7 +103,11 @@ public static class SinkServiceExtensions
     {
         var services = builder.Services;
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section)
-            .Configure<IOptions<SinkOptions>>((alerts, sink) => alerts.Window = sink.Value.Window)
+            .Configure<IOptions<SinkOptions>, IOptions<LargeTradeSinkOptions>>((alerts, sink, large) =>
+            {
+                alerts.Window = sink.Value.Window;
+                alerts.MinNotional = large.Value.MinNotional;
+            })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
         services.AddSingleton<AlertStatus>();

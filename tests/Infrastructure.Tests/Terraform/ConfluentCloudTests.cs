@@ -29,6 +29,7 @@ public sealed partial class ConfluentCloudTests
         new("aggregate", "TOPIC", Topics.Volumes1m, "WRITE"),
         new("aggregate", "TOPIC", Topics.Footprint1m, "WRITE"),
         new("aggregate", "TOPIC", Topics.TradesLate, "WRITE"),
+        new("aggregate", "TOPIC", Topics.TradesLarge, "WRITE"),
         new("aggregate", "TOPIC", Topics.TradesDeadLetter, "WRITE"),
         new("aggregate", "TOPIC", Topics.Status, "WRITE"),
         new("aggregate", "GROUP", "aggregate", "READ"),
@@ -39,6 +40,8 @@ public sealed partial class ConfluentCloudTests
         new("sink", "GROUP", "sink-footprint", "READ"),
         new("sink", "TOPIC", Topics.Status, "READ"),
         new("sink", "GROUP", "sink", "READ"),
+        new("sink", "TOPIC", Topics.TradesLarge, "READ"),
+        new("sink", "GROUP", "sink-large-trades", "READ"),
     ];
 
     private static readonly string[] Services = ["ingest", "aggregate", "sink"];
