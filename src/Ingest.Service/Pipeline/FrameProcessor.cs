@@ -116,17 +116,19 @@ public sealed class FrameProcessor(
                 continue;
             }
 
-            var admission = gate.Admit(trade.Key, trade.TradeId, trade.TextId, trade.Time);
+            var key = trade.Key; // made once per trade (a new string on venues other than Coinbase)
+            var admission = gate.Admit(key, trade.TradeId, trade.TextId, trade.Time);
             if (admission == Admission.New && sessionGaps.Count > 0)
             {
-                ResolveSessionGap(trade.Key, trade.Time);
+                ResolveSessionGap(key, trade.Time);
             }
 
             if (admission is Admission.New or Admission.FillsGap)
             {
-                if (!lastTradeTimes.TryGetValue(trade.Key, out var last) || trade.Time > last)
+                ref var last = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lastTradeTimes, key, out var known);
+                if (!known || trade.Time > last)
                 {
-                    lastTradeTimes[trade.Key] = trade.Time;
+                    last = trade.Time;
                 }
 
                 await output.PublishAsync(trade, cancellationToken).ConfigureAwait(false);

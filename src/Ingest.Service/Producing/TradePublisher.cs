@@ -73,6 +73,8 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
             QueueBufferingMaxMessages = options.MaxBufferedMessages,
             QueueBufferingMaxKbytes = options.MaxBufferedKbytes,
             MessageTimeoutMs = 0,
+            // Delivery reports carry no value: a trade's record array is reused once produced (see RecordOf).
+            DeliveryReportFields = "key,timestamp,headers,status",
         })
         .SetErrorHandler(OnError)
         .Build();
@@ -108,8 +110,34 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
             handler = FillDelivery(fills, trade, handler);
         }
 
-        return ProduceAsync(Topics.Trades, trade.Key, ContractSerializers.TradeSerializer.Serialize(trade, default), KafkaTracing.Inject(activity), handler, cancellationToken);
+        return ProduceAsync(Topics.Trades, trade.Key, RecordOf(trade), KafkaTracing.Inject(activity), handler, cancellationToken, reusedValue: true);
     }
+
+    /// <summary>
+    /// The trade's record on <see cref="Topics.Trades"/> (the contract's bytes, <see cref="TradeRecordWriter"/>) in an array
+    /// of exactly its length that this thread reuses for every record of that length: valid until the thread's next call.
+    /// The Kafka client copies a value when it is produced (librdkafka <c>RD_KAFKA_MSG_F_COPY</c>) and, configured so, keeps
+    /// none in its delivery reports, so after the produce call the array is free again: no allocation per trade here.
+    /// </summary>
+    public static byte[] RecordOf(Trade trade)
+    {
+        var record = TradeRecordWriter.WriteToThreadBuffer(trade);
+        var byLength = recordArrays ??= new byte[MaxReusedRecordLength + 1][];
+        if (record.Length > MaxReusedRecordLength)
+        {
+            return record.ToArray();
+        }
+
+        var array = byLength[record.Length] ??= new byte[record.Length];
+        record.CopyTo(array);
+        return array;
+    }
+
+    /// <summary>Records up to this long reuse an array per length and thread (a trade record is ~150 bytes).</summary>
+    private const int MaxReusedRecordLength = 1024;
+
+    [ThreadStatic]
+    private static byte[][]? recordArrays;
 
     public ValueTask PublishGapAsync(TradeGap gap, CancellationToken cancellationToken)
     {
@@ -210,7 +238,7 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         };
     }
 
-    private ValueTask ProduceAsync(string topic, string key, byte[] value, Headers? headers, Action<DeliveryReport<string, byte[]>> handler, CancellationToken cancellationToken)
+    private ValueTask ProduceAsync(string topic, string key, byte[] value, Headers? headers, Action<DeliveryReport<string, byte[]>> handler, CancellationToken cancellationToken, bool reusedValue = false)
     {
         var message = new Message<string, byte[]> { Key = key, Value = value, Headers = headers };
         try
@@ -220,6 +248,12 @@ public sealed class TradePublisher : ITradeOutput, IDisposable
         }
         catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
         {
+            // The wait spans awaits: a reused array (RecordOf) would be overwritten meanwhile, so the message keeps a copy.
+            if (reusedValue)
+            {
+                message.Value = [.. value];
+            }
+
             return WaitForRoomAsync(topic, message, handler, cancellationToken);
         }
     }
