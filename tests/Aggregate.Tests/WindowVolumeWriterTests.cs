@@ -3,7 +3,7 @@ using CsCheck;
 
 namespace BitcoinVolume.Aggregate.Tests;
 
-/// <summary>The hand-written window writer produces exactly the generated serializer's bytes, and reads back equal.</summary>
+/// <summary>The hand-written window writer produces exactly the generated serializer's bytes (size classes too), and reads back equal.</summary>
 public class WindowVolumeWriterTests
 {
     private static readonly Gen<decimal> Decimals = Gen.Long[1, long.MaxValue].Select(Gen.Byte[0, 18], (m, scale) => new decimal(m) / (decimal)Math.Pow(10, scale));
@@ -17,6 +17,9 @@ public class WindowVolumeWriterTests
                     trades, size, quote, price, price + 1, price / 2, price, 7, 9, WindowVolume.VersionOf(trades, final), final)
                 {
                     Venue = Venues.All[(int)(minute % Venues.All.Count)].Id,
+
+                    // Size classes (issue 17) on some values: an open top class (max null) and exact decimals.
+                    SizeClasses = minute % 3 == 0 ? null : [new SizeClassVolume(0m, price, trades / 2, size), new SizeClassVolume(price, null, trades - (trades / 2), quote)],
                 };
                 var expected = ContractSerializers.ReferenceWindowSerializer.Serialize(window, default);
 
