@@ -52,7 +52,7 @@ internal sealed class BatchUpserter(
         }
 
         health.ReportWriteSucceeded();
-        updates?.Publish(rows);
+        updates?.PublishCommitted(rows);
         logger.BatchWritten(rows.Count, changed, batch.Records, elapsed.TotalMilliseconds);
     }
 }
