@@ -12,6 +12,7 @@ namespace BitcoinVolume.Ingest;
 public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 {
     private long lastTradeTicks;
+    private long disconnectedSinceTicks;
     private volatile bool unavailable;
     private volatile string state = "starting";
     private volatile bool finished;
@@ -135,6 +136,12 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
 
     public string? LastDisconnect => lastDisconnect;
 
+    /// <summary>
+    /// When the source lost its connection (or first failed to make one) without being connected again since: the start of
+    /// the outage, however many attempts came after it (the status report's <c>since</c> while reconnecting); null when connected.
+    /// </summary>
+    public DateTimeOffset? DisconnectedSince => Interlocked.Read(ref disconnectedSinceTicks) is var t and not 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
     /// <summary>What the last session end said (e.g. the socket error of a failed connect), if known.</summary>
     public string? LastDisconnectDetail => lastDisconnectDetail;
 
@@ -191,6 +198,7 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     public void SourceConnected()
     {
         connected = true;
+        Interlocked.Exchange(ref disconnectedSinceTicks, 0);
         Volatile.Write(ref consecutiveFailures, 0);
     }
 
@@ -198,6 +206,7 @@ public sealed class IngestStatus(IngestStatus? parent = null) : IHealthCheck
     public void SourceDisconnected(string cause, bool failed, string? detail = null)
     {
         connected = false;
+        Interlocked.CompareExchange(ref disconnectedSinceTicks, DateTimeOffset.UtcNow.UtcTicks, 0);
         lastDisconnect = cause;
         lastDisconnectDetail = detail;
         Interlocked.Increment(ref reconnects);

@@ -66,7 +66,9 @@ public sealed class IngestStatusReports(IngestStatus service, IngestVenueStatuse
             state = StatusStates.Connected;
         }
 
-        return new StatusReport(StatusServices.Ingest, venue, state, reason, default, default)
+        // Reconnecting: since the outage began (not since this instance first looked: the first look may come attempts later).
+        var since = state == StatusStates.Reconnecting && status.DisconnectedSince is { } down ? down : default;
+        return new StatusReport(StatusServices.Ingest, venue, state, reason, since, default)
         {
             Detail = detail,
             Venue = venue,
