@@ -85,6 +85,47 @@ public class AggregationCoreBenchmark
     [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core, size classes off")]
     public long AggregateWithoutSizeClasses() => Run(new WindowingOptions { SizeClassesOff = true });
 
+    /// <summary>
+    /// The whole issue-17 core: size classes (the default) and the footprint (<c>Aggregate:Footprint:Enabled</c>, the
+    /// default) on. Every counted trade also goes to its window's price level, and every batch the changed footprint
+    /// windows are built and serialized for <c>footprint.1m</c>, as the aggregator does. Compare with
+    /// <see cref="Aggregate"/> and <see cref="AggregateWithoutSizeClasses"/> in the same run.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core + footprint")]
+    public long AggregateWithFootprint()
+    {
+        var windowing = new WindowingOptions();
+        var aggregator = new VolumeAggregator(windowing);
+        var footprint = new FootprintAggregator(new FootprintOptions(), windowing);
+        var deserializer = ContractSerializers.TradeDeserializer;
+        var serializer = ContractSerializers.WindowSerializer;
+        var footprintSerializer = ContractSerializers.FootprintSerializer;
+        long bytes = 0;
+        for (var i = 0; i < records.Length; i++)
+        {
+            var trade = deserializer.Deserialize(records[i], false, default);
+            if (aggregator.Apply(trade) is ApplyOutcome.Counted or ApplyOutcome.Correction)
+            {
+                footprint.Add(trade);
+            }
+
+            if (i % BatchSize == BatchSize - 1)
+            {
+                foreach (var window in aggregator.TakeChanges().Windows)
+                {
+                    bytes += serializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Volumes1m)).Length;
+                }
+
+                foreach (var window in footprint.TakeChanges(aggregator.Watermark).Windows)
+                {
+                    bytes += footprintSerializer.Serialize(window, new SerializationContext(MessageComponentType.Value, Topics.Footprint1m)).Length;
+                }
+            }
+        }
+
+        return bytes;
+    }
+
     [Benchmark(OperationsPerInvoke = Trades, Description = "  part: deserialize + apply")]
     [BenchmarkCategory("breakdown")]
     public long ApplyOnly()

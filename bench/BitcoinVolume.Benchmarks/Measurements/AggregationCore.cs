@@ -29,19 +29,20 @@ public static class AggregationCore
             .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
             .AddFilter(new SimpleFilter(b => !b.Descriptor.Categories.Contains("breakdown")))
             .WithOptions(ConfigOptions.DisableLogFile | ConfigOptions.JoinSummary);
-        Log.Info("BenchmarkDotNet: aggregation core vs deserialize-only, 24 h and 1 h of event time (about a minute)");
+        Log.Info("BenchmarkDotNet: aggregation core vs deserialize-only, 24 h and 1 h of event time (a few minutes)");
         var summary = BenchmarkRunner.Run<AggregationCoreBenchmark>(config);
+        double Rate(string method, int span) => 1e9 / summary.Reports
+            .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
+            .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
+            .DefaultIfEmpty(double.NaN)
+            .First();
+
         result.Details.Add("| span | baseline: deserialize only | aggregation core | core / baseline |");
         result.Details.Add("|---|---|---|---|");
         foreach (var span in new[] { 24, 1 })
         {
-            double Mean(string method) => summary.Reports
-                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
-                .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
-                .DefaultIfEmpty(double.NaN)
-                .First();
-            var bare = 1e9 / Mean(nameof(AggregationCoreBenchmark.DeserializeOnly));
-            var core = 1e9 / Mean(nameof(AggregationCoreBenchmark.Aggregate));
+            var bare = Rate(nameof(AggregationCoreBenchmark.DeserializeOnly), span);
+            var core = Rate(nameof(AggregationCoreBenchmark.Aggregate), span);
             var label = span == 24 ? "24 h (≈3.5 trades/window)" : "1 h (≈83 trades/window)";
             result.Details.Add($"| {label} | {Format.Rate(bare)} trades/s | {Format.Rate(core)} trades/s | {Format.Percent(core / bare)} |");
             result.Figures.Add(new Figure($"{label}, trades/s on one core", Format.Rate(core), $"deserialize only {Format.Rate(bare)}", Format.Percent(core / bare), "≥ 1,000,000/s and ≥ 50 %", core >= 1_000_000 && core / bare >= 0.5,
@@ -49,21 +50,20 @@ public static class AggregationCore
             Log.Info($"core {label}: {Format.Rate(core)} trades/s = {Format.Percent(core / bare)} of bare deserialization");
         }
 
-        // Size classes (issue 17): the core with them (the default, 5 classes for these USD products) vs off, same run.
+        // Order flow (issue 17): the core with size classes off, with them (the default: 5 classes for these USD
+        // products), and with size classes and the footprint (both defaults), all from the same run.
         result.Details.Add(string.Empty);
-        result.Details.Add("| span | aggregation core, size classes off | with size classes (default) | with / off |");
-        result.Details.Add("|---|---|---|---|");
+        result.Details.Add("| span | size classes off, no footprint | size classes (default) | size classes + footprint (defaults) | + footprint / off |");
+        result.Details.Add("|---|---|---|---|---|");
         foreach (var span in new[] { 24, 1 })
         {
-            double Rate(string method) => 1e9 / summary.Reports
-                .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
-                .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
-                .DefaultIfEmpty(double.NaN)
-                .First();
-            var off = Rate(nameof(AggregationCoreBenchmark.AggregateWithoutSizeClasses));
-            var on = Rate(nameof(AggregationCoreBenchmark.Aggregate));
-            result.Details.Add($"| {(span == 24 ? "24 h" : "1 h")} | {Format.Rate(off)} trades/s | {Format.Rate(on)} trades/s | {Format.Percent(on / off)} |");
-            Log.Info($"core {span} h: size classes on {Format.Rate(on)} vs off {Format.Rate(off)} trades/s = {Format.Percent(on / off)}");
+            var off = Rate(nameof(AggregationCoreBenchmark.AggregateWithoutSizeClasses), span);
+            var classes = Rate(nameof(AggregationCoreBenchmark.Aggregate), span);
+            var full = Rate(nameof(AggregationCoreBenchmark.AggregateWithFootprint), span);
+            result.Details.Add($"| {(span == 24 ? "24 h" : "1 h")} | {Format.Rate(off)} trades/s | {Format.Rate(classes)} trades/s ({Format.Percent(classes / off)}) | {Format.Rate(full)} trades/s | {Format.Percent(full / off)} |");
+            result.Figures.Add(new Figure($"{span} h, size classes + footprint on, trades/s on one core", Format.Rate(full), $"both off {Format.Rate(off)}", Format.Percent(full / off), "≥ 1,000,000/s", full >= 1_000_000,
+                full < 1_000_000 ? $"{Format.Percent(1 - (full / 1_000_000))} below 1,000,000/s" : null));
+            Log.Info($"core {span} h: off {Format.Rate(off)}, size classes {Format.Rate(classes)}, + footprint {Format.Rate(full)} trades/s");
         }
 
         if (summary.HasCriticalValidationErrors || summary.Reports.Any(r => r.ResultStatistics is null))
