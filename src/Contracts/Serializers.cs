@@ -20,7 +20,11 @@ public static class ContractSerializers
     public static IDeserializer<WindowVolume> WindowDeserializer { get; } = new JsonSerde<WindowVolume>(ContractsJsonContext.Default.WindowVolume);
     public static ISerializer<TradeGap> GapSerializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
     public static IDeserializer<TradeGap> GapDeserializer { get; } = new JsonSerde<TradeGap>(ContractsJsonContext.Default.TradeGap);
-    public static ISerializer<FootprintWindow> FootprintSerializer { get; } = new JsonSerde<FootprintWindow>(ContractsJsonContext.Default.FootprintWindow);
+    /// <summary>The hand-written writer (the aggregator's output path); <see cref="ReferenceFootprintSerializer"/> is the generated equivalent.</summary>
+    public static ISerializer<FootprintWindow> FootprintSerializer { get; } = new FootprintWindowWriter();
+
+    /// <summary>The source-generated <see cref="FootprintWindow"/> serializer, kept as the reference for <see cref="FootprintWindowWriter"/>.</summary>
+    public static ISerializer<FootprintWindow> ReferenceFootprintSerializer { get; } = new JsonSerde<FootprintWindow>(ContractsJsonContext.Default.FootprintWindow);
     public static IDeserializer<FootprintWindow> FootprintDeserializer { get; } = new JsonSerde<FootprintWindow>(ContractsJsonContext.Default.FootprintWindow);
     public static ISerializer<LargeTrade> LargeTradeSerializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);
     public static IDeserializer<LargeTrade> LargeTradeDeserializer { get; } = new JsonSerde<LargeTrade>(ContractsJsonContext.Default.LargeTrade);

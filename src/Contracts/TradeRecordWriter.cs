@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Confluent.Kafka;
 
@@ -23,29 +22,17 @@ public sealed class TradeRecordWriter : ISerializer<Trade>
     private static readonly JsonEncodedText Buy = JsonEncodedText.Encode("buy");
     private static readonly JsonEncodedText Sell = JsonEncodedText.Encode("sell");
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? writer;
-
     /// <summary>The record as a new array (what <see cref="ISerializer{T}"/> asks for).</summary>
     public byte[] Serialize(Trade data, SerializationContext context) => WriteToThreadBuffer(data).ToArray();
 
     /// <summary>
-    /// Writes the record into this thread's reused buffer and returns it: valid until the next call on the same thread
-    /// (copy it, or hand it on before that). No allocation once the buffer has grown to the largest record.
+    /// Writes the record into this thread's reused buffer and returns it: valid until the next write of a record writer
+    /// on the same thread (copy it, or hand it on before that). No allocation once the buffer has grown to the largest record.
     /// </summary>
     public static ReadOnlySpan<byte> WriteToThreadBuffer(Trade data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var output = buffer ??= new ArrayBufferWriter<byte>(256);
-        output.ResetWrittenCount();
-        var json = writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-        json.Reset(output);
-        Write(json, data);
-        json.Flush();
-        return output.WrittenSpan;
+        return ThreadJsonBuffer.Write(data, Write);
     }
 
     /// <summary>Writes the record's JSON object to <paramref name="json"/>.</summary>

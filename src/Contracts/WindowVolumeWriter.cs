@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Confluent.Kafka;
 
@@ -34,22 +33,10 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
     private static readonly JsonEncodedText Buy = JsonEncodedText.Encode("buy");
     private static readonly JsonEncodedText Sell = JsonEncodedText.Encode("sell");
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? buffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? writer;
-
     public byte[] Serialize(WindowVolume data, SerializationContext context)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var output = buffer ??= new ArrayBufferWriter<byte>(512);
-        output.ResetWrittenCount();
-        var json = writer ??= new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
-        json.Reset(output);
-        Write(json, data);
-        json.Flush();
-        return output.WrittenSpan.ToArray();
+        return ThreadJsonBuffer.Write(data, Write).ToArray();
     }
 
     public static void Write(Utf8JsonWriter json, WindowVolume w)

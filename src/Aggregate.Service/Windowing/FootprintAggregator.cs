@@ -70,7 +70,7 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
             open.Enqueue(state, start);
         }
 
-        state.Add(FootprintWindow.LevelOf(trade.Price, stream.Tick), trade);
+        state.Add(stream.LevelOf(trade.Price), trade);
         MarkChanged(state);
     }
 
@@ -197,6 +197,11 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
     {
         private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
 
+        // The last level computed and its upper bound: consecutive trades of a stream mostly fall on the same level, and
+        // two decimal comparisons are far cheaper than floor(price / tick) × tick.
+        private decimal lastLevel = -1m;
+        private decimal lastTop = -1m;
+
         public string Name { get; } = name;
 
         public string Venue => parts.Venue;
@@ -206,11 +211,28 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
         public decimal Tick { get; } = tick;
 
         public Dictionary<long, WindowState> Windows { get; } = [];
+
+        /// <summary><see cref="FootprintWindow.LevelOf"/>(price, tick), from the last level when the price is in it.</summary>
+        public decimal LevelOf(decimal price)
+        {
+            if (price >= lastLevel && price < lastTop)
+            {
+                return lastLevel;
+            }
+
+            lastLevel = FootprintWindow.LevelOf(price, Tick);
+            lastTop = lastLevel + Tick;
+            return lastLevel;
+        }
     }
 
     private sealed class WindowState
     {
-        private readonly SortedDictionary<decimal, Level> levels = [];
+        // The non-empty levels, ascending by price (a window has few: a sorted array with the last hit remembered beats a
+        // tree or a hash on decimals); the first `count` slots are used.
+        private Level[] levels = new Level[4];
+        private int count;
+        private int lastHit;
         private long trades;
 
         public WindowState(StreamState stream, long startTicks) => (Stream, StartTicks) = (stream, startTicks);
@@ -222,7 +244,11 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
             Final = value.Final;
             foreach (var level in value.Levels)
             {
-                levels[level.Price] = new Level { BuyBase = level.BuyBase, SellBase = level.SellBase, BuyTrades = level.BuyTrades, SellTrades = level.SellTrades };
+                var slot = Find(level.Price);
+                slot.BuyBase = level.BuyBase;
+                slot.SellBase = level.SellBase;
+                slot.BuyTrades = level.BuyTrades;
+                slot.SellTrades = level.SellTrades;
             }
         }
 
@@ -236,12 +262,7 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
 
         public void Add(decimal price, Trade trade)
         {
-            if (!levels.TryGetValue(price, out var level))
-            {
-                level = new Level();
-                levels.Add(price, level);
-            }
-
+            var level = Find(price);
             if (trade.Side == TakerSide.Buy)
             {
                 level.BuyBase += trade.Size;
@@ -258,21 +279,64 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
 
         public FootprintWindow ToValue()
         {
-            var result = new FootprintLevel[levels.Count];
-            var i = 0;
-            foreach (var (price, level) in levels)
+            var result = new FootprintLevel[count];
+            for (var i = 0; i < count; i++)
             {
-                result[i++] = new FootprintLevel(price, level.BuyBase, level.SellBase, level.BuyTrades, level.SellTrades);
+                var level = levels[i];
+                result[i] = new FootprintLevel(level.Price, level.BuyBase, level.SellBase, level.BuyTrades, level.SellTrades);
             }
 
             return new FootprintWindow(
                 Stream.Venue, Stream.Product, new DateTimeOffset(StartTicks, TimeSpan.Zero), Stream.Tick, trades, result,
                 FootprintWindow.VersionOf(trades, Final), Final);
         }
+
+        /// <summary>The level at <paramref name="price"/>, inserted in order when new.</summary>
+        private Level Find(decimal price)
+        {
+            if (lastHit < count && levels[lastHit].Price == price)
+            {
+                return levels[lastHit];
+            }
+
+            int low = 0, high = count - 1;
+            while (low <= high)
+            {
+                var middle = (low + high) >>> 1;
+                var order = levels[middle].Price.CompareTo(price);
+                if (order == 0)
+                {
+                    lastHit = middle;
+                    return levels[middle];
+                }
+
+                if (order < 0)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle - 1;
+                }
+            }
+
+            if (count == levels.Length)
+            {
+                Array.Resize(ref levels, count * 2);
+            }
+
+            Array.Copy(levels, low, levels, low + 1, count - low);
+            var added = levels[low] = new Level { Price = price };
+            count++;
+            lastHit = low;
+            return added;
+        }
     }
 
     private sealed class Level
     {
+        public decimal Price { get; init; }
+
         public decimal BuyBase { get; set; }
 
         public decimal SellBase { get; set; }
