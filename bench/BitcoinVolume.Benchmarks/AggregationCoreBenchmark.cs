@@ -16,6 +16,7 @@ public class AggregationCoreBenchmark
     public const int Trades = 1_000_000;
     private const int BatchSize = 5_000;
     private byte[][] records = [];
+    private byte[][] widePriceRecords = [];
 
     /// <summary>
     /// Hours of event time the 1M trades span over 100 products: 24 h = a day of trading (≈3.5 trades per window, the
@@ -27,17 +28,34 @@ public class AggregationCoreBenchmark
     [GlobalSetup]
     public void Setup()
     {
+        records = Generate(widePrices: false);
+        widePriceRecords = Generate(widePrices: true);
+    }
+
+    /// <summary>
+    /// 1M serialized trades of 100 products, evenly over <see cref="SpanHours"/>, with realistic sizes. Prices: a random
+    /// walk per product around 20,000 (±$1.00 per trade, in cents: a minute of 83 trades moves ≈ $10, as BTC-USD
+    /// typically does), or with <paramref name="widePrices"/> every trade anywhere in 20,000 ± 1,000 (a minute spans ≈ 70
+    /// footprint levels of $10: the footprint's worst case). Volume windows do not depend on the prices' spread.
+    /// </summary>
+    private byte[][] Generate(bool widePrices)
+    {
         var random = new Random(42);
         var ids = new long[100];
+        var prices = Enumerable.Repeat(20_000m, 100).ToArray();
         var start = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-        records = new byte[Trades][];
+        var result = new byte[Trades][];
         for (var i = 0; i < Trades; i++)
         {
-            // 100 products, trades evenly over SpanHours, realistic prices and sizes.
             var p = random.Next(100);
-            var trade = new Trade($"P{p:D3}-USD", ++ids[p], start.AddMilliseconds(i * 3.6 * SpanHours), 20_000m + (random.Next(-100_000, 100_000) / 100m), random.Next(1, 100_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
-            records[i] = ContractSerializers.TradeSerializer.Serialize(trade, default);
+            var price = widePrices
+                ? 20_000m + (random.Next(-100_000, 100_000) / 100m)
+                : prices[p] = Math.Clamp(prices[p] + (random.Next(-100, 101) / 100m), 10_000m, 30_000m);
+            var trade = new Trade($"P{p:D3}-USD", ++ids[p], start.AddMilliseconds(i * 3.6 * SpanHours), price, random.Next(1, 100_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
+            result[i] = ContractSerializers.TradeSerializer.Serialize(trade, default);
         }
+
+        return result;
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Trades, Description = "deserialize only (bare loop)")]
@@ -92,7 +110,16 @@ public class AggregationCoreBenchmark
     /// <see cref="Aggregate"/> and <see cref="AggregateWithoutSizeClasses"/> in the same run.
     /// </summary>
     [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core + footprint")]
-    public long AggregateWithFootprint()
+    public long AggregateWithFootprint() => RunWithFootprint(records);
+
+    /// <summary>
+    /// <see cref="AggregateWithFootprint"/> over trades whose prices jump anywhere in 20,000 ± 1,000 (≈ 70 levels per
+    /// 1-hour-span window instead of a few): what the footprint costs when a minute spans many levels.
+    /// </summary>
+    [Benchmark(OperationsPerInvoke = Trades, Description = "aggregation core + footprint, wide prices")]
+    public long AggregateWithFootprintWidePrices() => RunWithFootprint(widePriceRecords);
+
+    private static long RunWithFootprint(byte[][] input)
     {
         var windowing = new WindowingOptions();
         var aggregator = new VolumeAggregator(windowing);
@@ -101,9 +128,9 @@ public class AggregationCoreBenchmark
         var serializer = ContractSerializers.WindowSerializer;
         var footprintSerializer = ContractSerializers.FootprintSerializer;
         long bytes = 0;
-        for (var i = 0; i < records.Length; i++)
+        for (var i = 0; i < input.Length; i++)
         {
-            var trade = deserializer.Deserialize(records[i], false, default);
+            var trade = deserializer.Deserialize(input[i], false, default);
             if (aggregator.Apply(trade) is ApplyOutcome.Counted or ApplyOutcome.Correction)
             {
                 footprint.Add(trade);

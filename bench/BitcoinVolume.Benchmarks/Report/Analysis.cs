@@ -15,6 +15,15 @@ public static class Analysis
             "opens a window — a state object, a dictionary insert and two queue entries, with ~288k live windows (≈70 MB) so lookups miss the " +
             "CPU caches — and nearly every trade's window is serialized in its batch; on an existing window a trade costs ~150 ns. Breakdown: " +
             "`--filter '*AggregationCore*' --inProcess`.",
+        "core-footprint" =>
+            "The footprint is a second window state next to the bar's: per counted trade it adds a level lookup (two comparisons with the " +
+            "stream's last level, else floor(price / tick) × tick in decimal) and two decimal additions, and per batch every footprint window that " +
+            "changed is built and written in full — all its levels — for `footprint.1m` (a hand-written UTF-8 JSON writer; it was the generated " +
+            "serializer and a SortedDictionary of decimals until this run's commit). So its cost grows with the levels per window times the batches " +
+            "a window changes in: compare the realistic random-walk prices (a few levels per window) with the wide-price column (≈70). In the sparse " +
+            "24 h case nearly every trade also opens a footprint window (an object, a dictionary insert and two queue entries, as for the bar), which " +
+            "is the larger part of the cost there. The footprint can be turned off (`Aggregate:Footprint:Enabled=false`) where it is not needed; " +
+            "the size classes' own cost is the third column.",
         "throughput" =>
             "CPU: all three services and the broker share 2 cores and the run keeps them nearly all busy (machine-busy column of 2). The ceiling " +
             "is one produce → consume hop, which alone keeps ~0.8–0.9 cores busy; the pipeline makes that hop and a second one (aggregate → sink), " +

@@ -44,7 +44,7 @@ public static class MarkdownReport
             md.AppendLine("## Targets missed, and what limits them").AppendLine();
             foreach (var (r, f) in missed)
             {
-                md.AppendLine(inv, $"- **{r.Title} — {f.What}: {f.Value} against {f.Target}{(f.Shortfall is null ? string.Empty : $": missed by {f.Shortfall}")}.** {Analysis.For(r.Key)}");
+                md.AppendLine(inv, $"- **{r.Title} — {f.What}: {f.Value} against {f.Target}{(f.Shortfall is null ? string.Empty : $": missed by {f.Shortfall}")}.** {f.Cause ?? Analysis.For(r.Key)}");
             }
 
             md.AppendLine();

@@ -10,7 +10,11 @@ namespace BitcoinVolume.Benchmarks.Report;
 /// <param name="Target">The target from the issue.</param>
 /// <param name="Met">Whether the target is met; null when the figure has no target.</param>
 /// <param name="Shortfall">By how much a missed target is missed, e.g. "3.4 s (11 %) over".</param>
-public sealed record Figure(string What, string Value, string Baseline, string Ratio, string Target, bool? Met, string? Shortfall = null);
+public sealed record Figure(string What, string Value, string Baseline, string Ratio, string Target, bool? Met, string? Shortfall = null)
+{
+    /// <summary>What limits this figure when it misses its target, if not the measurement's general analysis (<see cref="Analysis.For"/>).</summary>
+    public string? Cause { get; init; }
+}
 
 /// <summary>Everything one measurement found: figures, detail tables, CPU profiles and notes (or the error that stopped it).</summary>
 public sealed class MeasurementResult(string key, string title, string method)
