@@ -36,6 +36,8 @@ public sealed class PipelineRun : IAsyncDisposable
             ["ConnectionStrings__kafka"] = Broker.BootstrapServers,
             ["Aggregate__StatePath"] = Path.Combine(WorkDirectory, "aggregate-state"),
             ["Aggregate__Kafka__fetch.wait.max.ms"] = DevelopmentFetchWaitMs,
+            ["Aggregate__Kafka__session.timeout.ms"] = DevelopmentSessionTimeoutMs,
+            ["Aggregate__Kafka__heartbeat.interval.ms"] = DevelopmentHeartbeatIntervalMs,
         }, Path.Combine(WorkDirectory, "aggregate.log")));
         Sink = Add(new ServiceProcess("sink", "Sink.Service", "BitcoinVolume.Sink", new Dictionary<string, string>
         {
@@ -43,6 +45,8 @@ public sealed class PipelineRun : IAsyncDisposable
             ["ConnectionStrings__volumes"] = $"Data Source={Path.Combine(WorkDirectory, "volumes.db")}",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{SinkPort}",
             ["Sink__Kafka__fetch.wait.max.ms"] = DevelopmentFetchWaitMs,
+            ["Sink__Kafka__session.timeout.ms"] = DevelopmentSessionTimeoutMs,
+            ["Sink__Kafka__heartbeat.interval.ms"] = DevelopmentHeartbeatIntervalMs,
         }, Path.Combine(WorkDirectory, "sink.log")));
     }
 
@@ -51,6 +55,15 @@ public sealed class PipelineRun : IAsyncDisposable
     /// fetch only after <c>fetch.wait.max.ms</c> (default 500 ms) even when data arrives meanwhile, unlike a real broker.
     /// </summary>
     public const string DevelopmentFetchWaitMs = "10";
+
+    /// <summary>
+    /// The consumers' session timeout, as the AppHost sets it with the development broker: its mock cluster lets a
+    /// rebalance of a running group wait session.timeout.ms − 1 s (44 s at the default) even when every member has rejoined.
+    /// </summary>
+    public const string DevelopmentSessionTimeoutMs = "6000";
+
+    /// <summary>The heartbeat interval that goes with <see cref="DevelopmentSessionTimeoutMs"/>.</summary>
+    public const string DevelopmentHeartbeatIntervalMs = "2000";
 
     public string WorkDirectory { get; }
 

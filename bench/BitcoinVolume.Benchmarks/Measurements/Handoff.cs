@@ -126,7 +126,7 @@ public static partial class Handoff
             ["Aggregate__Checkpoints__Interval"] = "00:00:01",
             ["Aggregate__Kafka__fetch.wait.max.ms"] = PipelineRun.DevelopmentFetchWaitMs,
             ["Aggregate__Kafka__group.instance.id"] = "aggregate",
-            ["Aggregate__Kafka__session.timeout.ms"] = "6000",
+            ["Aggregate__Kafka__session.timeout.ms"] = PipelineRun.DevelopmentSessionTimeoutMs,
         }, Path.Combine(work, name + ".log"));
         processes.Add(process);
         return process;

@@ -75,6 +75,8 @@ public static class LoopScaling
                 ["Aggregate__GroupId"] = group,
                 ["Aggregate__Loops"] = loops.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Aggregate__Kafka__fetch.wait.max.ms"] = PipelineRun.DevelopmentFetchWaitMs,
+                ["Aggregate__Kafka__session.timeout.ms"] = PipelineRun.DevelopmentSessionTimeoutMs,
+                ["Aggregate__Kafka__heartbeat.interval.ms"] = PipelineRun.DevelopmentHeartbeatIntervalMs,
             }, Path.Combine(run.WorkDirectory, $"aggregate-loops{loops}.log"));
             var cpu = new CpuMeter().Track("aggregate", () => aggregator.ProcessId).Track("broker+harness", () => Environment.ProcessId);
             aggregator.Start();
@@ -122,7 +124,9 @@ public static class LoopScaling
             GroupId = group,
             EnableAutoCommit = true,
             AutoCommitIntervalMs = 50,
-            AutoOffsetReset = AutoOffsetReset.Error,
+            AutoOffsetReset = AutoOffsetReset.Earliest, // a group of its own: from the start (records lost to the cap are checked above)
+            SessionTimeoutMs = int.Parse(PipelineRun.DevelopmentSessionTimeoutMs, System.Globalization.CultureInfo.InvariantCulture),
+            HeartbeatIntervalMs = int.Parse(PipelineRun.DevelopmentHeartbeatIntervalMs, System.Globalization.CultureInfo.InvariantCulture),
             FetchWaitMaxMs = int.Parse(PipelineRun.DevelopmentFetchWaitMs, System.Globalization.CultureInfo.InvariantCulture),
         }).Build();
         consumer.Subscribe(Topics.Trades);

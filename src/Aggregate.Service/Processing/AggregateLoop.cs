@@ -26,6 +26,12 @@ internal sealed class AggregateLoop(
     ILogger logger)
 {
     private readonly HashSet<int> lastOwned = [];
+
+    // The group offset this loop last committed per owned partition, so every owned partition's committed group offset
+    // catches up with its state — also one assigned with state ahead of the group (restored after a rebalance) that then
+    // receives nothing new: lag monitoring and back-pressure read these offsets.
+    private readonly Dictionary<int, long> groupCommitted = [];
+    private long nextGroupCommitAttempt;
     private double watermarkLagSeconds;
     private double checkpointAgeSeconds;
 
@@ -62,13 +68,10 @@ internal sealed class AggregateLoop(
 
                 // Structured logs of this batch carry the input partitions and offset ranges it covers.
                 using var scope = batch.Count == 0 ? null : logger.BeginScope(batch.Scope());
-                var committed = processor.Process(batch, stoppingToken);
+                processor.Process(batch, stoppingToken);
                 Volatile.Write(ref watermarkLagSeconds, ownership.WatermarkLagSeconds(clock.GetUtcNow()));
                 status.ObserveWatermarks(index, ownership.Watermarks());
-                if (committed.Count > 0)
-                {
-                    CommitGroupOffsets(consumer, ownership, committed);
-                }
+                CommitGroupOffsets(consumer, ownership);
 
                 rebalancer.ReportCaughtUp(consumer);
                 if (checkpointer is not null)
@@ -139,15 +142,39 @@ internal sealed class AggregateLoop(
         logger.LoopOwns(index, lastOwned.Count == 0 ? "none" : string.Join(",", lastOwned.Order()));
     }
 
-    private void CommitGroupOffsets(IConsumer<string, byte[]> consumer, PartitionOwnership ownership, List<int> partitions)
+    /// <summary>
+    /// Commits the group offset of every owned partition whose state's next offset the group does not have yet (after a
+    /// batch, and after an assignment whose restored state is ahead of the group). A failure (e.g. during a rebalance) is
+    /// logged at Debug and retried at most once a second.
+    /// </summary>
+    private void CommitGroupOffsets(IConsumer<string, byte[]> consumer, PartitionOwnership ownership)
     {
+        foreach (var partition in groupCommitted.Keys.Where(p => !ownership.Owned.ContainsKey(p)).ToList())
+        {
+            groupCommitted.Remove(partition);
+        }
+
+        var due = ownership.Owned
+            .Where(o => !groupCommitted.TryGetValue(o.Key, out var done) || done != o.Value.NextOffset)
+            .Select(o => (Partition: o.Key, o.Value.NextOffset))
+            .ToList();
+        if (due.Count == 0 || Environment.TickCount64 < nextGroupCommitAttempt)
+        {
+            return;
+        }
+
         try
         {
-            consumer.Commit(ownership.NextOffsets(partitions).Select(p => new TopicPartitionOffset(Topics.Trades, p.Partition, p.NextOffset)));
+            consumer.Commit(due.Select(p => new TopicPartitionOffset(Topics.Trades, p.Partition, p.NextOffset)));
+            foreach (var (partition, next) in due)
+            {
+                groupCommitted[partition] = next;
+            }
         }
         catch (KafkaException e)
         {
-            // Informational only (lag monitoring): the offsets that matter are in the state store.
+            // Informational only (lag monitoring, back-pressure): the offsets that matter are in the state store.
+            nextGroupCommitAttempt = Environment.TickCount64 + 1_000;
             logger.GroupCommitFailed(e.Error.Reason);
         }
     }

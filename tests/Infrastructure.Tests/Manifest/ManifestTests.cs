@@ -56,6 +56,11 @@ public sealed class ManifestTests
         Assert.Equal("{aggregate-kafka-fetch-wait-max-ms.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
         Assert.Equal("10", Default(resources, "aggregate-kafka-fetch-wait-max-ms"));
 
+        // ... and a short session timeout: the mock cluster lets a rebalance wait session.timeout.ms − 1 s (default 44 s).
+        Assert.Equal("{aggregate-kafka-session-timeout-ms.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__session.timeout.ms"));
+        Assert.Equal("6000", Default(resources, "aggregate-kafka-session-timeout-ms"));
+        Assert.Equal("2000", Default(resources, "aggregate-kafka-heartbeat-interval-ms"));
+
         // The aggregator and the sink share one base window parameter.
         Assert.Equal("{window.value}", Env(resources.GetProperty("aggregate"), "Aggregate__Window"));
         Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
@@ -131,6 +136,7 @@ public sealed class ManifestTests
         Assert.Equal("10s", Default(resources, "window"));
         Assert.Equal("{window.value}", Env(resources.GetProperty("sink"), "Sink__Window"));
         Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__fetch.wait.max.ms"));
+        Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__Kafka__session.timeout.ms"));
         Assert.Null(Env(resources.GetProperty("aggregate"), "Aggregate__ContinueAcrossBrokerRestarts")); // a real cluster: never continued across logs
     }
 
