@@ -22,7 +22,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// (a signed JWT exchanged for a bearer token), insertId determinism and the handling of 5xx answers and partial
 /// <c>insertErrors</c>.
 /// </summary>
-public sealed class BigQueryContractTests : IAsyncLifetime
+public sealed partial class BigQueryContractTests : IAsyncLifetime
 {
     private const string Project = "test-project";
     private const string Dataset = "market";
