@@ -157,14 +157,7 @@ public sealed partial class BigQueryContractTests
     [Fact]
     public async Task Through_the_service_bigquery_writes_footprint_and_large_trades_and_their_routes_answer_501()
     {
-        await using var factory = new SinkApiFactory(new Dictionary<string, string>
-        {
-            ["Sink:Store"] = "bigquery",
-            ["Sink:BigQuery:ProjectId"] = Project,
-            ["Sink:BigQuery:Dataset"] = Dataset,
-            ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
-            ["Sink:BigQuery:CredentialsPath"] = keyFile,
-        });
+        await using var factory = ServiceOnBigQuery();
         using var client = factory.CreateClient();
 
         var footprints = factory.Services.GetRequiredService<IFootprintStore>();

@@ -84,6 +84,16 @@ public sealed partial class BigQueryContractTests : IAsyncLifetime
         },
         new ServiceAccountTokenSource(keyFile));
 
+    /// <summary>The sink's web app with <c>Sink:Store=bigquery</c> pointed at the local stand-in.</summary>
+    private SinkApiFactory ServiceOnBigQuery() => new(new Dictionary<string, string>
+    {
+        ["Sink:Store"] = "bigquery",
+        ["Sink:BigQuery:ProjectId"] = Project,
+        ["Sink:BigQuery:Dataset"] = Dataset,
+        ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
+        ["Sink:BigQuery:CredentialsPath"] = keyFile,
+    });
+
     private static (int, string) Ok() => (200, """{"kind":"bigquery#tableDataInsertAllResponse"}""");
 
     private void Respond(params Func<JsonElement, (int Status, string Body)>[] answers)
@@ -250,14 +260,7 @@ public sealed partial class BigQueryContractTests : IAsyncLifetime
     [Fact]
     public async Task Through_the_service_bigquery_is_chosen_by_configuration_and_queries_answer_501()
     {
-        await using var factory = new SinkApiFactory(new Dictionary<string, string>
-        {
-            ["Sink:Store"] = "bigquery",
-            ["Sink:BigQuery:ProjectId"] = Project,
-            ["Sink:BigQuery:Dataset"] = Dataset,
-            ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
-            ["Sink:BigQuery:CredentialsPath"] = keyFile,
-        });
+        await using var factory = ServiceOnBigQuery();
         using var client = factory.CreateClient();
 
         Assert.IsType<BigQueryVolumeStore>(factory.Store);
