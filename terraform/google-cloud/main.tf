@@ -88,6 +88,67 @@ resource "google_bigquery_table" "latest" {
   deletion_protection = false
 }
 
+# Volume at price (topic footprint.1m): one row per written version of a (venue, product, window_start), levels as a
+# REPEATED RECORD. Same layout as BigQuerySql.CreateFootprintTable.
+resource "google_bigquery_table" "footprint" {
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.volumes.dataset_id
+  table_id    = var.footprint_table_id
+  description = "Every version of every footprint window (value of Kafka topic footprint.1m). Query the view ${var.footprint_view_id} for the latest values."
+  labels      = var.labels
+
+  schema = file("${path.module}/schema/footprint.json")
+
+  time_partitioning {
+    type  = "DAY"
+    field = "window_start"
+  }
+  clustering = ["venue", "product"]
+
+  deletion_protection = true
+}
+
+# The latest value of every footprint window (highest version first; ties: latest insert).
+resource "google_bigquery_table" "footprint_latest" {
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.volumes.dataset_id
+  table_id    = var.footprint_view_id
+  description = "Latest version of every (venue, product, window_start) in ${var.footprint_table_id}."
+  labels      = var.labels
+
+  view {
+    use_legacy_sql = false
+    query          = <<-SQL
+      SELECT venue, product, window_start, tick, trades, levels, version, final
+      FROM `${var.project_id}.${google_bigquery_dataset.volumes.dataset_id}.${google_bigquery_table.footprint.table_id}`
+      WHERE TRUE
+      QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, window_start ORDER BY version DESC, inserted_at DESC) = 1
+    SQL
+  }
+
+  deletion_protection = false
+}
+
+# Large single trades (topic trades.large): one row per trade, insertId venue|product|trade_id (best-effort de-duplication:
+# group by venue, product, trade_id where a replayed copy must not count). Same layout as BigQuerySql.CreateLargeTradesTable.
+resource "google_bigquery_table" "large_trades" {
+  project     = var.project_id
+  dataset_id  = google_bigquery_dataset.volumes.dataset_id
+  table_id    = var.large_trades_table_id
+  description = "Large single trades (value of Kafka topic trades.large), one row per trade."
+  labels      = var.labels
+
+  schema = file("${path.module}/schema/large_trades.json")
+
+  time_partitioning {
+    type  = "DAY"
+    field = "time"
+  }
+  clustering = ["venue", "product"]
+
+  deletion_protection = true
+}
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The sink's identity: write rows into this dataset (dataEditor on the dataset only: streaming inserts) and run jobs
 # (jobUser on the project: queries, MERGE and load jobs are jobs). No project-wide data access, no admin role.

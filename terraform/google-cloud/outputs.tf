@@ -25,6 +25,21 @@ output "view_id" {
   value       = google_bigquery_table.latest.table_id
 }
 
+output "footprint_table_id" {
+  description = "Table the sink writes every footprint version to: Sink:BigQuery:FootprintTable."
+  value       = google_bigquery_table.footprint.table_id
+}
+
+output "footprint_view_id" {
+  description = "View readers query (latest version of every footprint window)."
+  value       = google_bigquery_table.footprint_latest.table_id
+}
+
+output "large_trades_table_id" {
+  description = "Table the sink writes large trades to: Sink:BigQuery:LargeTradesTable."
+  value       = google_bigquery_table.large_trades.table_id
+}
+
 output "sink_service_account_email" {
   description = "Email of the sink's service account: attach it to the sink's runtime, or impersonate it."
   value       = google_service_account.sink.email

@@ -41,6 +41,24 @@ variable "view_id" {
   default     = "volumes_1m"
 }
 
+variable "footprint_table_id" {
+  description = "Table of footprint (volume at price) window values, every written version (Sink:BigQuery:FootprintTable; the sink's default is footprint)."
+  type        = string
+  default     = "footprint"
+}
+
+variable "footprint_view_id" {
+  description = "View with the latest version of every footprint window."
+  type        = string
+  default     = "footprint_1m"
+}
+
+variable "large_trades_table_id" {
+  description = "Table of large single trades (Sink:BigQuery:LargeTradesTable; the sink's default is large_trades)."
+  type        = string
+  default     = "large_trades"
+}
+
 variable "sink_service_account_id" {
   description = "account_id of the sink's service account (6-30 lowercase letters, digits, hyphens): its email is ID@PROJECT.iam.gserviceaccount.com."
   type        = string

@@ -22,7 +22,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// (a signed JWT exchanged for a bearer token), insertId determinism and the handling of 5xx answers and partial
 /// <c>insertErrors</c>.
 /// </summary>
-public sealed class BigQueryContractTests : IAsyncLifetime
+public sealed partial class BigQueryContractTests : IAsyncLifetime
 {
     private const string Project = "test-project";
     private const string Dataset = "market";
@@ -83,6 +83,16 @@ public sealed class BigQueryContractTests : IAsyncLifetime
             MaxRowsPerRequest = maxRowsPerRequest,
         },
         new ServiceAccountTokenSource(keyFile));
+
+    /// <summary>The sink's web app with <c>Sink:Store=bigquery</c> pointed at the local stand-in.</summary>
+    private SinkApiFactory ServiceOnBigQuery() => new(new Dictionary<string, string>
+    {
+        ["Sink:Store"] = "bigquery",
+        ["Sink:BigQuery:ProjectId"] = Project,
+        ["Sink:BigQuery:Dataset"] = Dataset,
+        ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
+        ["Sink:BigQuery:CredentialsPath"] = keyFile,
+    });
 
     private static (int, string) Ok() => (200, """{"kind":"bigquery#tableDataInsertAllResponse"}""");
 
@@ -250,14 +260,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     [Fact]
     public async Task Through_the_service_bigquery_is_chosen_by_configuration_and_queries_answer_501()
     {
-        await using var factory = new SinkApiFactory(new Dictionary<string, string>
-        {
-            ["Sink:Store"] = "bigquery",
-            ["Sink:BigQuery:ProjectId"] = Project,
-            ["Sink:BigQuery:Dataset"] = Dataset,
-            ["Sink:BigQuery:BaseUrl"] = BaseUrl.ToString(),
-            ["Sink:BigQuery:CredentialsPath"] = keyFile,
-        });
+        await using var factory = ServiceOnBigQuery();
         using var client = factory.CreateClient();
 
         Assert.IsType<BigQueryVolumeStore>(factory.Store);

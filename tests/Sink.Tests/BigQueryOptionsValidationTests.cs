@@ -39,4 +39,21 @@ public sealed class BigQueryOptionsValidationTests
         options.BaseUrl = new Uri("https://bigquery.example/v2", UriKind.Absolute);
         Assert.Contains("must be an absolute URL ending in '/'", new BigQueryOptionsValidator().Validate(null, options).FailureMessage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_footprint_and_large_trades_tables_default_and_must_be_named_and_distinct()
+    {
+        Assert.Equal("footprint", Valid().FootprintTable);
+        Assert.Equal("large_trades", Valid().LargeTradesTable);
+
+        var empty = Valid();
+        empty.LargeTradesTable = " ";
+        Assert.Contains("Sink:BigQuery:LargeTradesTable", new BigQueryOptionsValidator().Validate(null, empty).FailureMessage, StringComparison.Ordinal);
+
+        var same = Valid();
+        same.FootprintTable = "volumes_1m";
+        var result = new BigQueryOptionsValidator().Validate(null, same);
+        Assert.True(result.Failed);
+        Assert.Contains("must be different tables", result.FailureMessage, StringComparison.Ordinal);
+    }
 }

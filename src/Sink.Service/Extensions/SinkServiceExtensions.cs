@@ -62,10 +62,7 @@ public static class SinkServiceExtensions
             services.AddKafkaTopicProvisioning();
             services.AddHostedService<VolumesConsumer>();
             services.AddHostedService<StatusConsumer>();
-            if (builder.Configuration.GetValue($"{SinkOptions.Section}:{nameof(SinkOptions.Store)}", VolumeStoreKind.Sqlite) != VolumeStoreKind.BigQuery)
-            {
-                services.AddHostedService<LargeTradesConsumer>();
-            }
+            services.AddHostedService<LargeTradesConsumer>();
             services.AddHealthChecks().AddKafkaCheck();
         }
 
@@ -74,8 +71,9 @@ public static class SinkServiceExtensions
 
     /// <summary>
     /// Large single trades (<c>Sink:LargeTrades</c>): the thresholds, the store (table <c>large_trades</c> in the volume
-    /// database, SQLite or PostgreSQL; with BigQuery the route answers 501 and <c>trades.large</c> is not consumed) and the
-    /// hub the alert rules of kind <c>trade</c> read. The consumer is registered with the other consumers.
+    /// database, SQLite or PostgreSQL; with BigQuery the table <c>Sink:BigQuery:LargeTradesTable</c>, written only: the route
+    /// answers 501) and the hub the alert rules of kind <c>trade</c> read (with BigQuery nothing is evaluated, so nothing
+    /// subscribes). The consumer is registered with the other consumers.
     /// </summary>
     private static void AddLargeTrades(this IHostApplicationBuilder builder)
     {
@@ -83,16 +81,18 @@ public static class SinkServiceExtensions
         services.AddOptions<LargeTradeSinkOptions>().BindConfiguration(LargeTradeSinkOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LargeTradeSinkOptions>, LargeTradeSinkOptionsValidator>();
         services.AddSingleton<LargeTradeHub>();
-        services.AddSingleton<ILargeTradeStore>(sp => new SqlLargeTradeStore(sp.GetRequiredService<IVolumeStore>() switch
+        services.AddSingleton<ILargeTradeStore>(sp => sp.GetRequiredService<IVolumeStore>() switch
         {
-            PostgresVolumeStore => SqlDatabase.Postgres(
-                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName)!, SqlLargeTradeStore.Schema, SqlLargeTradeStore.SchemaLock),
-            _ => SqlDatabase.Sqlite(
+            BigQueryVolumeStore => BigQueryStores.Create(
+                sp, (http, options, tokens, time, logger, metrics) => new BigQueryLargeTradeStore(http, options, tokens, time, logger, metrics)),
+            PostgresVolumeStore => new SqlLargeTradeStore(SqlDatabase.Postgres(
+                sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName)!, SqlLargeTradeStore.Schema, SqlLargeTradeStore.SchemaLock)),
+            _ => new SqlLargeTradeStore(SqlDatabase.Sqlite(
                 sp.GetRequiredService<IConfiguration>().GetConnectionString(SinkOptions.VolumesConnectionStringName) is { Length: > 0 } value
                     ? value
                     : SinkOptions.DefaultVolumesConnectionString,
-                SqlLargeTradeStore.Schema),
-        }));
+                SqlLargeTradeStore.Schema)),
+        });
     }
 
     /// <summary>
@@ -178,15 +178,8 @@ public static class SinkServiceExtensions
                         : throw new InvalidOperationException(
                             "Sink:Store=bigquery needs a service-account key: set Sink:BigQuery:CredentialsPath or GOOGLE_APPLICATION_CREDENTIALS (or Sink:BigQuery:Anonymous=true for an emulator).");
                 });
-                services.AddSingleton<IVolumeStore>(sp => new BigQueryVolumeStore(
-                    // Its own client: the store does its own bounded, logged retries (HTTP 429/5xx, transient insertErrors), so the
-                    // standard resilience handler that the service defaults put on IHttpClientFactory clients must not retry on top.
-                    new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = Timeout.InfiniteTimeSpan },
-                    sp.GetRequiredService<IOptions<BigQueryOptions>>().Value,
-                    sp.GetRequiredService<IAccessTokenSource>(),
-                    sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILoggerFactory>().CreateLogger<BigQueryVolumeStore>(),
-                    sp.GetRequiredService<SinkMetrics>()));
+                services.AddSingleton<IVolumeStore>(sp =>
+                    BigQueryStores.Create(sp, (http, options, tokens, time, logger, metrics) => new BigQueryVolumeStore(http, options, tokens, time, logger, metrics)));
                 break;
 
             default:

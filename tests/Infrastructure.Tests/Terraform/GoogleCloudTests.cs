@@ -86,7 +86,7 @@ public sealed partial class GoogleCloudTests
     public async Task Latest_value_view_keeps_the_highest_version_of_every_window()
     {
         var module = await Module();
-        var view = Assert.Single(module.OfType("google_bigquery_table"), t => t.Block("view") is not null);
+        var view = Assert.Single(module.OfType("google_bigquery_table"), t => t.Name == "latest" && t.Block("view") is not null);
         var definition = view.Block("view")!.Value;
         Assert.Equal(JsonValueKind.False, definition.Attribute("use_legacy_sql")?.ValueKind);
         var query = Whitespace().Replace(definition.Text("query") ?? "", " ");
@@ -131,24 +131,108 @@ public sealed partial class GoogleCloudTests
         Assert.True(module.Outputs.ContainsKey("sink_service_account_email"));
     }
 
-    private sealed record Column(string Type, string Mode);
+    [Theory]
+    [InlineData("footprint", "window_start")]
+    [InlineData("large_trades", "time")]
+    public async Task Footprint_and_large_trades_tables_are_partitioned_by_day_clustered_by_venue_then_product_and_protected(string name, string partitionField)
+    {
+        var table = Table(await Module(), name);
+        var partitioning = table.Block("time_partitioning") ?? throw new Xunit.Sdk.XunitException($"{name} table has no time_partitioning.");
+        Assert.Equal("DAY", partitioning.Text("type"));
+        Assert.Equal(partitionField, partitioning.Text("field"));
+        Assert.Null(partitioning.Attribute("expiration_ms"));
+        var clustering = table.Body.Attribute("clustering")!.Value.EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(["venue", "product"], clustering);
+        Assert.Equal(JsonValueKind.True, table.Body.Attribute("deletion_protection")?.ValueKind);
+    }
 
-    private static TerraformResource Table(TerraformModule module) =>
-        Assert.Single(module.OfType("google_bigquery_table"), t => t.Block("view") is null);
+    [Fact]
+    public async Task Footprint_table_has_the_FootprintWindow_columns_and_levels_as_a_repeated_record()
+    {
+        var schema = await SchemaAsync("footprint");
+        var columns = ColumnsOf(schema);
+        Assert.Equal(["venue", "product", "window_start", "tick", "trades", "levels", "version", "final", "inserted_at"], columns.Keys.ToArray());
+        AssertColumn(columns, "venue", StringTypes);
+        AssertColumn(columns, "product", StringTypes);
+        AssertColumn(columns, "window_start", TimestampTypes);
+        AssertColumn(columns, "tick", DecimalTypes);
+        AssertColumn(columns, "trades", Int64Types);
+        AssertColumn(columns, "version", Int64Types);
+        AssertColumn(columns, "final", BoolTypes);
+        AssertColumn(columns, "inserted_at", TimestampTypes);
+        Assert.Equal(new Column("RECORD", "REPEATED"), columns["levels"]);
 
-    private static async Task<Dictionary<string, Column>> Columns()
+        // The levels hold FootprintLevel, every constructor parameter in snake_case.
+        var levels = ColumnsOf(schema.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "levels").GetProperty("fields"));
+        var parameters = typeof(FootprintLevel).GetConstructors().Single().GetParameters();
+        Assert.Equal(parameters.Select(p => SnakeCase(p.Name!)).ToArray(), levels.Keys.ToArray());
+        foreach (var parameter in parameters)
+        {
+            AssertColumn(levels, SnakeCase(parameter.Name!), TypesFor(parameter));
+        }
+    }
+
+    [Fact]
+    public async Task Large_trades_table_has_a_column_of_the_right_type_for_every_field_of_LargeTrade()
+    {
+        var columns = await Columns("large_trades");
+        foreach (var parameter in typeof(LargeTrade).GetConstructors().Single().GetParameters())
+        {
+            var column = SnakeCase(parameter.Name!);
+            Assert.True(columns.ContainsKey(column), $"LargeTrade.{parameter.Name} has no column '{column}' in schema/large_trades.json.");
+            AssertColumn(columns, column, TypesFor(parameter));
+            Assert.Equal("REQUIRED", columns[column].Mode);
+        }
+
+        AssertColumn(columns, "inserted_at", TimestampTypes);
+    }
+
+    [Fact]
+    public async Task Footprint_view_keeps_the_highest_version_of_every_window_and_the_outputs_name_the_settings()
     {
         var module = await Module();
-        var schema = Table(module).Text("schema") ?? "";
+        var view = Assert.Single(module.OfType("google_bigquery_table"), t => t.Name == "footprint_latest" && t.Block("view") is not null);
+        var definition = view.Block("view")!.Value;
+        Assert.Equal(JsonValueKind.False, definition.Attribute("use_legacy_sql")?.ValueKind);
+        var query = Whitespace().Replace(definition.Text("query") ?? "", " ");
+        Assert.Matches(@"(?i)QUALIFY ROW_NUMBER\(\) OVER \(PARTITION BY venue, product, window_start ORDER BY version DESC[^)]*\) = 1\b", query);
+        Assert.Contains($"${{{Table(module, "footprint").Address}.table_id}}", query, StringComparison.Ordinal);
+
+        Assert.Equal(["footprint", "footprint_latest", "large_trades", "latest", "versions"], module.OfType("google_bigquery_table").Select(t => t.Name).Order(StringComparer.Ordinal).ToArray());
+        foreach (var output in new[] { "footprint_table_id", "footprint_view_id", "large_trades_table_id" })
+        {
+            Assert.True(module.Outputs.ContainsKey(output), $"output {output} is missing.");
+        }
+
+        Assert.Contains("Sink:BigQuery:FootprintTable", module.Outputs["footprint_table_id"].Text("description"), StringComparison.Ordinal);
+        Assert.Contains("Sink:BigQuery:LargeTradesTable", module.Outputs["large_trades_table_id"].Text("description"), StringComparison.Ordinal);
+    }
+
+    private sealed record Column(string Type, string Mode);
+
+    /// <summary>The table resource <c>google_bigquery_table.NAME</c> (not a view).</summary>
+    private static TerraformResource Table(TerraformModule module, string name = "versions") =>
+        Assert.Single(module.OfType("google_bigquery_table"), t => t.Name == name && t.Block("view") is null);
+
+    private static async Task<Dictionary<string, Column>> Columns(string table = "versions") => ColumnsOf(await SchemaAsync(table));
+
+    /// <summary>The schema file of a table (its <c>schema = file(...)</c>), parsed.</summary>
+    private static async Task<JsonElement> SchemaAsync(string table)
+    {
+        var module = await Module();
+        var schema = Table(module, table).Text("schema") ?? "";
         var file = SchemaFile().Match(schema);
         Assert.True(file.Success, $"The table's schema should be file(\"${{path.module}}/...json\"), not {schema}.");
         var path = RepositoryRoot.Combine([.. module.Folder.Split('/'), .. file.Groups["path"].Value.Split('/')]);
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(path));
-        return document.RootElement.EnumerateArray().ToDictionary(
+        return document.RootElement.Clone();
+    }
+
+    private static Dictionary<string, Column> ColumnsOf(JsonElement fields) =>
+        fields.EnumerateArray().ToDictionary(
             c => c.GetProperty("name").GetString()!,
             c => new Column(c.GetProperty("type").GetString()!, c.TryGetProperty("mode", out var m) ? m.GetString()! : "NULLABLE"),
             StringComparer.Ordinal);
-    }
 
     private static void AssertColumn(Dictionary<string, Column> columns, string name, string[] types)
     {

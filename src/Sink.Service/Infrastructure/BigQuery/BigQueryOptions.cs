@@ -23,6 +23,12 @@ public sealed class BigQueryOptions : IValidatableObject
     /// <summary>Table receiving every version of every window (see <c>docs/SINK.md</c> for its DDL and the latest-version view).</summary>
     public string Table { get; set; } = "volumes_1m_versions";
 
+    /// <summary>Table receiving every version of every footprint window (volume at price; DDL and view in <c>terraform/google-cloud</c>).</summary>
+    public string FootprintTable { get; set; } = "footprint";
+
+    /// <summary>Table receiving the large single trades of <c>trades.large</c> (one row per trade; a replay may add a copy).</summary>
+    public string LargeTradesTable { get; set; } = "large_trades";
+
     /// <summary>REST root, ending in <c>/bigquery/v2/</c>.</summary>
     public Uri BaseUrl { get; set; } = new(DefaultBaseUrl);
 
@@ -50,9 +56,12 @@ public sealed class BigQueryOptions : IValidatableObject
     [Range(1, 600)]
     public int RequestTimeoutSeconds { get; set; } = 30;
 
-    /// <summary>The <c>insertAll</c> address of the table.</summary>
-    public Uri InsertAllUri =>
-        new(BaseUrl, $"projects/{Uri.EscapeDataString(ProjectId)}/datasets/{Uri.EscapeDataString(Dataset)}/tables/{Uri.EscapeDataString(Table)}/insertAll");
+    /// <summary>The <c>insertAll</c> address of the volume table.</summary>
+    public Uri InsertAllUri => InsertAllUriOf(Table);
+
+    /// <summary>The <c>insertAll</c> address of <paramref name="table"/> in the dataset.</summary>
+    public Uri InsertAllUriOf(string table) =>
+        new(BaseUrl, $"projects/{Uri.EscapeDataString(ProjectId)}/datasets/{Uri.EscapeDataString(Dataset)}/tables/{Uri.EscapeDataString(table)}/insertAll");
 
     /// <summary>Throws naming the first invalid setting (for callers that construct the store without options validation).</summary>
     public void Validate()
@@ -71,6 +80,19 @@ public sealed class BigQueryOptions : IValidatableObject
         {
             yield return new("Sink:Store=bigquery needs Sink:BigQuery:ProjectId, Sink:BigQuery:Dataset and Sink:BigQuery:Table.",
                 [nameof(ProjectId), nameof(Dataset), nameof(Table)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(FootprintTable) || string.IsNullOrWhiteSpace(LargeTradesTable))
+        {
+            yield return new("Sink:Store=bigquery needs Sink:BigQuery:FootprintTable (default footprint) and Sink:BigQuery:LargeTradesTable (default large_trades) to be non-empty.",
+                [nameof(FootprintTable), nameof(LargeTradesTable)]);
+        }
+
+        var tables = new[] { Table, FootprintTable, LargeTradesTable };
+        if (tables.Distinct(StringComparer.OrdinalIgnoreCase).Count() < tables.Length)
+        {
+            yield return new($"Sink:BigQuery:Table, Sink:BigQuery:FootprintTable and Sink:BigQuery:LargeTradesTable must be different tables, not '{Table}', '{FootprintTable}', '{LargeTradesTable}'.",
+                [nameof(Table), nameof(FootprintTable), nameof(LargeTradesTable)]);
         }
 
         if (!BaseUrl.IsAbsoluteUri || !BaseUrl.AbsolutePath.EndsWith('/'))

@@ -79,6 +79,51 @@ public static class BigQuerySql
         QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, side, window_start ORDER BY version DESC, inserted_at DESC) = 1;
         """;
 
+    /// <summary>The footprint versions table of <see cref="BigQueryFootprintStore"/> (volume at price of each base window).</summary>
+    public static string CreateFootprintTable(string project, string dataset, string table) => $"""
+        CREATE TABLE IF NOT EXISTS `{project}.{dataset}.{table}` (
+          venue          STRING     NOT NULL,
+          product        STRING     NOT NULL,
+          window_start   TIMESTAMP  NOT NULL,   -- base window [window_start, window_start + Sink:Window)
+          tick           BIGNUMERIC NOT NULL,   -- price step of the levels
+          trades         INT64      NOT NULL,   -- both sides
+          levels         ARRAY<STRUCT<price BIGNUMERIC, buy_base BIGNUMERIC, sell_base BIGNUMERIC, buy_trades INT64, sell_trades INT64>>,
+                                                -- non-empty price levels, ascending by price
+          version        INT64      NOT NULL,   -- 2 x trades + (final ? 1 : 0)
+          final          BOOL       NOT NULL,
+          inserted_at    TIMESTAMP  NOT NULL    -- sink clock, informational
+        )
+        PARTITION BY DATE(window_start)
+        CLUSTER BY venue, product;
+        """;
+
+    /// <summary>The latest version of each (venue, product, window_start) of the footprint table.</summary>
+    public static string CreateLatestFootprintView(string project, string dataset, string table, string view = "footprint_1m") => $"""
+        CREATE OR REPLACE VIEW `{project}.{dataset}.{view}` AS
+        SELECT venue, product, window_start, tick, trades, levels, version, final
+        FROM `{project}.{dataset}.{table}`
+        WHERE TRUE
+        QUALIFY ROW_NUMBER() OVER (PARTITION BY venue, product, window_start ORDER BY version DESC, inserted_at DESC) = 1;
+        """;
+
+    /// <summary>The large-trades table of <see cref="BigQueryLargeTradeStore"/> (one row per trade of <c>trades.large</c>).</summary>
+    public static string CreateLargeTradesTable(string project, string dataset, string table) => $"""
+        CREATE TABLE IF NOT EXISTS `{project}.{dataset}.{table}` (
+          venue          STRING     NOT NULL,
+          product        STRING     NOT NULL,
+          trade_id       STRING     NOT NULL,   -- the venue's trade id (numeric or text)
+          time           TIMESTAMP  NOT NULL,   -- event time of the trade
+          price          BIGNUMERIC NOT NULL,
+          size           BIGNUMERIC NOT NULL,   -- base quantity
+          notional       BIGNUMERIC NOT NULL,   -- price x size, in quote
+          side           STRING     NOT NULL,   -- 'buy' | 'sell' (taker side)
+          quote          STRING     NOT NULL,   -- quote currency (USD, USDT, ...)
+          inserted_at    TIMESTAMP  NOT NULL    -- sink clock, informational
+        )
+        PARTITION BY DATE(time)
+        CLUSTER BY venue, product;
+        """;
+
     /// <summary>The window length as a BigQuery interval literal: <c>INTERVAL 1 MINUTE</c>, <c>INTERVAL 10 SECOND</c>.</summary>
     private static string Interval(WindowSpec window)
     {
