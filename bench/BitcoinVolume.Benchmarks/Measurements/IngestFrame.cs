@@ -29,7 +29,7 @@ public static class IngestFrame
             nameof(IngestFrameBenchmark.FrameToRecordGenerated), nameof(IngestFrameBenchmark.FrameToRecordReused) })
         {
             var report = Report(summary, method);
-            result.Details.Add($"| {report?.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo ?? method} | {Ns(Nanoseconds(summary, method))} | {Bytes(Allocated(summary, method))} |");
+            result.Details.Add($"| {report?.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'') ?? method} | {Ns(Nanoseconds(summary, method))} | {Bytes(Allocated(summary, method))} |");
         }
 
         foreach (var (label, ours, baseline) in new[]
