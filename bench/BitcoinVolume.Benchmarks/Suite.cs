@@ -84,6 +84,8 @@ public static class Suite
         await Measure("footprint", () => Footprint.RunAsync(settings, Partitions));
         await Measure("profile", () => Profile.RunAsync(settings, Partitions));
         await Measure("handoff", () => Handoff.RunAsync(settings));
+        await Measure("store", () => Task.FromResult(StoreWrite.Run(settings)));
+        await Measure("ingest", () => Task.FromResult(IngestFrame.Run(settings)));
 
         var report = MarkdownReport.Write(settings, machine, results, total.Elapsed);
         Directory.CreateDirectory(Path.GetDirectoryName(settings.OutputPath)!);

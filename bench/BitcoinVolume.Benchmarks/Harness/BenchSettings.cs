@@ -10,7 +10,7 @@ namespace BitcoinVolume.Benchmarks.Harness;
 /// </summary>
 public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string OutputPath, string? ExternalKafka, string CommandLine, int[]? BackfillSizes = null)
 {
-    public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "loops", "latency", "backfill", "footprint", "profile", "handoff"];
+    public static readonly string[] AllMeasurements = ["core", "transport", "throughput", "peer", "loops", "latency", "backfill", "footprint", "profile", "handoff", "store", "ingest"];
 
     /// <summary>Trades of the transport ceiling and the pipeline throughput run.</summary>
     public int ThroughputTrades => Quick ? 200_000 : 1_000_000;
@@ -80,7 +80,7 @@ public sealed record BenchSettings(bool Quick, IReadOnlySet<string> Only, string
         usage: dotnet run -c Release --project bench/BitcoinVolume.Benchmarks [-- options]
           (no options)      every measurement at full size; writes docs/BENCHMARKS.md
           --quick           small workloads (checks the harness; figures not comparable to targets)
-          --only a,b        only these: core, transport, throughput, peer, loops, latency, backfill, footprint, profile, handoff
+          --only a,b        only these: core, transport, throughput, peer, loops, latency, backfill, footprint, profile, handoff, store, ingest
           --output FILE     where the report goes (default: docs/BENCHMARKS.md for a full run, else a temp file)
           --kafka HOST:PORT transport ceiling against this broker instead of the development broker
           --backfill-sizes N,N,...  trades of each backfill run (default 1000000,2000000,3000000)

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Filters;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Loggers;
-using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BitcoinVolume.Benchmarks.Harness;
 using BitcoinVolume.Benchmarks.Report;
 
@@ -24,15 +18,8 @@ public static class AggregationCore
             "(≈3.5 trades per window: most trades open a window, the hard case) or 1 h (≈83 trades per window). Prices: a random walk per product " +
             "around 20,000 (±$1.00 per trade: a 1-hour-span window of 83 trades moves ≈ $10, as BTC-USD's minutes typically do); \"wide prices\": every trade " +
             "anywhere in 20,000 ± 1,000 (≈70 footprint levels of $10 in such a window).");
-        var job = (settings.Quick ? Job.Dry : Job.ShortRun).WithToolchain(InProcessEmitToolchain.Instance);
-        var config = ManualConfig.CreateEmpty()
-            .AddJob(job)
-            .AddLogger(NullLogger.Instance)
-            .AddColumnProvider(BenchmarkDotNet.Columns.DefaultColumnProviders.Instance)
-            .AddFilter(new SimpleFilter(b => !b.Descriptor.Categories.Contains("breakdown")))
-            .WithOptions(ConfigOptions.DisableLogFile | ConfigOptions.JoinSummary);
         Log.Info("BenchmarkDotNet: aggregation core vs deserialize-only, 24 h and 1 h of event time (a few minutes)");
-        var summary = BenchmarkRunner.Run<AggregationCoreBenchmark>(config);
+        var summary = InProcessBenchmarks.Run<AggregationCoreBenchmark>(settings, b => !b.Descriptor.Categories.Contains("breakdown"));
         double Rate(string method, int span) => 1e9 / summary.Reports
             .Where(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method && Equals(r.BenchmarkCase.Parameters["SpanHours"], span))
             .Select(r => r.ResultStatistics?.Mean ?? double.NaN)
@@ -71,10 +58,7 @@ public static class AggregationCore
             Log.Info($"core {span} h: off {Format.Rate(off)}, size classes {Format.Rate(classes)}, + footprint {Format.Rate(full)}, + footprint with wide prices {Format.Rate(wide)} trades/s");
         }
 
-        if (summary.HasCriticalValidationErrors || summary.Reports.Any(r => r.ResultStatistics is null))
-        {
-            result.Error = "BenchmarkDotNet could not measure every case: " + string.Join("; ", summary.ValidationErrors.Select(e => e.Message));
-        }
+        result.Error = InProcessBenchmarks.ErrorOf(summary);
 
         return result;
     }

@@ -56,6 +56,12 @@ public static class Analysis
             "session's runs, against 51.6 s before (noisy, single runs). Time grows linearly with window records; with trades it grows a little less than linearly because denser trading on " +
             "the same day × product grid fills windows that already exist. Next: skip non-final versions of windows far behind the wall clock, " +
             "and multi-row upserts.",
+        "store" =>
+            "Not analysed yet (no profile taken). In the first run of this measurement (2026-12-03, 2 shared cores) SQLite's JSON-array " +
+            "statement wrote 33,657 rows/s against 80,002 for one prepared statement per row (0.42 ×): on this machine the store's default " +
+            "is the slower method, although it allocates less per row (1,083 B vs 2,621 B). Suspects: `json_each` plus 18 `->>` extractions " +
+            "per row inside SQLite, and building the JSON text per chunk; a profile (`perf record` on this benchmark) should decide before " +
+            "the default is changed back.",
         _ => "See the CPU profile of this measurement below.",
     };
 }

@@ -94,6 +94,7 @@ public static class MarkdownReport
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks                  # everything, writes this file");
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --only latency,footprint   # some (report to a temp file)");
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --only handoff   # 8. Handoff alone (~2 min; add --quick for ~1.5 min)");
+        md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --only store,ingest   # 9. Store writes, 10. Ingest frame → record (BenchmarkDotNet; --quick: dry job)");
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --quick       # small workloads: checks the harness in ~4 minutes");
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --kafka host:9092 --only transport   # transport ceiling of another broker");
         md.AppendLine("dotnet run -c Release --project bench/BitcoinVolume.Benchmarks -- --filter '*AggregationCore*' --inProcess   # BenchmarkDotNet detail");

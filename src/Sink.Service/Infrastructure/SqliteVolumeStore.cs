@@ -76,7 +76,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
     private const string AddSizeClassesSql = "ALTER TABLE volumes_1m ADD COLUMN size_classes TEXT;";
 
-    // The columns of one row of the multi-row upsert, in VALUES order (updated_at is one parameter for the whole batch).
+    // The columns of one row of the upsert, in VALUES (and JSON array) order (updated_at is one parameter for the whole batch).
     private static readonly (string Name, SqliteType Type)[] RowColumns =
     [
         ("venue", SqliteType.Text), ("product", SqliteType.Text), ("side", SqliteType.Text), ("window_start", SqliteType.Integer),
@@ -114,12 +114,6 @@ public sealed class SqliteVolumeStore : IVolumeStore
         WHERE excluded.version > volumes_1m.version;
         """;
 
-    /// <summary>
-    /// The default rows per multi-row upsert statement with <see cref="SqliteUpsertMethod.ValuesRows"/> (64 × 18 parameters
-    /// + 1): SQLite finds a named parameter by a linear search, so the binding cost grows with the square of the parameters.
-    /// </summary>
-    public const int DefaultRowsPerStatement = 64;
-
     /// <summary>Rows per statement with <see cref="SqliteUpsertMethod.JsonRows"/> (one JSON text parameter per chunk).</summary>
     public const int JsonRowsPerStatement = 1_000;
 
@@ -136,9 +130,10 @@ public sealed class SqliteVolumeStore : IVolumeStore
         WHERE true
         """ + UpsertTail;
 
+    // The single-row upsert of RowByRow: parameters ${column} and $updated_at.
+    private static readonly string RowUpsertSql = UpsertHead + "\n(" + string.Concat(RowColumns.Select(c => $"${c.Name}, ")) + "$updated_at)" + UpsertTail;
+
     private readonly SqliteUpsertMethod method;
-    private readonly int rowsPerStatement;
-    private readonly string fullChunkSql;
 
     // `side IN (...)` lets SQLite seek the primary key (venue, product, side, window_start) once per side instead of scanning
     // every row of the product; the sort of the (bounded) result is cheap.
@@ -173,14 +168,9 @@ public sealed class SqliteVolumeStore : IVolumeStore
     /// <param name="method">How a batch's rows reach SQLite (<see cref="SqliteUpsertMethod"/>; the default measured fastest).</param>
     public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null, SqliteUpsertMethod method = SqliteUpsertMethod.JsonRows)
     {
-        this.method = method;
-        (rowsPerStatement, fullChunkSql) = method switch
-        {
-            SqliteUpsertMethod.RowByRow => (1, UpsertSqlFor(1)),
-            SqliteUpsertMethod.ValuesRows => (DefaultRowsPerStatement, UpsertSqlFor(DefaultRowsPerStatement)),
-            SqliteUpsertMethod.JsonRows => (JsonRowsPerStatement, JsonUpsertSql),
-            _ => throw new ArgumentOutOfRangeException(nameof(method), method, "RowByRow, ValuesRows or JsonRows"),
-        };
+        this.method = method is SqliteUpsertMethod.RowByRow or SqliteUpsertMethod.JsonRows
+            ? method
+            : throw new ArgumentOutOfRangeException(nameof(method), method, "RowByRow or JsonRows");
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
@@ -201,8 +191,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
     public bool SupportsQueries => true;
 
     /// <summary>
-    /// Upserts the newest version of each window in one transaction, in chunks through one prepared statement (reused for
-    /// every full chunk; with <see cref="SqliteUpsertMethod.ValuesRows"/> the last, partial chunk gets a statement of its size).
+    /// Upserts the newest version of each window in one transaction through one prepared statement: per chunk of
+    /// <see cref="JsonRowsPerStatement"/> rows (<see cref="SqliteUpsertMethod.JsonRows"/>) or per row (<see cref="SqliteUpsertMethod.RowByRow"/>).
     /// </summary>
     public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
     {
@@ -220,34 +210,22 @@ public sealed class SqliteVolumeStore : IVolumeStore
         var changed = 0;
         if (method == SqliteUpsertMethod.JsonRows)
         {
-            await using var json = UpsertCommand(connection, transaction, fullChunkSql, 0, updatedAt);
+            await using var json = UpsertCommand(connection, transaction, JsonUpsertSql, singleRow: false, updatedAt);
             var rowsParameter = json.Parameters.Add("$rows", SqliteType.Text);
-            for (var from = 0; from < latest.Count; from += rowsPerStatement)
+            for (var from = 0; from < latest.Count; from += JsonRowsPerStatement)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                rowsParameter.Value = RowsAsJson(latest, from, Math.Min(rowsPerStatement, latest.Count - from));
+                rowsParameter.Value = RowsAsJson(latest, from, Math.Min(JsonRowsPerStatement, latest.Count - from));
                 changed += await json.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return changed;
         }
-
-        var fullChunks = latest.Count / rowsPerStatement;
-        if (fullChunks > 0)
+        else
         {
-            await using var command = UpsertCommand(connection, transaction, fullChunkSql, rowsPerStatement, updatedAt);
-            for (var chunk = 0; chunk < fullChunks; chunk++)
+            await using var command = UpsertCommand(connection, transaction, RowUpsertSql, singleRow: true, updatedAt);
+            foreach (var window in latest)
             {
-                changed += await ExecuteChunkAsync(command, latest, chunk * rowsPerStatement, rowsPerStatement, cancellationToken).ConfigureAwait(false);
+                changed += await ExecuteRowAsync(command, window, cancellationToken).ConfigureAwait(false);
             }
-        }
-
-        var rest = latest.Count - (fullChunks * rowsPerStatement);
-        if (rest > 0)
-        {
-            await using var command = UpsertCommand(connection, transaction, UpsertSqlFor(rest), rest, updatedAt);
-            changed += await ExecuteChunkAsync(command, latest, fullChunks * rowsPerStatement, rest, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -430,36 +408,18 @@ public sealed class SqliteVolumeStore : IVolumeStore
         }
     }
 
-    /// <summary>The upsert of <paramref name="rows"/> rows: parameters <c>${column}_{row}</c> and one <c>$updated_at</c>.</summary>
-    private static string UpsertSqlFor(int rows)
-    {
-        var sql = new System.Text.StringBuilder(UpsertHead, UpsertHead.Length + UpsertTail.Length + (rows * 200));
-        for (var row = 0; row < rows; row++)
-        {
-            sql.Append(row == 0 ? "\n(" : ",\n(");
-            for (var column = 0; column < RowColumns.Length; column++)
-            {
-                sql.Append(CultureInfo.InvariantCulture, $"${RowColumns[column].Name}_{row}, ");
-            }
-
-            sql.Append("$updated_at)");
-        }
-
-        return sql.Append(UpsertTail).ToString();
-    }
-
-    /// <summary>A prepared upsert of <paramref name="rows"/> rows; its parameters are in row-major order after <c>$updated_at</c>.</summary>
-    private static SqliteCommand UpsertCommand(SqliteConnection connection, SqliteTransaction transaction, string sql, int rows, long updatedAt)
+    /// <summary>A prepared upsert; with <paramref name="singleRow"/> its row's parameters follow <c>$updated_at</c> in <see cref="RowColumns"/> order.</summary>
+    private static SqliteCommand UpsertCommand(SqliteConnection connection, SqliteTransaction transaction, string sql, bool singleRow, long updatedAt)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
         command.Parameters.Add("$updated_at", SqliteType.Integer).Value = updatedAt;
-        for (var row = 0; row < rows; row++)
+        if (singleRow)
         {
-            for (var column = 0; column < RowColumns.Length; column++)
+            foreach (var (name, type) in RowColumns)
             {
-                command.Parameters.Add(string.Create(CultureInfo.InvariantCulture, $"${RowColumns[column].Name}_{row}"), RowColumns[column].Type);
+                command.Parameters.Add("$" + name, type);
             }
         }
 
@@ -520,33 +480,28 @@ public sealed class SqliteVolumeStore : IVolumeStore
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static async Task<int> ExecuteChunkAsync(SqliteCommand command, List<WindowVolume> rows, int from, int count, CancellationToken cancellationToken)
+    private static async Task<int> ExecuteRowAsync(SqliteCommand command, WindowVolume w, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var parameters = command.Parameters;
-        for (var row = 0; row < count; row++)
-        {
-            var w = rows[from + row];
-            var at = 1 + (row * RowColumns.Length);
-            parameters[at].Value = w.Venue;
-            parameters[at + 1].Value = w.Product;
-            parameters[at + 2].Value = WindowBatch.SideToText(w.Side);
-            parameters[at + 3].Value = w.WindowStart.ToUnixTimeSeconds();
-            parameters[at + 4].Value = w.Trades;
-            parameters[at + 5].Value = DecimalToText(w.BaseVolume);
-            parameters[at + 6].Value = DecimalToText(w.QuoteVolume);
-            parameters[at + 7].Value = DecimalToText(w.Open);
-            parameters[at + 8].Value = DecimalToText(w.High);
-            parameters[at + 9].Value = DecimalToText(w.Low);
-            parameters[at + 10].Value = DecimalToText(w.Close);
-            parameters[at + 11].Value = w.FirstTradeId;
-            parameters[at + 12].Value = w.LastTradeId;
-            parameters[at + 13].Value = w.Version;
-            parameters[at + 14].Value = w.Final ? 1 : 0;
-            parameters[at + 15].Value = w.Complete ? 1 : 0;
-            parameters[at + 16].Value = (object?)w.IncompleteReason ?? DBNull.Value;
-            parameters[at + 17].Value = (object?)WindowBatch.SizeClassesToText(w.SizeClasses) ?? DBNull.Value;
-        }
+        var parameters = command.Parameters; // [0] is $updated_at
+        parameters[1].Value = w.Venue;
+        parameters[2].Value = w.Product;
+        parameters[3].Value = WindowBatch.SideToText(w.Side);
+        parameters[4].Value = w.WindowStart.ToUnixTimeSeconds();
+        parameters[5].Value = w.Trades;
+        parameters[6].Value = DecimalToText(w.BaseVolume);
+        parameters[7].Value = DecimalToText(w.QuoteVolume);
+        parameters[8].Value = DecimalToText(w.Open);
+        parameters[9].Value = DecimalToText(w.High);
+        parameters[10].Value = DecimalToText(w.Low);
+        parameters[11].Value = DecimalToText(w.Close);
+        parameters[12].Value = w.FirstTradeId;
+        parameters[13].Value = w.LastTradeId;
+        parameters[14].Value = w.Version;
+        parameters[15].Value = w.Final ? 1 : 0;
+        parameters[16].Value = w.Complete ? 1 : 0;
+        parameters[17].Value = (object?)w.IncompleteReason ?? DBNull.Value;
+        parameters[18].Value = (object?)WindowBatch.SizeClassesToText(w.SizeClasses) ?? DBNull.Value;
 
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -569,9 +524,6 @@ public enum SqliteUpsertMethod
 {
     /// <summary>One prepared single-row statement, executed per window (the write path before multi-row statements).</summary>
     RowByRow,
-
-    /// <summary>Multi-row <c>VALUES</c>: <see cref="SqliteVolumeStore.DefaultRowsPerStatement"/> rows of named parameters per statement.</summary>
-    ValuesRows,
 
     /// <summary>One JSON text parameter per <see cref="SqliteVolumeStore.JsonRowsPerStatement"/> rows, read back by <c>json_each</c>.</summary>
     JsonRows,
