@@ -64,9 +64,11 @@ public class WholeSystemRestartTests(ITestOutputHelper output)
 
         await harness.AssertSinkEqualsOracleAsync(oracle, TimeSpan.FromMinutes(3));
 
-        // The downtime was said on trades (issue 15): per stream a restart gap from the stored mark's trade time (written
-        // at most an interval before the kill, which came after the decision to stop) to the first live trade (on the
-        // reconnect), open and then filled by the backfill; so every window ends complete.
+        // The downtime was said on trades (issue 15): per stream a restart gap from the stored mark's trade time to the first
+        // live trade (on the reconnect), open and then filled by the backfill; so every window ends complete. The mark is
+        // the newest trade Kafka acknowledged when the file was last written (every Ingest:State:Interval, 0.2 s here),
+        // so on a loaded machine it trails the decision to stop by the write interval plus the delivery latency: a few
+        // seconds of wall time at most, two minutes of this market's event time (one CI run saw 64 s of event time).
         var markers = harness.Kafka.ReadAll(Topics.Trades, 2 * Products.Length, ContractSerializers.GapDeserializer, TimeSpan.FromSeconds(30), where: g => g.Cause == TradeGap.Restart)
             .Select(m => m.Value).ToList();
         foreach (var product in Products)
@@ -75,7 +77,7 @@ public class WholeSystemRestartTests(ITestOutputHelper output)
             Assert.Equal([GapState.Open, GapState.Filled], ofProduct.Select(m => m.State));
             Assert.Single(ofProduct.Select(m => m.Id).Distinct());
             Assert.All(ofProduct, m => Assert.True(
-                m.From < m.To && m.From >= stoppedAt.AddMinutes(-1) && m.From <= resumedAt && m.To >= stoppedAt && m.To <= resumedAt.AddMinutes(1),
+                m.From < m.To && m.From >= stoppedAt.AddMinutes(-2) && m.From <= resumedAt && m.To >= stoppedAt && m.To <= resumedAt.AddMinutes(1),
                 $"{m.Id}: {m.From:O} .. {m.To:O}; stopped at {stoppedAt:O}, live again at {resumedAt:O}"));
         }
 
@@ -110,6 +112,7 @@ public class WholeSystemRestartTests(ITestOutputHelper output)
             ["Ingest__Live__ExchangeUrl"] = coinbase.ExchangeUrl.ToString(),
             ["Ingest__Live__RestUrl"] = coinbase.BaseUrl.ToString(),
             ["Ingest__Live__StallTimeout"] = "00:00:03",
+            ["Ingest__State__Interval"] = "00:00:00.2",
             ["Ingest__Live__ReconnectDelay"] = "00:00:00.2",
             ["Ingest__Backfill__Delay"] = "00:00:00.5",
             ["Ingest__Backfill__RequestsPerSecond"] = "50",
