@@ -5,8 +5,8 @@ using static BitcoinVolume.Sink.Tests.TestData;
 namespace BitcoinVolume.Sink.Tests;
 
 /// <summary>
-/// The stores' multi-row writes: a batch larger than one statement chunk (SQLite: <see cref="SqliteVolumeStore.JsonRowsPerStatement"/>
-/// rows per statement by default) with several versions of the same windows, some older and some newer than what is stored, keeps
+/// The stores' batch writes: a batch larger than one statement chunk (SQLite's JSON-array method: <see cref="SqliteVolumeStore.JsonRowsPerStatement"/>
+/// rows per statement; its default: one prepared statement per row) with several versions of the same windows, some older and some newer than what is stored, keeps
 /// exactly the highest version of every window, with all its columns (completeness, venue), and counts only the rows it changed.
 /// </summary>
 [Collection(PostgresCollection.Name)]
@@ -24,11 +24,11 @@ public sealed class MultiRowUpsertTests
     }
 
     [Fact]
-    public async Task The_row_by_row_sqlite_write_method_keeps_the_highest_of_each_window_too()
+    public async Task The_json_rows_sqlite_write_method_keeps_the_highest_of_each_window_too()
     {
         using var file = new TempDatabase();
-        var store = new SqliteVolumeStore(file.ConnectionString, method: SqliteUpsertMethod.RowByRow);
-        await AssertHighestVersionsKeptAsync(store, 209);
+        var store = new SqliteVolumeStore(file.ConnectionString, method: SqliteUpsertMethod.JsonRows);
+        await AssertHighestVersionsKeptAsync(store, (SqliteVolumeStore.JsonRowsPerStatement * 2) + 17);
     }
 
     private static async Task AssertHighestVersionsKeptAsync(IVolumeStore store, int windows)

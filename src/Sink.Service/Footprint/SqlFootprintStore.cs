@@ -23,6 +23,14 @@ public sealed class SqlFootprintStore : IFootprintStore, IAsyncDisposable
             PRIMARY KEY (venue, product, window_start));
         """;
 
+    private const string UpsertSql = """
+        INSERT INTO footprint (venue, product, window_start, tick, trades, levels, version, final, updated_at)
+        VALUES (@venue, @product, @start, @tick, @trades, @levels, @version, @final, @now)
+        ON CONFLICT (venue, product, window_start) DO UPDATE SET tick = excluded.tick, trades = excluded.trades,
+            levels = excluded.levels, version = excluded.version, final = excluded.final, updated_at = excluded.updated_at
+        WHERE excluded.version > footprint.version;
+        """;
+
     private readonly SqlDatabase database;
 
     private SqlFootprintStore(SqlDatabase database) => this.database = database;
@@ -45,20 +53,21 @@ public sealed class SqlFootprintStore : IFootprintStore, IAsyncDisposable
         var changed = 0;
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Within a batch the highest version of each window is enough.
+        // Within a batch the highest version of each window is enough; one prepared statement, its parameters set per row.
+        await using var command = Command(connection, UpsertSql,
+            ("venue", null), ("product", null), ("start", 0L), ("tick", null), ("trades", 0L), ("levels", null), ("version", 0L), ("final", 0), ("now", now));
+        command.Transaction = transaction;
+        var p = command.Parameters;
         foreach (var window in windows.GroupBy(w => w.Key, StringComparer.Ordinal).Select(g => g.MaxBy(w => w.Version)!))
         {
-            await using var command = Command(connection, """
-                INSERT INTO footprint (venue, product, window_start, tick, trades, levels, version, final, updated_at)
-                VALUES (@venue, @product, @start, @tick, @trades, @levels, @version, @final, @now)
-                ON CONFLICT (venue, product, window_start) DO UPDATE SET tick = excluded.tick, trades = excluded.trades,
-                    levels = excluded.levels, version = excluded.version, final = excluded.final, updated_at = excluded.updated_at
-                WHERE excluded.version > footprint.version;
-                """,
-                ("venue", window.Venue), ("product", window.Product), ("start", window.WindowStart.ToUnixTimeSeconds()),
-                ("tick", Text(window.Tick)), ("trades", window.Trades), ("levels", EncodeLevels(window.Levels)), ("version", window.Version),
-                ("final", window.Final ? 1 : 0), ("now", now));
-            command.Transaction = transaction;
+            p[0].Value = window.Venue;
+            p[1].Value = window.Product;
+            p[2].Value = window.WindowStart.ToUnixTimeSeconds();
+            p[3].Value = Text(window.Tick);
+            p[4].Value = window.Trades;
+            p[5].Value = EncodeLevels(window.Levels);
+            p[6].Value = window.Version;
+            p[7].Value = window.Final ? 1 : 0;
             changed += await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

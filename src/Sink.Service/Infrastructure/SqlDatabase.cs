@@ -35,8 +35,22 @@ public sealed class SqlDatabase : IAsyncDisposable
             async token =>
             {
                 var connection = new SqliteConnection(text);
-                await connection.OpenAsync(token);
-                return connection;
+                try
+                {
+                    await connection.OpenAsync(token);
+                    // As the volume store's connections (same file, WAL): NORMAL syncs the WAL at checkpoints, not at every
+                    // commit. The default FULL fsynced each footprint batch, which made the footprint consumer the slower
+                    // writer in a backfill and kept the file's write lock from the volumes consumer meanwhile.
+                    await using var pragma = connection.CreateCommand();
+                    pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+                    await pragma.ExecuteNonQueryAsync(token);
+                    return connection;
+                }
+                catch
+                {
+                    await connection.DisposeAsync();
+                    throw;
+                }
             },
             dataSource: null,
             schema,
