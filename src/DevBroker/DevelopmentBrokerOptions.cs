@@ -21,10 +21,16 @@ public sealed class DevelopmentBrokerOptions : IValidatableObject
     public string Host { get; set; } = "127.0.0.1";
 
     /// <summary>
-    /// The broker's <c>group.initial.rebalance.delay.ms</c> for classic-protocol consumer groups. Zero (the default here;
-    /// real Kafka uses 3 s) lets the first member of a group get its assignment without waiting for others to join.
+    /// The broker's <c>group.initial.rebalance.delay.ms</c> for classic-protocol consumer groups: how long the first join of
+    /// an empty group waits for more members (real Kafka: 3 s). The default here, 0.5 s, lets members that start together —
+    /// the aggregator's loops (<c>Aggregate:Loops</c>) — join one generation. With zero the first loop got every partition
+    /// and the second one's join started a rebalance of a running group, which librdkafka's mock cluster completes only
+    /// after <c>session.timeout.ms</c> − 1 s (about 5 s with the AppHost's settings) instead of when all members rejoined.
     /// </summary>
-    public TimeSpan GroupInitialRebalanceDelay { get; set; } = TimeSpan.Zero;
+    public TimeSpan GroupInitialRebalanceDelay { get; set; } = DefaultGroupInitialRebalanceDelay;
+
+    /// <summary>The default <see cref="GroupInitialRebalanceDelay"/>, 0.5 s.</summary>
+    public static readonly TimeSpan DefaultGroupInitialRebalanceDelay = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The topics created at start, with their partition counts (the mock cannot create topics later through the admin API).</summary>
     public IReadOnlyList<TopicSpec> Topics { get; set; } = BitcoinVolume.Contracts.Topics.All;
