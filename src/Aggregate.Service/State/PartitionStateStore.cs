@@ -117,6 +117,9 @@ public sealed class PartitionStateStore : IDisposable
     private const byte TextId = 2;
     private const int WindowValueSize = 8 + (16 * 6) + 8 + 8 + 1;
 
+    /// <summary>RocksDB's memtable size (<c>write_buffer_size</c>), 16 MiB.</summary>
+    public const ulong WriteBufferBytes = 16UL * 1024 * 1024;
+
     private readonly RocksDb db;
     private readonly WriteOptions writeOptions;
 
@@ -126,7 +129,10 @@ public sealed class PartitionStateStore : IDisposable
         Directory.CreateDirectory(Path);
         try
         {
-            db = RocksDb.Open(new DbOptions().SetCreateIfMissing(true), Path);
+            // A 16 MiB memtable (RocksDB's default is 64 MiB, two of them): the state written per batch is small (the windows
+            // that changed), and the memtable counted for a third of the aggregator's resident memory with 6,000 streams.
+            var options = new DbOptions().SetCreateIfMissing(true).SetWriteBufferSize(WriteBufferBytes).SetMaxWriteBufferNumber(2);
+            db = RocksDb.Open(options, Path);
         }
         catch (RocksDbException e)
         {
