@@ -17,6 +17,7 @@ namespace BitcoinVolume.Benchmarks.Measurements;
 public static class Latency
 {
     private const int Products = 100;
+    private const int SliceSeconds = 5;
 
     /// <summary>The rates measured and their p99 targets (ms). Quick mode's smoke test uses 5,000/s for the second, so a slow CI machine is not overloaded.</summary>
     private static (int Rate, double TargetMs)[] Rates(BenchSettings settings) => [(1_000, 100), (settings.Quick ? 5_000 : 20_000, 250)];
@@ -60,8 +61,11 @@ public static class Latency
 
         // Trades as the aggregator sees them: per (product, side, window of the default 1-minute base window; the oracle's key) in partition order.
         using var stop = new CancellationTokenSource();
-        var windows = new ConcurrentDictionary<(string, TakerSide, DateTime), List<DateTimeOffset>>();
+        var windows = new ConcurrentDictionary<(string, TakerSide, DateTime), List<(DateTimeOffset Time, DateTimeOffset OnTrades)>>();
         var reader = Task.Factory.StartNew(() => ReadTrades(run, windows, stop.Token), TaskCreationOptions.LongRunning);
+        // Window versions as the aggregator writes them: when each first showed up on volumes.1m (the stage breakdown).
+        var versions = new ConcurrentQueue<((string, TakerSide, DateTime) Key, long Trades, DateTimeOffset At)>();
+        var outputReader = Task.Factory.StartNew(() => ReadWindows(run, versions, stop.Token), TaskCreationOptions.LongRunning);
 
         Log.Info($"latency at {rate:N0} trades/s: waiting until the sink knows all {Products} products");
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -70,7 +74,7 @@ public static class Latency
             if (DateTime.UtcNow > deadline)
             {
                 await stop.CancelAsync();
-                await reader;
+                await Task.WhenAll(reader, outputReader);
                 return $"at {rate:N0} trades/s the sink did not list {Products} products within 60 s; logs in {run.WorkDirectory}";
             }
 
@@ -90,19 +94,29 @@ public static class Latency
         result.Cpu.Add(($"{rate:N0} trades/s", cpu.Stop()));
         await Task.Delay(3000); // the last trades' rows arrive
         await stop.CancelAsync();
-        await reader;
+        await Task.WhenAll(reader, outputReader);
         await Task.WhenAll(followers);
 
         var byWindow = pushes.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.OrderBy(p => p.At).ToList());
+        var onOutput = versions.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.OrderBy(p => p.At).ToList());
         var latencies = new List<double>();
+        var toTrades = new List<double>();
+        var toOutput = new List<double>();
+        var slices = new SortedDictionary<int, List<double>>();
         var unseen = 0;
         foreach (var (key, times) in windows)
         {
             for (var i = 0; i < times.Count; i++)
             {
-                if (times[i] < from || times[i] > to)
+                if (times[i].Time < from || times[i].Time > to)
                 {
                     continue;
+                }
+
+                toTrades.Add((times[i].OnTrades - times[i].Time).TotalMilliseconds);
+                if ((onOutput.TryGetValue(key, out var written) ? written.FirstOrDefault(p => p.Trades > i) : default) is { Key: var k } version && k != default)
+                {
+                    toOutput.Add((version.At - times[i].Time).TotalMilliseconds);
                 }
 
                 var seen = byWindow.TryGetValue(key, out var list) ? list.FirstOrDefault(p => p.Trades > i) : default;
@@ -112,7 +126,10 @@ public static class Latency
                     continue;
                 }
 
-                latencies.Add((seen.At - times[i]).TotalMilliseconds);
+                var latency = (seen.At - times[i].Time).TotalMilliseconds;
+                latencies.Add(latency);
+                var slice = (int)((times[i].Time - from).TotalSeconds / SliceSeconds);
+                (slices.TryGetValue(slice, out var inSlice) ? inSlice : slices[slice] = []).Add(latency);
             }
         }
 
@@ -124,15 +141,58 @@ public static class Latency
             $"p99 ≤ {targetMs:0} ms", p99 <= targetMs, $"{p99 - targetMs:0} ms"));
         result.Details.Add($"| {rate:N0} (measured {latencies.Count / (to - from).TotalSeconds:N0}) | {latencies.Count:N0} | {p50:0} | {Percentiles.Of(latencies, 90):0} | {p99:0} | " +
             $"{Percentiles.Of(latencies, 99.9):0} | {max:0} | {pushes.Count:N0} |");
+        toTrades.Sort();
+        toOutput.Sort();
+        result.Notes.Add($"At {rate:N0} trades/s, where the time goes (from the trade's event time, ms, p50 / p90 / p99): on `trades` (ingest's pacing and producer) " +
+            $"{Stages(toTrades)}; its window's version on `volumes.1m` (+ the aggregator's batch, state commit and producer) {Stages(toOutput)}; pushed by the sink's API " +
+            $"(+ the sink's batch and transaction) {Stages(latencies)}. The harness's own consumers fetch-wait ≤10 ms, as the services' do.");
+        // Whether the tail is spread evenly or comes in bursts (a pause somewhere): p99 and max per slice of the interval.
+        result.Notes.Add($"At {rate:N0} trades/s, p99 / max per {SliceSeconds} s of the interval (ms): " + string.Join(", ", slices.Select(sl =>
+        {
+            sl.Value.Sort();
+            return $"{Percentiles.Of(sl.Value, 99):0}/{sl.Value[^1]:0}";
+        })) + ".");
         Log.Info($"latency at {rate:N0} trades/s: p50 {p50:0} ms, p99 {p99:0} ms, max {max:0} ms over {latencies.Count:N0} trades");
         return unseen > 0 || latencies.Count == 0
             ? $"at {rate:N0} trades/s {unseen} trades in the measured interval never showed up in a pushed row (of {latencies.Count + unseen}); logs in {run.WorkDirectory}"
             : null;
     }
 
-    private static void ReadTrades(PipelineRun run, ConcurrentDictionary<(string, TakerSide, DateTime), List<DateTimeOffset>> windows, CancellationToken stop)
+    private static string Stages(List<double> sorted) => $"{Percentiles.Of(sorted, 50):0} / {Percentiles.Of(sorted, 90):0} / {Percentiles.Of(sorted, 99):0}";
+
+    private static ConsumerConfig HarnessConsumer(PipelineRun run, string group) => new()
     {
-        using var consumer = new ConsumerBuilder<string, Trade>(new ConsumerConfig { BootstrapServers = run.Broker.BootstrapServers, GroupId = "bench-latency", EnableAutoCommit = false })
+        BootstrapServers = run.Broker.BootstrapServers,
+        GroupId = group,
+        EnableAutoCommit = false,
+        FetchWaitMaxMs = int.Parse(PipelineRun.DevelopmentFetchWaitMs, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    private static void ReadWindows(PipelineRun run, ConcurrentQueue<((string, TakerSide, DateTime), long, DateTimeOffset)> versions, CancellationToken stop)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, byte[]>(HarnessConsumer(run, "bench-latency-windows")).Build();
+        consumer.Assign(Enumerable.Range(0, run.Partitions).Select(p => new TopicPartitionOffset(Topics.Volumes1m, p, Offset.Beginning)));
+        while (!stop.IsCancellationRequested)
+        {
+            if (consumer.Consume(100) is { Message.Value: { } value })
+            {
+                var at = DateTimeOffset.UtcNow;
+                try
+                {
+                    var w = ContractSerializers.WindowDeserializer.Deserialize(value, isNull: false, default);
+                    versions.Enqueue(((w.Product, w.Side, w.WindowStart.UtcDateTime), w.Trades, at));
+                }
+                catch (JsonException)
+                {
+                    // not a window record (none is expected here): not part of the breakdown
+                }
+            }
+        }
+    }
+
+    private static void ReadTrades(PipelineRun run, ConcurrentDictionary<(string, TakerSide, DateTime), List<(DateTimeOffset, DateTimeOffset)>> windows, CancellationToken stop)
+    {
+        using var consumer = new ConsumerBuilder<string, Trade>(HarnessConsumer(run, "bench-latency"))
             .SetValueDeserializer(ContractSerializers.TradeDeserializer)
             .Build();
         consumer.Assign(Enumerable.Range(0, run.Partitions).Select(p => new TopicPartitionOffset(Topics.Trades, p, Offset.Beginning)));
@@ -141,7 +201,7 @@ public static class Latency
             if (consumer.Consume(100) is { } record)
             {
                 var t = record.Message.Value;
-                windows.GetOrAdd(WindowOracle.KeyOf(t, WindowSpec.Default), _ => []).Add(t.Time);
+                windows.GetOrAdd(WindowOracle.KeyOf(t, WindowSpec.Default), _ => []).Add((t.Time, DateTimeOffset.UtcNow));
             }
         }
     }

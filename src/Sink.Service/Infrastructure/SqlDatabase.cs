@@ -40,9 +40,10 @@ public sealed class SqlDatabase : IAsyncDisposable
                     await connection.OpenAsync(token);
                     // As the volume store's connections (same file, WAL): NORMAL syncs the WAL at checkpoints, not at every
                     // commit. The default FULL fsynced each footprint batch, which made the footprint consumer the slower
-                    // writer in a backfill and kept the file's write lock from the volumes consumer meanwhile.
+                    // writer in a backfill and kept the file's write lock from the volumes consumer meanwhile. A writer
+                    // waits for the other's lock inside SQLite (SqliteVolumeStore.BusyTimeoutPragma).
                     await using var pragma = connection.CreateCommand();
-                    pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+                    pragma.CommandText = "PRAGMA synchronous = NORMAL; " + SqliteVolumeStore.BusyTimeoutPragma;
                     await pragma.ExecuteNonQueryAsync(token);
                     return connection;
                 }

@@ -114,6 +114,14 @@ public sealed class SqliteVolumeStore : IVolumeStore
         WHERE excluded.version > volumes_1m.version;
         """;
 
+    /// <summary>
+    /// Every connection to the file waits inside SQLite for another connection's write lock (the footprint, large-trade and
+    /// alert stores write the same file), up to 30 s like the connections' command timeout. Without it SQLite returns
+    /// SQLITE_BUSY at once and Microsoft.Data.Sqlite retries after a fixed Thread.Sleep(150): the sink's p99 latency at
+    /// 1,000 trades/s carried ~100 ms of it (docs/BENCHMARKS.md, section 4). SQLite's busy handler sleeps 1, 2, 5, 10 … ms.
+    /// </summary>
+    public const string BusyTimeoutPragma = "PRAGMA busy_timeout = 30000;";
+
     /// <summary>Rows per statement with <see cref="SqliteUpsertMethod.JsonRows"/> (one JSON text parameter per chunk).</summary>
     public const int JsonRowsPerStatement = 1_000;
 
@@ -344,9 +352,9 @@ public sealed class SqliteVolumeStore : IVolumeStore
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             // Per connection: WAL + NORMAL loses at most the last commits on power loss, never consistency. A 64 MiB page
             // cache and memory-mapped reads: with the default 2 MiB cache, upserts into a large table spent most of their
-            // time re-reading pages through read() calls (docs/BENCHMARKS.md, backfill profile).
+            // time re-reading pages through read() calls (docs/BENCHMARKS.md, backfill profile). busy_timeout: see BusyTimeoutPragma.
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;";
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; " + BusyTimeoutPragma;
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
