@@ -44,18 +44,25 @@ public static class Analysis
             "runs at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup " +
             "favours Streamiz. Closing the rest needs the partition-parallel loop named under 2.",
         "latency" =>
-            "Latency is the sum of waits, not of work (the machine is mostly idle at 1,000 trades/s): the aggregator's batch (≤50 ms), its flush " +
-            "and fsync'd commit, the sink's batch (≤50 ms after its first record) and transaction, and the consumers' fetch wait. Against the " +
-            "development broker a consumer's empty fetch is answered only after fetch.wait.max.ms even when data arrives meanwhile (librdkafka's mock " +
-            "cluster), so the AppHost and this harness set it to 10 ms; at librdkafka's default of 500 ms p50 was 792 ms and p99 1,225 ms.",
+            "Latency is the sum of waits, not of work: the notes of 4 split it by stage (when the trade is on `trades`, when its window's " +
+            "version is on `volumes.1m`, when the sink pushes it). Ingest → `trades` takes ~23 ms at p50 (its producer's 5 ms linger, the " +
+            "acknowledgement, the harness consumer's fetch wait), the aggregator adds ~15–30 ms at p50 and ~50 ms at p99 (its consumer's fetch " +
+            "wait, the batch, the output producer's flush), the sink a few ms. Against the development broker a consumer's empty fetch is " +
+            "answered only after fetch.wait.max.ms even when data arrives meanwhile (librdkafka's mock cluster), so every hop pays up to " +
+            "10 ms (the AppHost's setting; at librdkafka's default of 500 ms p50 was 792 ms). Until this run the sink's tail carried ~100 ms " +
+            "more: its SQLite writers (volumes, footprint, large trades) waited for each other's write lock through Microsoft.Data.Sqlite's " +
+            "fixed 150 ms sleep on SQLITE_BUSY (now SQLite's busy_timeout): p99 208 → 107 ms at 1,000/s and 298 → 146 ms at 20,000/s in " +
+            "--only latency runs. Runs of the same commit vary by ±30 ms at p99 on this machine. Next: the aggregator's stage.",
         "backfill" =>
-            "A backfill is bound by the sink: a day of 500 products turns 3M trades into ~1M window records (section 5 gives records and windows), " +
-            "and the sink is the busiest process (CPU table of 5) while ingest is paused by back-pressure. `perf record` on the sink during a 1M " +
-            "backfill put ~35–44 % of its CPU in the kernel writing WAL pages, ~17–21 % in SQLite and ~20 % in managed code; a 64 MiB page cache " +
-            "with memory-mapped reads and 5,000-row transactions (was 2 MiB and 1,000) came with 3M backfills of 33.4–44.8 s in this " +
-            "session's runs, against 51.6 s before (noisy, single runs). Time grows linearly with window records; with trades it grows a little less than linearly because denser trading on " +
-            "the same day × product grid fills windows that already exist. Next: skip non-final versions of windows far behind the wall clock, " +
-            "and multi-row upserts.",
+            "Every process is busy (CPU table of 5: the machine at ~1.6–1.9 of 2 cores) while ingest is paused by back-pressure for about " +
+            "half the run. A day of 500 products turns 3M trades into ~0.9M window records and about as many footprint records (issue 17 " +
+            "added them; the 30–45 s of earlier runs were without), and the sink writes both into one SQLite file. Fixed on 2026-12-03: the " +
+            "development broker's zero initial rebalance delay made the aggregator's second loop start a ~5 s rebalance in every run (now " +
+            "0.5 s: both loops join one generation); the footprint store fsynced every batch (now synchronous=NORMAL, as the volume store) and " +
+            "prepared its statement per row; the volume store's default was the slower JSON-array statement (section 9). --only backfill: " +
+            "3M in 96.8 s before, 63.9 s after, both on a loaded machine. Earlier profile (`perf record` on the sink, 1M backfill): ~35–44 % " +
+            "of its CPU in the kernel writing WAL pages, ~17–21 % in SQLite, ~20 % managed. Time grows linearly with window records. Next: " +
+            "write the footprint and volume rows of a batch in one transaction, and skip non-final versions of windows far behind the wall clock.",
         "store" =>
             "SQLite's JSON-array statement (`json_each` plus 18 `->>` extractions per row inside SQLite, and the JSON text built per " +
             "chunk) measured slower than one prepared statement per row in every run (2026-12-03: 33,657 vs 80,002 and 59,404 vs " +
