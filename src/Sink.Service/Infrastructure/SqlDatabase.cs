@@ -43,7 +43,7 @@ public sealed class SqlDatabase : IAsyncDisposable
                     // writer in a backfill and kept the file's write lock from the volumes consumer meanwhile. A writer
                     // waits for the other's lock inside SQLite (SqliteVolumeStore.BusyTimeoutPragma).
                     await using var pragma = connection.CreateCommand();
-                    pragma.CommandText = "PRAGMA synchronous = NORMAL; " + SqliteVolumeStore.BusyTimeoutPragma;
+                    pragma.CommandText = "PRAGMA synchronous = NORMAL; " + SqliteVolumeStore.BusyTimeoutPragma(connection);
                     await pragma.ExecuteNonQueryAsync(token);
                     return connection;
                 }

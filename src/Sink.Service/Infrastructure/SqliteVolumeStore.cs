@@ -115,12 +115,18 @@ public sealed class SqliteVolumeStore : IVolumeStore
         """;
 
     /// <summary>
-    /// Every connection to the file waits inside SQLite for another connection's write lock (the footprint, large-trade and
-    /// alert stores write the same file), up to 30 s like the connections' command timeout. Without it SQLite returns
-    /// SQLITE_BUSY at once and Microsoft.Data.Sqlite retries after a fixed Thread.Sleep(150): the sink's p99 latency at
-    /// 1,000 trades/s carried ~100 ms of it (docs/BENCHMARKS.md, section 4). SQLite's busy handler sleeps 1, 2, 5, 10 … ms.
+    /// The <c>busy_timeout</c> pragma of <paramref name="connection"/>: every connection to the file waits inside SQLite for
+    /// another connection's write lock (the footprint, large-trade and alert stores write the same file) for as long as its
+    /// command timeout (<c>Default Timeout</c> in the connection string, 30 s unless set; 0 = no limit). Without it SQLite
+    /// returns SQLITE_BUSY at once and Microsoft.Data.Sqlite retries after a fixed Thread.Sleep(150): the sink's p99 latency
+    /// at 1,000 trades/s carried ~100 ms of it (docs/BENCHMARKS.md, section 4). SQLite's busy handler sleeps 1, 2, 5, 10 … ms.
     /// </summary>
-    public const string BusyTimeoutPragma = "PRAGMA busy_timeout = 30000;";
+    public static string BusyTimeoutPragma(SqliteConnection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var milliseconds = connection.DefaultTimeout == 0 ? int.MaxValue : (int)Math.Min(int.MaxValue, connection.DefaultTimeout * 1000L);
+        return string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {milliseconds};");
+    }
 
     /// <summary>Rows per statement with <see cref="SqliteUpsertMethod.JsonRows"/> (one JSON text parameter per chunk).</summary>
     public const int JsonRowsPerStatement = 1_000;
@@ -354,7 +360,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
             // cache and memory-mapped reads: with the default 2 MiB cache, upserts into a large table spent most of their
             // time re-reading pages through read() calls (docs/BENCHMARKS.md, backfill profile). busy_timeout: see BusyTimeoutPragma.
             await using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; " + BusyTimeoutPragma;
+            pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456; " + BusyTimeoutPragma(connection);
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

@@ -60,10 +60,13 @@ public sealed class KrakenLiveFeedTests : IAsyncLifetime
         Assert.True(status.GetProperty("duplicates").GetInt64() > 0, status.ToString());
         Assert.Equal(0, status.GetProperty("unfilledGaps").GetInt64());
 
-        // REST: Kraken's pair names and count; subscriptions: one v2 trade subscribe with all three symbols per connection.
+        // REST: Kraken's pair names and count; subscriptions: one v2 trade subscribe per connection, with all three symbols
+        // at least until the refused one has been refused Ingest:Live:MaxSubscriptionRefusals (3) times, then maybe without
+        // it (a loaded machine can add a reconnect: a stall detected late; CI saw a fourth subscribe of BTC/USD, ETH/USD).
         Assert.NotEmpty(kraken.RestRequests);
         Assert.All(kraken.RestRequests, r => Assert.Matches(@"^/0/public/Trades\?pair=(XBTUSD|ETHUSD)&count=1000(&since=\d+)?$", r));
-        Assert.All(kraken.Subscriptions, s => Assert.Equal(["BTC/USD", "ETH/USD", "XRP/USD"], KrakenFrames.SubscribedSymbols(s)));
+        Assert.All(kraken.Subscriptions.Take(3), s => Assert.Equal(["BTC/USD", "ETH/USD", "XRP/USD"], KrakenFrames.SubscribedSymbols(s)));
+        Assert.All(kraken.Subscriptions.Skip(3), s => Assert.Equal(["BTC/USD", "ETH/USD"], KrakenFrames.SubscribedSymbols(s).Take(2)));
         VenueLiveTest.AssertRefusalReported(outcome, "XRP-USD");
     }
 }
