@@ -40,15 +40,15 @@ public sealed class FootprintWindowWriter : ISerializer<FootprintWindow>
         json.WriteString(Venue, w.Venue);
         json.WriteString(Product, w.Product);
         json.WriteString(WindowStart, w.WindowStart);
-        json.WriteNumber(Tick, w.Tick);
+        Utf8Decimal.WriteNumber(json, Tick, w.Tick);
         json.WriteNumber(Trades, w.Trades);
         json.WriteStartArray(Levels);
         foreach (var level in w.Levels)
         {
             json.WriteStartObject();
-            json.WriteNumber(Price, level.Price);
-            json.WriteNumber(BuyBase, level.BuyBase);
-            json.WriteNumber(SellBase, level.SellBase);
+            Utf8Decimal.WriteNumber(json, Price, level.Price);
+            Utf8Decimal.WriteNumber(json, BuyBase, level.BuyBase);
+            Utf8Decimal.WriteNumber(json, SellBase, level.SellBase);
             json.WriteNumber(BuyTrades, level.BuyTrades);
             json.WriteNumber(SellTrades, level.SellTrades);
             json.WriteEndObject();

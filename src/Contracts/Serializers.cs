@@ -11,7 +11,11 @@ public static class ContractSerializers
     /// <summary>The hand-written writer of the same bytes as <see cref="TradeSerializer"/> (ingest's hot path).</summary>
     public static TradeRecordWriter TradeWriter { get; } = new();
 
-    public static IDeserializer<Trade> TradeDeserializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
+    /// <summary>The hand-written reader (the aggregator's hot path); <see cref="ReferenceTradeDeserializer"/> is the generated equivalent.</summary>
+    public static IDeserializer<Trade> TradeDeserializer { get; } = new TradeRecordReader();
+
+    /// <summary>The source-generated <see cref="Trade"/> deserializer, kept as the reference for <see cref="TradeRecordReader"/>.</summary>
+    public static IDeserializer<Trade> ReferenceTradeDeserializer { get; } = new JsonSerde<Trade>(ContractsJsonContext.Default.Trade);
     /// <summary>The hand-written writer (hot path); <see cref="ReferenceWindowSerializer"/> is the generated equivalent.</summary>
     public static ISerializer<WindowVolume> WindowSerializer { get; } = new WindowVolumeWriter();
 

@@ -44,8 +44,8 @@ public sealed class TradeRecordWriter : ISerializer<Trade>
         json.WriteString(Product, trade.Product);
         json.WriteNumber(TradeId, trade.TradeId);
         json.WriteString(Time, trade.Time);
-        json.WriteNumber(Price, trade.Price);
-        json.WriteNumber(Size, trade.Size);
+        Utf8Decimal.WriteNumber(json, Price, trade.Price);
+        Utf8Decimal.WriteNumber(json, Size, trade.Size);
         json.WriteString(Side, trade.Side switch
         {
             TakerSide.Buy => Buy,

@@ -48,12 +48,12 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
         json.WriteString(Side, w.Side == TakerSide.Buy ? Buy : Sell);
         json.WriteString(WindowStart, w.WindowStart);
         json.WriteNumber(Trades, w.Trades);
-        json.WriteNumber(BaseVolume, w.BaseVolume);
-        json.WriteNumber(QuoteVolume, w.QuoteVolume);
-        json.WriteNumber(Open, w.Open);
-        json.WriteNumber(High, w.High);
-        json.WriteNumber(Low, w.Low);
-        json.WriteNumber(Close, w.Close);
+        Utf8Decimal.WriteNumber(json, BaseVolume, w.BaseVolume);
+        Utf8Decimal.WriteNumber(json, QuoteVolume, w.QuoteVolume);
+        Utf8Decimal.WriteNumber(json, Open, w.Open);
+        Utf8Decimal.WriteNumber(json, High, w.High);
+        Utf8Decimal.WriteNumber(json, Low, w.Low);
+        Utf8Decimal.WriteNumber(json, Close, w.Close);
         json.WriteNumber(FirstTradeId, w.FirstTradeId);
         json.WriteNumber(LastTradeId, w.LastTradeId);
         json.WriteNumber(Version, w.Version);
@@ -75,10 +75,10 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
             foreach (var c in classes)
             {
                 json.WriteStartObject();
-                json.WriteNumber(Min, c.Min);
+                Utf8Decimal.WriteNumber(json, Min, c.Min);
                 if (c.Max is { } max)
                 {
-                    json.WriteNumber(Max, max);
+                    Utf8Decimal.WriteNumber(json, Max, max);
                 }
                 else
                 {
@@ -86,7 +86,7 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
                 }
 
                 json.WriteNumber(Trades, c.Trades);
-                json.WriteNumber(BaseVolume, c.BaseVolume);
+                Utf8Decimal.WriteNumber(json, BaseVolume, c.BaseVolume);
                 json.WriteEndObject();
             }
 

@@ -84,6 +84,18 @@ public sealed class TradeRecordWriterTests : IDisposable
         var expected = ContractSerializers.TradeSerializer.Serialize(trade, default);
         Assert.Equal(expected, TradeRecordWriter.WriteToThreadBuffer(trade).ToArray());
         Assert.Equal(expected, ContractSerializers.TradeWriter.Serialize(trade, default));
-        Assert.Equal(trade, ContractSerializers.TradeDeserializer.Deserialize(expected, false, default));
+        Assert.Equal(trade, ContractSerializers.ReferenceTradeDeserializer.Deserialize(expected, false, default));
+        if (trade.Price > 0 && trade.Size > 0)
+        {
+            // The hand-written reader (the aggregator's) reads back what the generated deserializer reads, digit for digit.
+            var read = ContractSerializers.TradeDeserializer.Deserialize(expected, false, default);
+            Assert.Equal(trade, read);
+            Assert.Equal(ContractSerializers.TradeSerializer.Serialize(read, default), expected);
+        }
+        else
+        {
+            // The generated deserializer took a price or size that is not positive; the reader rejects it (dead-lettered).
+            Assert.Throws<InvalidDataException>(() => ContractSerializers.TradeDeserializer.Deserialize(expected, false, default));
+        }
     }
 }

@@ -44,6 +44,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private readonly long recentHorizonTicks = Math.Min(options.Retention.Ticks, options.DedupHorizon.Ticks);
     private readonly WindowSpec window = options.Window;
     private readonly SizeClassTable sizeClasses = options.SizeClassTable;
+    private readonly Dictionary<decimal[], SizeClassShape> shapes = new(ReferenceEqualityComparer.Instance);
     private ProductState? lastProduct;
     private long maxEventTicks = long.MinValue;
     private long watermarkTicks = long.MinValue;
@@ -359,7 +360,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         if (!products.TryGetValue(name, out var product))
         {
-            product = new ProductState(name, sizeClasses);
+            product = new ProductState(name, ShapeOf(name));
             products.Add(name, product);
             if (product.Recent is not null)
             {
@@ -369,6 +370,24 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         return lastProduct = product;
     }
+
+    /// <summary>The size class shape of new windows of stream <paramref name="name"/>: one per boundary list (so per quote currency).</summary>
+    private SizeClassShape? ShapeOf(string name)
+    {
+        if (sizeClasses.BoundariesOf(QuoteOf(StreamKey.Parse(name).Product)) is not { } bounds)
+        {
+            return null;
+        }
+
+        if (!shapes.TryGetValue(bounds, out var shape))
+        {
+            shapes.Add(bounds, shape = SizeClassShape.Of(bounds, null));
+        }
+
+        return shape;
+    }
+
+    private static string QuoteOf(string product) => product.Contains('-', StringComparison.Ordinal) ? Products.QuoteOf(product) : string.Empty;
 
     /// <summary>A window's key in its product's map: start ticks × 2 + side (start ticks are ≥ 0 and below 2⁶², so it fits).</summary>
     private static long SlotOf(long startTicks, TakerSide side) => (startTicks << 1) | (long)side;
@@ -491,12 +510,12 @@ public sealed class VolumeAggregator(WindowingOptions options)
     private static long SafeSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue + 1 : a - b;
 
     /// <summary>One (venue, product) stream's state; <see cref="Name"/> is its <see cref="StreamKey"/>.</summary>
-    private sealed class ProductState(string name, SizeClassTable sizeClasses)
+    private sealed class ProductState(string name, SizeClassShape? sizeClasses)
     {
         private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
 
         /// <summary>The size class boundaries of the stream's quote currency for new windows, or null (no classes).</summary>
-        public decimal[]? SizeClassBounds { get; } = sizeClasses.BoundariesOf(QuoteOf(StreamKey.Parse(name).Product));
+        public SizeClassShape? SizeClasses { get; } = sizeClasses;
 
         public string Name { get; } = name;
 
@@ -519,8 +538,6 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         /// <summary>Windows by slot = start ticks × 2 + side.</summary>
         public Dictionary<long, WindowState> Windows { get; } = [];
-
-        private static string QuoteOf(string product) => product.Contains('-', StringComparison.Ordinal) ? Products.QuoteOf(product) : string.Empty;
     }
 
     private sealed class WindowState
@@ -536,9 +553,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
         private long lastId;
 
         // Size classes (null: none): the boundaries, and per class (boundaries + 1) the trades and the base volume.
-        private readonly decimal[]? classBounds;
-        private readonly long[]? classTrades;
-        private readonly decimal[]? classBase;
+        private readonly SizeClassShape? shape;
+        private readonly ClassCell[]? cells;
 
         public WindowState(ProductState product, TakerSide side, long startTicks, Trade first)
         {
@@ -549,14 +565,13 @@ public sealed class VolumeAggregator(WindowingOptions options)
             quoteVolume = notional;
             open = high = low = close = first.Price;
             firstId = lastId = first.TradeId;
-            if (product.SizeClassBounds is { } bounds)
+            if (product.SizeClasses is { } classes)
             {
-                classBounds = bounds;
-                classTrades = new long[bounds.Length + 1];
-                classBase = new decimal[bounds.Length + 1];
-                var c = SizeClassTable.ClassOf(bounds, notional);
-                classTrades[c] = 1;
-                classBase[c] = first.Size;
+                shape = classes;
+                cells = new ClassCell[classes.Bounds.Length + 1];
+                ref var cell = ref cells[SizeClassTable.ClassOf(classes.Bounds, notional)];
+                cell.Trades = 1;
+                cell.Base = first.Size;
             }
         }
 
@@ -573,12 +588,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
             Reason = value.IncompleteReason;
             if (value.SizeClasses is { } classes)
             {
-                classBounds = SizeClassVolume.BoundariesOf(classes);
-                classTrades = new long[classes.Count];
-                classBase = new decimal[classes.Count];
+                shape = SizeClassShape.Of(SizeClassVolume.BoundariesOf(classes), product.SizeClasses);
+                cells = new ClassCell[classes.Count];
                 for (var i = 0; i < classes.Count; i++)
                 {
-                    (classTrades[i], classBase[i]) = (classes[i].Trades, classes[i].BaseVolume);
+                    (cells[i].Trades, cells[i].Base) = (classes[i].Trades, classes[i].BaseVolume);
                 }
             }
         }
@@ -608,11 +622,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
             baseVolume += trade.Size;
             var notional = trade.Price * trade.Size;
             quoteVolume += notional;
-            if (classBounds is not null)
+            if (shape is not null)
             {
-                var c = SizeClassTable.ClassOf(classBounds, notional);
-                classTrades![c]++;
-                classBase![c] += trade.Size;
+                ref var cell = ref cells![SizeClassTable.ClassOf(shape.Bounds, notional)];
+                cell.Trades++;
+                cell.Base += trade.Size;
             }
 
             if (trade.Price > high)
@@ -646,18 +660,72 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         private SizeClassVolume[]? ClassesOf()
         {
-            if (classBounds is null)
+            if (shape is null)
             {
                 return null;
             }
 
-            var classes = new SizeClassVolume[classTrades!.Length];
+            var classes = new SizeClassVolume[cells!.Length];
             for (var i = 0; i < classes.Length; i++)
             {
-                classes[i] = new SizeClassVolume(i == 0 ? 0m : classBounds[i - 1], i < classBounds.Length ? classBounds[i] : null, classTrades[i], classBase![i]);
+                // Most classes of a window hold no trade: those share one immutable value per shape.
+                var cell = cells[i];
+                classes[i] = cell.Trades == 0 && cell.Base == 0m && cell.Base.Scale == 0
+                    ? shape.Empty[i]
+                    : new SizeClassVolume(shape.MinOf(i), shape.MaxOf(i), cell.Trades, cell.Base);
             }
 
             return classes;
+        }
+
+        private struct ClassCell
+        {
+            public long Trades;
+            public decimal Base;
+        }
+    }
+
+    /// <summary>
+    /// Size class boundaries as windows hold them, with the empty value of each class (shared: a sparse window's classes are
+    /// mostly empty, and their values are immutable).
+    /// </summary>
+    private sealed class SizeClassShape
+    {
+        private SizeClassShape(decimal[] bounds)
+        {
+            Bounds = bounds;
+            Empty = new SizeClassVolume[bounds.Length + 1];
+            for (var i = 0; i < Empty.Length; i++)
+            {
+                Empty[i] = new SizeClassVolume(MinOf(i), MaxOf(i), 0, 0m);
+            }
+        }
+
+        public decimal[] Bounds { get; }
+
+        public SizeClassVolume[] Empty { get; }
+
+        public decimal MinOf(int i) => i == 0 ? 0m : Bounds[i - 1];
+
+        public decimal? MaxOf(int i) => i < Bounds.Length ? Bounds[i] : null;
+
+        /// <summary>The shape of restored <paramref name="bounds"/>: <paramref name="current"/> when they are the same digits, else a new one.</summary>
+        public static SizeClassShape Of(decimal[] bounds, SizeClassShape? current) =>
+            current is not null && current.Bounds.Length == bounds.Length && current.Bounds.AsSpan().SequenceEqual(bounds) && SameScales(current.Bounds, bounds)
+                ? current
+                : new SizeClassShape(bounds);
+
+        private static bool SameScales(decimal[] a, decimal[] b)
+        {
+            for (var i = 0; i < a.Length; i++)
+            {
+                if (a[i].Scale != b[i].Scale)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
     }
 }
