@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 
@@ -16,6 +17,9 @@ namespace BitcoinVolume.Contracts;
 /// </summary>
 public sealed class TradeRecordReader : IDeserializer<Trade>
 {
+    [ThreadStatic]
+    private static StringCache? strings;
+
     public Trade Deserialize(ReadOnlySpan<byte> data, bool isNull, SerializationContext context)
     {
         if (isNull)
@@ -24,7 +28,15 @@ public sealed class TradeRecordReader : IDeserializer<Trade>
         }
 
         var reader = new Utf8JsonReader(data);
-        return Read(ref reader);
+        try
+        {
+            return Read(ref reader);
+        }
+        catch (InvalidOperationException e)
+        {
+            // E.g. a string that is not valid UTF-8: a bad record like any other, not a failure of the reader's caller.
+            throw new JsonException($"A trade record has an unreadable value: {e.Message}", e);
+        }
     }
 
     /// <summary>Reads one trade object (the whole input of <paramref name="reader"/>: trailing content is an error).</summary>
@@ -126,7 +138,9 @@ public sealed class TradeRecordReader : IDeserializer<Trade>
         reader.Read();
         return reader.TokenType switch
         {
-            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.String => !reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan.Length <= StringCache.MaxLength && Ascii.IsValid(reader.ValueSpan)
+                ? (strings ??= new StringCache()).Get(reader.ValueSpan)
+                : reader.GetString(),
             JsonTokenType.Null => null,
             _ => throw Invalid(field, $"is a JSON {reader.TokenType}, not a String"),
         };
@@ -144,4 +158,35 @@ public sealed class TradeRecordReader : IDeserializer<Trade>
         };
 
     private static InvalidDataException Invalid(string field, string problem) => new($"Trade record field {field} {problem}.");
+
+    /// <summary>
+    /// This thread's last strings per hash slot (product and venue ids, ASCII): a partition's records repeat a few streams,
+    /// so most of them need no new string. Bounded (<see cref="Slots"/> entries); a colliding string replaces the slot's.
+    /// </summary>
+    private sealed class StringCache
+    {
+        public const int MaxLength = 64;
+        private const int Slots = 512;
+        private readonly byte[]?[] keys = new byte[Slots][];
+        private readonly string?[] values = new string?[Slots];
+
+        public string Get(ReadOnlySpan<byte> ascii)
+        {
+            var hash = 2166136261u;
+            foreach (var b in ascii)
+            {
+                hash = (hash ^ b) * 16777619u;
+            }
+
+            var slot = (int)(hash & (Slots - 1));
+            if (keys[slot] is { } key && ascii.SequenceEqual(key))
+            {
+                return values[slot]!;
+            }
+
+            var value = Encoding.ASCII.GetString(ascii);
+            (keys[slot], values[slot]) = (ascii.ToArray(), value);
+            return value;
+        }
+    }
 }

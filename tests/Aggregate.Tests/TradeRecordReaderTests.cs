@@ -89,6 +89,28 @@ public class TradeRecordReaderTests
     }
 
     [Fact]
+    public void A_string_that_is_not_utf8_is_rejected_and_strings_repeated_across_records_are_read_right()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Valid);
+        var at = Valid.IndexOf("kraken", StringComparison.Ordinal);
+        bytes[at] = 0xC3;
+        bytes[at + 1] = 0x28;
+
+        var error = Assert.ThrowsAny<JsonException>(() => ContractSerializers.TradeDeserializer.Deserialize(bytes, false, default));
+        Assert.Contains("unreadable", error.Message, StringComparison.Ordinal);
+
+        // Many streams through the reader's string cache (colliding slots included): each record keeps its own ids.
+        for (var i = 0; i < 5_000; i++)
+        {
+            var product = $"P{i % 1_500}-USD";
+            var venue = $"v{i % 7}";
+            var json = Valid.Replace("BTC-USD", product, StringComparison.Ordinal).Replace("kraken", venue, StringComparison.Ordinal);
+            var trade = ContractSerializers.TradeDeserializer.Deserialize(Encoding.UTF8.GetBytes(json), false, default);
+            Assert.Equal((product, venue), (trade.Product, trade.Venue));
+        }
+    }
+
+    [Fact]
     public void A_null_record_is_rejected_with_its_topic()
     {
         var error = Assert.Throws<InvalidDataException>(() => ContractSerializers.TradeDeserializer.Deserialize(ReadOnlySpan<byte>.Empty, true, new Confluent.Kafka.SerializationContext(Confluent.Kafka.MessageComponentType.Value, Topics.Trades)));
