@@ -101,6 +101,7 @@ public sealed class TradeRecordReader : IDeserializer<Trade>
             throw new JsonException("A trade record must be one complete JSON object.");
         }
 
+        // One more read: Utf8JsonReader rejects anything after the object itself (a JsonException) and returns false at the end.
         if (reader.Read())
         {
             throw new JsonException("A trade record has content after its object.");

@@ -36,35 +36,45 @@ public static class Utf8Decimal
         }
 
         var scale = (bits[3] >> 16) & 0xFF;
-        var position = 0;
+        var count = DigitCount(mantissa);
+        var position = negative ? 1 : 0;
         if (negative)
         {
-            destination[position++] = (byte)'-';
+            destination[0] = (byte)'-';
         }
 
-        Span<byte> digits = stackalloc byte[20];
-        Utf8Formatter.TryFormat(mantissa, digits, out var count);
-        if (scale == 0)
+        // Digits right to left, with the point after the whole part ("0." and zeros in front when there is none).
+        var length = position + (scale == 0 ? count : count > scale ? count + 1 : scale + 2);
+        var end = length;
+        for (var i = 0; i < Math.Max(count, scale); i++)
         {
-            digits[..count].CopyTo(destination[position..]);
-            return position + count;
+            if (i == scale && scale > 0)
+            {
+                destination[--end] = (byte)'.';
+            }
+
+            destination[--end] = (byte)('0' + (int)(mantissa % 10));
+            mantissa /= 10;
         }
 
-        if (count > scale)
+        if (count <= scale && scale > 0)
         {
-            var whole = count - scale;
-            digits[..whole].CopyTo(destination[position..]);
-            position += whole;
-            destination[position++] = (byte)'.';
-            digits[whole..count].CopyTo(destination[position..]);
-            return position + scale;
+            destination[--end] = (byte)'.';
+            destination[--end] = (byte)'0';
         }
 
-        destination[position++] = (byte)'0';
-        destination[position++] = (byte)'.';
-        destination.Slice(position, scale - count).Fill((byte)'0');
-        position += scale - count;
-        digits[..count].CopyTo(destination[position..]);
-        return position + count;
+        return length;
+    }
+
+    private static int DigitCount(ulong value)
+    {
+        var count = 1;
+        while (value >= 10)
+        {
+            value /= 10;
+            count++;
+        }
+
+        return count;
     }
 }

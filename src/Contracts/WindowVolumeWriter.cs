@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Confluent.Kafka;
 
@@ -74,25 +76,71 @@ public sealed class WindowVolumeWriter : ISerializer<WindowVolume>
             json.WriteStartArray(SizeClasses);
             foreach (var c in classes)
             {
-                json.WriteStartObject();
-                Utf8Decimal.WriteNumber(json, Min, c.Min);
-                if (c.Max is { } max)
+                if (c.Trades == 0)
                 {
-                    Utf8Decimal.WriteNumber(json, Max, max);
+                    json.WriteRawValue(EmptyClasses.JsonOf(c), skipInputValidation: true);
                 }
                 else
                 {
-                    json.WriteNull(Max);
+                    WriteClass(json, c);
                 }
-
-                json.WriteNumber(Trades, c.Trades);
-                Utf8Decimal.WriteNumber(json, BaseVolume, c.BaseVolume);
-                json.WriteEndObject();
             }
 
             json.WriteEndArray();
         }
 
         json.WriteEndObject();
+    }
+
+    private static void WriteClass(Utf8JsonWriter json, SizeClassVolume c)
+    {
+        json.WriteStartObject();
+        Utf8Decimal.WriteNumber(json, Min, c.Min);
+        if (c.Max is { } max)
+        {
+            Utf8Decimal.WriteNumber(json, Max, max);
+        }
+        else
+        {
+            json.WriteNull(Max);
+        }
+
+        json.WriteNumber(Trades, c.Trades);
+        Utf8Decimal.WriteNumber(json, BaseVolume, c.BaseVolume);
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// This thread's JSON of recently written classes without trades, by instance: the aggregator shares one immutable
+    /// empty class per boundary list, and most classes of a sparse window are empty, so each one's JSON is built once and
+    /// then copied. Bounded: one entry per slot, a colliding instance replaces the slot's.
+    /// </summary>
+    private sealed class EmptyClasses
+    {
+        private const int Slots = 64;
+
+        [ThreadStatic]
+        private static EmptyClasses? current;
+
+        private readonly SizeClassVolume?[] keys = new SizeClassVolume?[Slots];
+        private readonly byte[][] values = new byte[Slots][];
+
+        public static byte[] JsonOf(SizeClassVolume c)
+        {
+            var cache = current ??= new EmptyClasses();
+            var slot = RuntimeHelpers.GetHashCode(c) & (Slots - 1);
+            if (!ReferenceEquals(cache.keys[slot], c))
+            {
+                var buffer = new ArrayBufferWriter<byte>(128);
+                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+                {
+                    WriteClass(writer, c);
+                }
+
+                (cache.keys[slot], cache.values[slot]) = (c, buffer.WrittenSpan.ToArray());
+            }
+
+            return cache.values[slot];
+        }
     }
 }

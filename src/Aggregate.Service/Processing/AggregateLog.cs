@@ -48,7 +48,7 @@ internal static partial class AggregateLog
     [LoggerMessage(Level = LogLevel.Debug, Message = "Group offset commit failed: {Reason}")]
     public static partial void GroupCommitFailed(this ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable record on {TopicPartitionOffset}: {Reason}. It is dead-lettered; further ones are counted in aggregate.records.bad.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable record on {TopicPartitionOffset}: {Reason} It is dead-lettered; further ones are counted in aggregate.records.bad.")]
     public static partial void UnreadableRecord(this ILogger logger, TopicPartitionOffset topicPartitionOffset, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Checkpoints in {Location} (every {Interval}, newest {Retain} kept per partition): a partition assigned without newer local state is restored from its newest one")]
