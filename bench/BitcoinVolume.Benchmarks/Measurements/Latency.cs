@@ -103,6 +103,8 @@ public static class Latency
         var toTrades = new List<double>();
         var toOutput = new List<double>();
         var slices = new SortedDictionary<int, List<double>>();
+        var slicesToTrades = new SortedDictionary<int, List<double>>();
+        var slicesToOutput = new SortedDictionary<int, List<double>>();
         var unseen = 0;
         foreach (var (key, times) in windows)
         {
@@ -113,10 +115,13 @@ public static class Latency
                     continue;
                 }
 
+                var slice = (int)((times[i].Time - from).TotalSeconds / SliceSeconds);
                 toTrades.Add((times[i].OnTrades - times[i].Time).TotalMilliseconds);
+                Add(slicesToTrades, slice, toTrades[^1]);
                 if ((onOutput.TryGetValue(key, out var written) ? written.FirstOrDefault(p => p.Trades > i) : default) is { Key: var k } version && k != default)
                 {
                     toOutput.Add((version.At - times[i].Time).TotalMilliseconds);
+                    Add(slicesToOutput, slice, toOutput[^1]);
                 }
 
                 var seen = byWindow.TryGetValue(key, out var list) ? list.FirstOrDefault(p => p.Trades > i) : default;
@@ -128,8 +133,7 @@ public static class Latency
 
                 var latency = (seen.At - times[i].Time).TotalMilliseconds;
                 latencies.Add(latency);
-                var slice = (int)((times[i].Time - from).TotalSeconds / SliceSeconds);
-                (slices.TryGetValue(slice, out var inSlice) ? inSlice : slices[slice] = []).Add(latency);
+                Add(slices, slice, latency);
             }
         }
 
@@ -151,11 +155,26 @@ public static class Latency
         {
             sl.Value.Sort();
             return $"{Percentiles.Of(sl.Value, 99):0}/{sl.Value[^1]:0}";
-        })) + ".");
+        })) + ". The same slices' p99 by stage (on `trades` / on `volumes.1m` / pushed): " + string.Join(", ", slices.Keys.Select(sl =>
+            $"{SliceP99(slicesToTrades, sl)}/{SliceP99(slicesToOutput, sl)}/{SliceP99(slices, sl)}")) + ".");
         Log.Info($"latency at {rate:N0} trades/s: p50 {p50:0} ms, p99 {p99:0} ms, max {max:0} ms over {latencies.Count:N0} trades");
         return unseen > 0 || latencies.Count == 0
             ? $"at {rate:N0} trades/s {unseen} trades in the measured interval never showed up in a pushed row (of {latencies.Count + unseen}); logs in {run.WorkDirectory}"
             : null;
+    }
+
+    private static void Add(SortedDictionary<int, List<double>> slices, int slice, double value) =>
+        (slices.TryGetValue(slice, out var inSlice) ? inSlice : slices[slice] = []).Add(value);
+
+    private static string SliceP99(SortedDictionary<int, List<double>> slices, int slice)
+    {
+        if (!slices.TryGetValue(slice, out var values) || values.Count == 0)
+        {
+            return "–";
+        }
+
+        values.Sort();
+        return $"{Percentiles.Of(values, 99):0}";
     }
 
     private static string Stages(List<double> sorted) => $"{Percentiles.Of(sorted, 50):0} / {Percentiles.Of(sorted, 90):0} / {Percentiles.Of(sorted, 99):0}";

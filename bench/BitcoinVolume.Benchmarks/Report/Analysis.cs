@@ -10,11 +10,16 @@ public static class Analysis
     public static string For(string measurement) => measurement switch
     {
         "core" =>
-            "The 1 h case (≈83 trades per window) sits at the target within this machine's noise: BenchmarkDotNet's short job varies by ±15 % " +
-            "between runs here (it measured 0.96–1.19 M/s in this session). In the sparse case (24 h: ≈3.5 trades per window) nearly every trade " +
-            "opens a window — a state object, a dictionary insert and two queue entries, with ~288k live windows (≈70 MB) so lookups miss the " +
-            "CPU caches — and nearly every trade's window is serialized in its batch; on an existing window a trade costs ~150 ns. Breakdown: " +
-            "`--filter '*AggregationCore*' --inProcess`.",
+            "BenchmarkDotNet's short job varies by ±15 % between runs on this machine, so a figure near 1,000,000/s can land on either " +
+            "side. In the sparse case (24 h: ≈3.5 trades per window) nearly every trade opens a window — a state object with its " +
+            "size-class cells, a dictionary insert and two queue entries; ~288k live windows that the GC promotes twice (in a scratch " +
+            "profile of this loop, 2026-12-03, about a third of the time was the GC and the kernel zeroing its fresh pages) — and nearly " +
+            "every trade's window is serialized in its batch; on an existing window a trade costs ~150 ns. Changed on 2026-12-03: the " +
+            "trade reader is hand-written (TradeRecordReader: no metadata walk, no argument array, ids from a string cache; the bare loop " +
+            "went 1.86 → 2.6–2.8 M/s), decimals are formatted through a 64-bit integer (Utf8Decimal), and a window's empty size classes " +
+            "are shared values whose JSON is written once: --only core 24 h 756,774 → 1,012,642/s, 1 h 1,353,849 → 1,731,162/s. The ratio " +
+            "to the bare loop fell because the bare loop itself got faster (it deserializes with the same reader). Breakdown: `--filter " +
+            "'*AggregationCore*' --inProcess`.",
         "core-footprint" =>
             "The footprint is a second window state next to the bar's: per counted trade it adds a level lookup (two comparisons with the " +
             "stream's last level, else floor(price / tick) × tick in decimal) and two decimal additions, and per batch every footprint window that " +
@@ -37,22 +42,25 @@ public static class Analysis
             "Next: one aggregation loop per partition group across cores, cheaper per-record consume (keys ignored, no per-record allocations), " +
             "and cheaper frame handling in ingest (its allocation rate is in 7).",
         "peer" =>
-            "Our aggregator is one serial loop (consume a batch → aggregate → produce → flush → fsync'd RocksDB commit → commit offsets) and uses " +
-            "well under the 2 cores here (CPU table of 3), while Streamiz runs two stream threads. Per trade, Streamiz uses about 5–6 times as " +
-            "much machine CPU (CPU-per-trade line of 3; 4.7–7.7× in this session's runs), so where CPU is the limit — a busy machine, many " +
-            "partitions per instance — the gap is about that; on 2 idle cores Streamiz's two threads simply use more of the machine. Streamiz " +
-            "runs at-least-once (the development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup " +
-            "favours Streamiz. Closing the rest needs the partition-parallel loop named under 2.",
+            "Our aggregator alone runs at about the transport ceiling of 1 (the rate of one produce → consume hop on this broker), so no " +
+            "aggregator can be more than ceiling / Streamiz ≈ 3 × Streamiz here: 5 × would need 304,272 trades/s, above the 191,984/s the " +
+            "broker delivers to a bare consumer. Per trade, the machine CPU (CPU-per-trade line of 3) includes the development broker's, " +
+            "the same for both: its mock cluster finds a fetch's offset by walking the partition's message sets from the oldest " +
+            "(librdkafka's rd_kafka_mock_msgset_find, marked FIXME: no index), which took ~59 % of the broker process's CPU in a `perf " +
+            "record` of the latency run (2026-12-03). That shared cost caps the ratio well below 8 ×. Streamiz runs at-least-once (the " +
+            "development broker cannot do transactions) and without fsync, ours exactly-once with fsync: the setup favours Streamiz.",
         "latency" =>
             "Latency is the sum of waits, not of work: the notes of 4 split it by stage (when the trade is on `trades`, when its window's " +
-            "version is on `volumes.1m`, when the sink pushes it). Ingest → `trades` takes ~23 ms at p50 (its producer's 5 ms linger, the " +
-            "acknowledgement, the harness consumer's fetch wait), the aggregator adds ~15–30 ms at p50 and ~50 ms at p99 (its consumer's fetch " +
-            "wait, the batch, the output producer's flush), the sink a few ms. Against the development broker a consumer's empty fetch is " +
-            "answered only after fetch.wait.max.ms even when data arrives meanwhile (librdkafka's mock cluster), so every hop pays up to " +
-            "10 ms (the AppHost's setting; at librdkafka's default of 500 ms p50 was 792 ms). Until this run the sink's tail carried ~100 ms " +
-            "more: its SQLite writers (volumes, footprint, large trades) waited for each other's write lock through Microsoft.Data.Sqlite's " +
-            "fixed 150 ms sleep on SQLITE_BUSY (now SQLite's busy_timeout): p99 208 → 107 ms at 1,000/s and 298 → 146 ms at 20,000/s in " +
-            "--only latency runs. Runs of the same commit vary by ±30 ms at p99 on this machine. Next: the aggregator's stage.",
+            "version is on `volumes.1m`, when the sink pushes it) for the whole interval and per 5 s slice. The slices show the cause of " +
+            "the tail: every stage's p99 grows through the run (at 1,000/s on 2026-12-03 the aggregator stage went from ~15 to ~100 ms, " +
+            "ingest → `trades` from 30 to 70 ms), because the development broker gets slower as its logs grow. Its mock cluster finds a " +
+            "fetch's offset by walking the partition's message sets from the oldest (librdkafka's rd_kafka_mock_msgset_find, marked FIXME: " +
+            "no index), up to ~5 MiB or 100,000 sets per partition, hard-coded; every fetch that returns data pays that walk, and a `perf " +
+            "record` of the harness process (which hosts the broker) during the 1,000/s run put ~59 % of its CPU there (0.87 cores at both " +
+            "rates, more than all three services together). A real broker indexes offsets. Against this broker a consumer's empty fetch is " +
+            "also answered only after fetch.wait.max.ms, so every hop pays up to 10 ms (the AppHost's setting). Runs of the same commit " +
+            "gave p99 96 and 146 ms at 1,000/s on 2026-12-03. Earlier fixes: the sink's SQLite writers waited for each other through " +
+            "Microsoft.Data.Sqlite's fixed 150 ms sleep on SQLITE_BUSY (now busy_timeout): p99 208 → 107 ms.",
         "backfill" =>
             "Every process is busy (CPU table of 5: the machine at ~1.6–1.9 of 2 cores) while ingest is paused by back-pressure for about " +
             "half the run. A day of 500 products turns 3M trades into ~0.9M window records and about as many footprint records (issue 17 " +
