@@ -52,7 +52,7 @@ public class GroupOffsetTests(ITestOutputHelper output)
         output.WriteLine($"log ends {string.Join(", ", endsNow.Select(e => $"{e.Key}:{e.Value}"))}; partitions without new records: {string.Join(",", quiet)}");
 
         // 3. Within a bounded time the group has every partition at the state's next offset (= the end of its log).
-        await WaitForCommittedAsync(harness, RenewedGroup, filled.ToDictionary(p => p, p => endsNow[p]), TimeSpan.FromSeconds(30));
+        await GroupCommits.WaitForAsync(harness, RenewedGroup, filled.ToDictionary(p => p, p => endsNow[p]), TimeSpan.FromSeconds(30), output);
 
         // The quiet partitions were restored from the state at the end of their log, not re-read.
         var log = await File.ReadAllLinesAsync(second.LogPath);
@@ -77,29 +77,4 @@ public class GroupOffsetTests(ITestOutputHelper output)
     /// <summary>The next offset (high watermark) of every partition of <c>trades</c>.</summary>
     private static Dictionary<int, long> LogEnds(PipelineHarness harness) =>
         Enumerable.Range(0, Partitions).ToDictionary(p => p, p => harness.Kafka.Watermarks(Topics.Trades, p).High);
-
-    /// <summary>Polls until <paramref name="group"/> has committed <paramref name="expected"/> on <c>trades</c>; throws with what it has on timeout.</summary>
-    private async Task WaitForCommittedAsync(PipelineHarness harness, string group, Dictionary<int, long> expected, TimeSpan timeout)
-    {
-        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = harness.Kafka.BootstrapServers, GroupId = group, EnableAutoCommit = false }).Build();
-        var partitions = expected.Keys.Select(p => new TopicPartition(Topics.Trades, p)).ToList();
-        var deadline = DateTime.UtcNow + timeout;
-        var committed = new Dictionary<int, long>();
-        while (DateTime.UtcNow < deadline)
-        {
-            committed = probe.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
-            if (expected.All(e => committed[e.Key] == e.Value))
-            {
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} group {group} committed {Describe(committed, expected)}");
-                return;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"group {group} has not committed the end of the log within {timeout}: {Describe(committed, expected)}");
-    }
-
-    private static string Describe(Dictionary<int, long> committed, Dictionary<int, long> expected) =>
-        string.Join(", ", expected.Select(e => $"partition {e.Key}: {(committed.TryGetValue(e.Key, out var c) ? c : -1)} of {e.Value}"));
 }

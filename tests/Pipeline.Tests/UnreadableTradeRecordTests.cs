@@ -52,7 +52,7 @@ public class UnreadableTradeRecordTests(ITestOutputHelper output)
 
         // The aggregator gets through all of it: its group commits the end of the log on every partition, and it runs on.
         var ends = Enumerable.Range(0, Partitions).ToDictionary(p => p, p => harness.Kafka.Watermarks(Topics.Trades, p).High);
-        await WaitForCommittedAsync(harness, ends.Where(e => e.Value > 0).ToDictionary(), TimeSpan.FromSeconds(60));
+        await GroupCommits.WaitForAsync(harness, "aggregate", ends.Where(e => e.Value > 0).ToDictionary(), TimeSpan.FromSeconds(60), output);
         Assert.True(aggregator.IsRunning, $"the aggregator exited (log: {aggregator.LogPath})");
 
         // trades.dlq holds each bad record exactly once (its source offset, raw text and problem) and nothing else: no good trade.
@@ -147,28 +147,6 @@ public class UnreadableTradeRecordTests(ITestOutputHelper output)
         var records = harness.Kafka.ReadAll(Topics.Volumes1m, (int)count, ContractSerializers.WindowDeserializer, TimeSpan.FromSeconds(30));
         Assert.Equal(count, records.Count);
         return records.GroupBy(r => r.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.MaxBy(r => r.Value.Version).Value, StringComparer.Ordinal);
-    }
-
-    /// <summary>Polls until the aggregator's group has committed <paramref name="expected"/> on <c>trades</c>; throws with what it has on timeout.</summary>
-    private async Task WaitForCommittedAsync(PipelineHarness harness, Dictionary<int, long> expected, TimeSpan timeout)
-    {
-        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = harness.Kafka.BootstrapServers, GroupId = "aggregate", EnableAutoCommit = false }).Build();
-        var partitions = expected.Keys.Select(p => new TopicPartition(Topics.Trades, p)).ToList();
-        var deadline = DateTime.UtcNow + timeout;
-        var committed = new Dictionary<int, long>();
-        while (DateTime.UtcNow < deadline)
-        {
-            committed = probe.Committed(partitions, TimeSpan.FromSeconds(10)).ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
-            if (expected.All(e => committed[e.Key] == e.Value))
-            {
-                output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} the group committed the end of the log: {string.Join(", ", committed.Select(c => $"{c.Key}:{c.Value}"))}");
-                return;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"the group has not committed the end of the log within {timeout}: {string.Join(", ", expected.Select(e => $"partition {e.Key}: {(committed.TryGetValue(e.Key, out var c) ? c : -1)} of {e.Value}"))}");
     }
 
     /// <summary>A bad record: its key, its value as produced (null: a tombstone), its text and what its dead letter's detail names.</summary>
