@@ -211,15 +211,14 @@ public static class Latency
 
     private static void ReadTrades(PipelineRun run, ConcurrentDictionary<(string, TakerSide, DateTime), List<(DateTimeOffset, DateTimeOffset)>> windows, CancellationToken stop)
     {
-        using var consumer = new ConsumerBuilder<string, Trade>(HarnessConsumer(run, "bench-latency"))
-            .SetValueDeserializer(ContractSerializers.TradeDeserializer)
-            .Build();
+        using var consumer = new ConsumerBuilder<string, byte[]>(HarnessConsumer(run, "bench-latency")).Build();
         consumer.Assign(Enumerable.Range(0, run.Partitions).Select(p => new TopicPartitionOffset(Topics.Trades, p, Offset.Beginning)));
         while (!stop.IsCancellationRequested)
         {
-            if (consumer.Consume(100) is { } record)
+            // Gap markers (header bv-kind) share the topic: not trades.
+            if (consumer.Consume(100) is { } record && !TradeGap.IsMarker(record.Message.Headers))
             {
-                var t = record.Message.Value;
+                var t = ContractSerializers.TradeDeserializer.Deserialize(record.Message.Value, record.Message.Value is null, new SerializationContext(MessageComponentType.Value, Topics.Trades));
                 windows.GetOrAdd(WindowOracle.KeyOf(t, WindowSpec.Default), _ => []).Add((t.Time, DateTimeOffset.UtcNow));
             }
         }
