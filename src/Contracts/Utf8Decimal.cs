@@ -6,8 +6,8 @@ namespace BitcoinVolume.Contracts;
 /// <summary>
 /// Writes decimals as JSON numbers byte for byte as <see cref="Utf8JsonWriter.WriteNumber(JsonEncodedText, decimal)"/>
 /// does (the general format: every digit of the value's scale, trailing zeros kept, no exponent), but through a 64-bit
-/// integer where the value fits one (prices, sizes and notionals always do): the record writers' hot path spent most of its
-/// time in the general decimal formatter. Values that do not fit (and negative zero) take the framework's formatter.
+/// integer where the value's digits fit one (prices and sizes do, and most notionals): the record writers' hot path spent most
+/// of its time in the general decimal formatter. Values that do not fit (and negative zero) take the framework's formatter.
 /// </summary>
 public static class Utf8Decimal
 {

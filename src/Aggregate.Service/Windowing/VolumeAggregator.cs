@@ -381,7 +381,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         if (!shapes.TryGetValue(bounds, out var shape))
         {
-            shapes.Add(bounds, shape = SizeClassShape.Of(bounds, null));
+            shapes.Add(bounds, shape = new SizeClassShape(bounds));
         }
 
         return shape;
@@ -691,7 +691,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// </summary>
     private sealed class SizeClassShape
     {
-        private SizeClassShape(decimal[] bounds)
+        public SizeClassShape(decimal[] bounds)
         {
             Bounds = bounds;
             Empty = new SizeClassVolume[bounds.Length + 1];
@@ -709,23 +709,26 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         public decimal? MaxOf(int i) => i < Bounds.Length ? Bounds[i] : null;
 
-        /// <summary>The shape of restored <paramref name="bounds"/>: <paramref name="current"/> when they are the same digits, else a new one.</summary>
-        public static SizeClassShape Of(decimal[] bounds, SizeClassShape? current) =>
-            current is not null && current.Bounds.Length == bounds.Length && current.Bounds.AsSpan().SequenceEqual(bounds) && SameScales(current.Bounds, bounds)
-                ? current
-                : new SizeClassShape(bounds);
-
-        private static bool SameScales(decimal[] a, decimal[] b)
+        /// <summary>
+        /// The shape of restored <paramref name="bounds"/>: <paramref name="current"/> when they are the same digits (value
+        /// and scale: 1000 and 1000.0 are written differently), else a new one.
+        /// </summary>
+        public static SizeClassShape Of(decimal[] bounds, SizeClassShape? current)
         {
-            for (var i = 0; i < a.Length; i++)
+            if (current is null || current.Bounds.Length != bounds.Length)
             {
-                if (a[i].Scale != b[i].Scale)
+                return new SizeClassShape(bounds);
+            }
+
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                if (bounds[i] != current.Bounds[i] || bounds[i].Scale != current.Bounds[i].Scale)
                 {
-                    return false;
+                    return new SizeClassShape(bounds);
                 }
             }
 
-            return true;
+            return current;
         }
     }
 }
