@@ -1,5 +1,6 @@
 using BitcoinVolume.Aggregate.Windowing;
 using BitcoinVolume.Contracts;
+using BitcoinVolume.TestSupport;
 
 namespace BitcoinVolume.Aggregate.Tests;
 
@@ -141,5 +142,59 @@ public class VolumeAggregatorTests
         aggregator.AdvanceWatermark(DateTimeOffset.MaxValue);
 
         Assert.All(aggregator.TakeChanges().Windows, w => Assert.True(w.Final));
+    }
+
+    [Fact]
+    public void Tens_of_thousands_of_windows_pruned_and_created_again_equal_the_oracle()
+    {
+        // Window state lives in chunks of StructSlab.ChunkSize, and a pruned window's slot is reused: 4 streams (USD and BTC
+        // quotes with size classes, JPY without) over ~2 weeks of event time, with retention 1 h, go through many chunks'
+        // worth of windows and reuse slots thousands of times, with some trades out of order and duplicated.
+        var options = new WindowingOptions { Retention = TimeSpan.FromHours(1) };
+        var aggregator = new VolumeAggregator(options);
+        var random = new Random(21);
+        string[] products = ["BTC-USD", "ETH-BTC", "BTC-JPY", "SOL-USD"];
+        var ids = new long[products.Length];
+        var time = T0;
+        var distinct = new List<Trade>();
+        var emitted = new Dictionary<string, WindowVolume>(StringComparer.Ordinal);
+        var peak = 0;
+        for (var i = 0; i < 120_000; i++)
+        {
+            time = time.AddSeconds(random.Next(0, 20));
+            var p = random.Next(products.Length);
+            var price = products[p] == "ETH-BTC" ? 0.05m + (random.Next(0, 1000) / 100_000m) : 20_000m + (random.Next(-50_000, 50_000) / 100m);
+            var trade = new Trade(products[p], ++ids[p], time.AddSeconds(-random.Next(0, 3)), price, random.Next(1, 1_000_000_000) / 100_000_000m, random.Next(2) == 0 ? TakerSide.Buy : TakerSide.Sell);
+            Assert.NotEqual(ApplyOutcome.TooLate, aggregator.Apply(trade));
+            distinct.Add(trade);
+            if (random.Next(50) == 0)
+            {
+                Assert.Equal(ApplyOutcome.Duplicate, aggregator.Apply(trade));
+            }
+
+            if (i % 700 == 699)
+            {
+                peak = Math.Max(peak, aggregator.WindowCount);
+                foreach (var window in aggregator.TakeChanges().Windows)
+                {
+                    emitted[window.Key] = window;
+                }
+            }
+        }
+
+        aggregator.AdvanceWatermark(DateTimeOffset.MaxValue);
+        foreach (var window in aggregator.TakeChanges().Windows)
+        {
+            emitted[window.Key] = window;
+        }
+
+        var expected = WindowOracle.Compute(distinct).Values.Select(w => w.ToWindowVolume(version: 0, final: true)).ToList();
+        Assert.True(expected.Count > 4 * StructSlab<int>.ChunkSize, $"{expected.Count} windows");
+        Assert.True(peak < StructSlab<int>.ChunkSize, $"retention should keep few windows alive, peak {peak}");
+        Assert.Equal(expected.Count, emitted.Count);
+        foreach (var want in expected)
+        {
+            Assert.Equal(want, emitted[want.Key] with { Version = 0 });
+        }
     }
 }

@@ -5,7 +5,6 @@ namespace BitcoinVolume.Aggregate.Windowing;
 /// advances) and O(log n) only for the few added out of order.
 /// </summary>
 internal sealed class TimeOrderedQueue<T>
-    where T : class
 {
     private readonly Queue<(long Time, T Item)> inOrder = new();
     private readonly PriorityQueue<T, long> outOfOrder = new();
@@ -42,7 +41,7 @@ internal sealed class TimeOrderedQueue<T>
             return true;
         }
 
-        item = null;
+        item = default;
         time = 0;
         return false;
     }

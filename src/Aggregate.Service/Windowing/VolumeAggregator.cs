@@ -28,9 +28,14 @@ namespace BitcoinVolume.Aggregate.Windowing;
 public sealed class VolumeAggregator(WindowingOptions options)
 {
     private readonly Dictionary<string, ProductState> products = new(StringComparer.Ordinal);
-    private readonly TimeOrderedQueue<WindowState> open = new();
-    private readonly TimeOrderedQueue<WindowState> retained = new();
-    private readonly List<WindowState> changed = [];
+    private readonly List<ProductState> streams = [];
+    private readonly StructSlab<WindowData> windows = new();
+    private readonly StructSlab<ClassCell> cells = new();
+    private readonly List<SizeClassShape> shapeList = [];
+    private readonly Dictionary<int, string> reasons = [];
+    private readonly TimeOrderedQueue<int> open = new();
+    private readonly TimeOrderedQueue<int> retained = new();
+    private readonly List<int> changed = [];
     private readonly List<ProductState> changedProducts = [];
     private readonly List<WindowVolume> pruned = [];
     private readonly List<ProductState> recentStreams = [];
@@ -77,13 +82,13 @@ public sealed class VolumeAggregator(WindowingOptions options)
                 return ApplyOutcome.TooLate;
             }
 
-            var id = DedupId.Of(trade);
-            if (!recent.Add(id, ticks))
+            var dedupId = DedupId.Of(trade);
+            if (!recent.Add(dedupId, ticks))
             {
                 return ApplyOutcome.Duplicate;
             }
 
-            recentAdded.Add(new RecentId(product.Name, id, ticks));
+            recentAdded.Add(new RecentId(product.Name, dedupId, ticks));
         }
         else
         {
@@ -107,25 +112,26 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         var start = window.StartOf(ticks);
         var slot = SlotOf(start, trade.Side);
-        if (product.Windows.TryGetValue(slot, out var state))
+        if (product.Windows.TryGetValue(slot, out var id))
         {
-            state.Add(trade);
+            AddTrade(ref windows[id], trade);
         }
         else
         {
-            state = new WindowState(product, trade.Side, start, trade);
+            id = NewWindow(product, trade.Side, start, trade);
             if (product.Gaps is { Count: > 0 } gaps)
             {
-                state.Reason = StreamGap.ReasonOf(gaps.Values, start, SafeEnd(start));
+                SetReason(id, StreamGap.ReasonOf(gaps.Values, start, SafeEnd(start)));
             }
 
-            AddWindow(slot, state);
+            AddWindow(slot, id);
         }
 
+        ref var state = ref windows[id];
         if (!state.Changed)
         {
             state.Changed = true;
-            changed.Add(state);
+            changed.Add(id);
         }
 
         if (ticks > maxEventTicks)
@@ -193,22 +199,23 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// </summary>
     public AggregatorChanges TakeChanges()
     {
-        while (open.TryPeek(out var state, out var start) && window.EndOf(start) <= watermarkTicks)
+        while (open.TryPeek(out var id, out var start) && window.EndOf(start) <= watermarkTicks)
         {
             open.Dequeue();
+            ref var state = ref windows[id];
             state.Final = true;
             if (!state.Changed)
             {
                 state.Changed = true;
-                changed.Add(state);
+                changed.Add(id);
             }
         }
 
         var result = new WindowVolume[changed.Count];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = changed[i].ToVolume();
-            changed[i].Changed = false;
+            result[i] = ToVolume(changed[i]);
+            windows[changed[i]].Changed = false;
         }
 
         changed.Clear();
@@ -268,12 +275,13 @@ public sealed class VolumeAggregator(WindowingOptions options)
         var marked = 0;
         foreach (var product in products.Values)
         {
-            foreach (var state in product.Windows.Values.OrderByDescending(w => w.StartTicks).Take(perStream))
+            foreach (var id in product.Windows.Values.OrderByDescending(w => windows[w].StartTicks).Take(perStream))
             {
+                ref var state = ref windows[id];
                 if (!state.Changed)
                 {
                     state.Changed = true;
-                    changed.Add(state);
+                    changed.Add(id);
                 }
 
                 marked++;
@@ -334,7 +342,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
                 throw new InvalidDataException($"Window {volume.Key} is not a start of a {window} window: state of another window length cannot be restored.");
             }
 
-            AddWindow(SlotOf(start, volume.Side), new WindowState(StreamOf(volume.Venue, volume.Product), volume.Side, start, volume));
+            AddWindow(SlotOf(start, volume.Side), RestoredWindow(StreamOf(volume.Venue, volume.Product), start, volume));
         }
     }
 
@@ -360,8 +368,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         if (!products.TryGetValue(name, out var product))
         {
-            product = new ProductState(name, ShapeOf(name));
+            product = new ProductState(name, streams.Count, ShapeOf(name));
             products.Add(name, product);
+            streams.Add(product);
             if (product.Recent is not null)
             {
                 recentStreams.Add(product);
@@ -381,7 +390,7 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         if (!shapes.TryGetValue(bounds, out var shape))
         {
-            shapes.Add(bounds, shape = new SizeClassShape(bounds));
+            shapes.Add(bounds, shape = Register(bounds));
         }
 
         return shape;
@@ -392,18 +401,19 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// <summary>A window's key in its product's map: start ticks × 2 + side (start ticks are ≥ 0 and below 2⁶², so it fits).</summary>
     private static long SlotOf(long startTicks, TakerSide side) => (startTicks << 1) | (long)side;
 
-    private void AddWindow(long slot, WindowState state)
+    private void AddWindow(long slot, int id)
     {
-        state.Product.Windows.Add(slot, state);
+        ref var state = ref windows[id];
+        streams[state.Stream].Windows.Add(slot, id);
         windowCount++;
-        retained.Enqueue(state, state.StartTicks);
+        retained.Enqueue(id, state.StartTicks);
         if (state.Final || window.EndOf(state.StartTicks) <= watermarkTicks)
         {
             state.Final = true;
         }
         else
         {
-            open.Enqueue(state, state.StartTicks);
+            open.Enqueue(id, state.StartTicks);
         }
     }
 
@@ -417,12 +427,14 @@ public sealed class VolumeAggregator(WindowingOptions options)
         }
 
         var horizon = SafeSubtract(watermarkTicks, retentionTicks);
-        while (retained.TryPeek(out var state, out var start) && window.EndOf(start) <= horizon)
+        while (retained.TryPeek(out var id, out var start) && window.EndOf(start) <= horizon)
         {
+            // Never in open (it left when the watermark passed its end, earlier than this) nor in changed (taken already).
             retained.Dequeue();
-            state.Product.Windows.Remove(SlotOf(start, state.Side));
+            streams[windows[id].Stream].Windows.Remove(SlotOf(start, windows[id].Side));
             windowCount--;
-            pruned.Add(state.ToVolume());
+            pruned.Add(ToVolume(id));
+            FreeWindow(id);
         }
 
         foreach (var stream in gapStreams)
@@ -449,11 +461,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
         var touched = 0;
         if (slots > product.Windows.Count)
         {
-            foreach (var state in product.Windows.Values)
+            foreach (var id in product.Windows.Values)
             {
-                if (state.StartTicks >= first && state.StartTicks <= last)
+                if (windows[id].StartTicks >= first && windows[id].StartTicks <= last)
                 {
-                    touched += Mark(product, state, stamp);
+                    touched += Mark(product, id, stamp);
                 }
             }
 
@@ -464,9 +476,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
         {
             foreach (var side in (ReadOnlySpan<TakerSide>)[TakerSide.Buy, TakerSide.Sell])
             {
-                if (product.Windows.TryGetValue(SlotOf(start, side), out var state))
+                if (product.Windows.TryGetValue(SlotOf(start, side), out var id))
                 {
-                    touched += Mark(product, state, stamp);
+                    touched += Mark(product, id, stamp);
                 }
             }
         }
@@ -474,8 +486,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
         return touched;
     }
 
-    private int Mark(ProductState product, WindowState state, long stamp)
+    private int Mark(ProductState product, int id, long stamp)
     {
+        ref var state = ref windows[id];
         if (state.Stamp == stamp)
         {
             return 0;
@@ -483,11 +496,11 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         state.Stamp = stamp;
         state.Marks++;
-        state.Reason = product.Gaps is { Count: > 0 } gaps ? StreamGap.ReasonOf(gaps.Values, state.StartTicks, SafeEnd(state.StartTicks)) : null;
+        SetReason(id, product.Gaps is { Count: > 0 } gaps ? StreamGap.ReasonOf(gaps.Values, state.StartTicks, SafeEnd(state.StartTicks)) : null);
         if (!state.Changed)
         {
             state.Changed = true;
-            changed.Add(state);
+            changed.Add(id);
         }
 
         return 1;
@@ -509,8 +522,172 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
     private static long SafeSubtract(long a, long b) => a < long.MinValue + b ? long.MinValue + 1 : a - b;
 
-    /// <summary>One (venue, product) stream's state; <see cref="Name"/> is its <see cref="StreamKey"/>.</summary>
-    private sealed class ProductState(string name, SizeClassShape? sizeClasses)
+    /// <summary>Why trades of window <paramref name="id"/> may be missing, or null when it is complete.</summary>
+    private string? ReasonOf(int id) => reasons.Count > 0 && reasons.TryGetValue(id, out var reason) ? reason : null;
+
+    private void SetReason(int id, string? reason)
+    {
+        if (reason is null)
+        {
+            reasons.Remove(id);
+        }
+        else
+        {
+            reasons[id] = reason;
+        }
+    }
+
+    /// <summary>A shape of size class boundaries with its index (windows refer to shapes by index).</summary>
+    private SizeClassShape Register(decimal[] bounds)
+    {
+        var shape = new SizeClassShape(bounds, shapeList.Count);
+        shapeList.Add(shape);
+        return shape;
+    }
+
+    /// <summary>A new window of <paramref name="product"/> holding its first trade.</summary>
+    private int NewWindow(ProductState product, TakerSide side, long startTicks, Trade first)
+    {
+        var id = windows.Rent(1);
+        ref var state = ref windows[id];
+        (state.Stream, state.Side, state.StartTicks) = (product.Index, side, startTicks);
+        state.Trades = 1;
+        state.BaseVolume = first.Size;
+        var notional = first.Price * first.Size;
+        state.QuoteVolume = notional;
+        state.Open = state.High = state.Low = state.Close = first.Price;
+        state.FirstId = state.LastId = first.TradeId;
+        state.Shape = -1;
+        if (product.SizeClasses is { } shape)
+        {
+            state.Shape = shape.Index;
+            state.Cells = cells.Rent(shape.Bounds.Length + 1);
+            ref var cell = ref cells[state.Cells + SizeClassTable.ClassOf(shape.Bounds, notional)];
+            cell.Trades = 1;
+            cell.Base = first.Size;
+        }
+
+        return id;
+    }
+
+    /// <summary>A window of <paramref name="product"/> as a state store holds it.</summary>
+    private int RestoredWindow(ProductState product, long startTicks, WindowVolume value)
+    {
+        var id = windows.Rent(1);
+        ref var state = ref windows[id];
+        (state.Stream, state.Side, state.StartTicks) = (product.Index, value.Side, startTicks);
+        state.Trades = value.Trades;
+        state.BaseVolume = value.BaseVolume;
+        state.QuoteVolume = value.QuoteVolume;
+        (state.Open, state.High, state.Low, state.Close) = (value.Open, value.High, value.Low, value.Close);
+        (state.FirstId, state.LastId) = (value.FirstTradeId, value.LastTradeId);
+        state.Final = value.Final;
+        state.Marks = WindowVolume.MarksOf(value);
+        SetReason(id, value.IncompleteReason);
+        state.Shape = -1;
+        // An empty list is not a valid value (SizeClassVolume.IsValid: null means none); it is restored as none.
+        if (value.SizeClasses is { Count: > 0 } classes)
+        {
+            var bounds = SizeClassVolume.BoundariesOf(classes);
+            var shape = SizeClassShape.Matches(product.SizeClasses, bounds) ? product.SizeClasses!
+                : shapeList.Count > 0 && SizeClassShape.Matches(shapeList[^1], bounds) ? shapeList[^1]
+                : Register(bounds);
+            state.Shape = shape.Index;
+            state.Cells = cells.Rent(classes.Count);
+            var run = cells.Run(state.Cells, classes.Count);
+            for (var i = 0; i < classes.Count; i++)
+            {
+                (run[i].Trades, run[i].Base) = (classes[i].Trades, classes[i].BaseVolume);
+            }
+        }
+
+        return id;
+    }
+
+    /// <summary>Gives a pruned window's storage back for a new window.</summary>
+    private void FreeWindow(int id)
+    {
+        ref var state = ref windows[id];
+        if (state.Shape >= 0)
+        {
+            cells.Return(state.Cells, shapeList[state.Shape].Bounds.Length + 1);
+        }
+
+        reasons.Remove(id);
+        windows.Return(id, 1);
+    }
+
+    private void AddTrade(ref WindowData state, Trade trade)
+    {
+        state.Trades++;
+        state.BaseVolume += trade.Size;
+        var notional = trade.Price * trade.Size;
+        state.QuoteVolume += notional;
+        if (state.Shape >= 0)
+        {
+            ref var cell = ref cells[state.Cells + SizeClassTable.ClassOf(shapeList[state.Shape].Bounds, notional)];
+            cell.Trades++;
+            cell.Base += trade.Size;
+        }
+
+        if (trade.Price > state.High)
+        {
+            state.High = trade.Price;
+        }
+
+        if (trade.Price < state.Low)
+        {
+            state.Low = trade.Price;
+        }
+
+        if (trade.TradeId < state.FirstId)
+        {
+            state.FirstId = trade.TradeId;
+            state.Open = trade.Price;
+        }
+
+        // >=: among equal ordering numbers (a venue's shared sequence number) the later arrival closes.
+        if (trade.TradeId >= state.LastId)
+        {
+            state.LastId = trade.TradeId;
+            state.Close = trade.Price;
+        }
+    }
+
+    private WindowVolume ToVolume(int id)
+    {
+        ref var state = ref windows[id];
+        var product = streams[state.Stream];
+        return new(
+            product.Product, state.Side, new DateTimeOffset(state.StartTicks, TimeSpan.Zero), state.Trades, state.BaseVolume, state.QuoteVolume,
+            state.Open, state.High, state.Low, state.Close, state.FirstId, state.LastId, WindowVolume.VersionOf(state.Trades, state.Final, state.Marks), state.Final)
+        { Venue = product.Venue, IncompleteReason = ReasonOf(id), SizeClasses = ClassesOf(in state) };
+    }
+
+    private SizeClassVolume[]? ClassesOf(in WindowData state)
+    {
+        if (state.Shape < 0)
+        {
+            return null;
+        }
+
+        var shape = shapeList[state.Shape];
+        var run = cells.Run(state.Cells, shape.Bounds.Length + 1);
+        var classes = new SizeClassVolume[run.Length];
+        for (var i = 0; i < classes.Length; i++)
+        {
+            // Most classes of a window hold no trade: those share one immutable value per shape.
+            var cell = run[i];
+            classes[i] = cell.Trades == 0 && cell.Base == 0m && cell.Base.Scale == 0
+                ? shape.Empty[i]
+                : new SizeClassVolume(shape.MinOf(i), shape.MaxOf(i), cell.Trades, cell.Base);
+        }
+
+        return classes;
+    }
+
+    /// <summary>One (venue, product) stream's state; <see cref="Name"/> is its <see cref="StreamKey"/>, <see cref="Index"/> its place in the aggregator's list.</summary>
+    private sealed class ProductState(string name, int index, SizeClassShape? sizeClasses)
     {
         private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
 
@@ -518,6 +695,8 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public SizeClassShape? SizeClasses { get; } = sizeClasses;
 
         public string Name { get; } = name;
+
+        public int Index { get; } = index;
 
         public string Venue => parts.Venue;
 
@@ -536,153 +715,52 @@ public sealed class VolumeAggregator(WindowingOptions options)
         /// <summary>Unresolved gaps by id (null until the stream has had one).</summary>
         public Dictionary<string, StreamGap>? Gaps { get; set; }
 
-        /// <summary>Windows by slot = start ticks × 2 + side.</summary>
-        public Dictionary<long, WindowState> Windows { get; } = [];
+        /// <summary>Windows (their index in the aggregator's window store) by slot = start ticks × 2 + side.</summary>
+        public Dictionary<long, int> Windows { get; } = [];
     }
 
-    private sealed class WindowState
+    /// <summary>
+    /// One window's state, held in the aggregator's <see cref="StructSlab{T}"/> (no references: the GC never looks at it).
+    /// Its stream, size class shape and cells are indexes; its incompleteness reason, rare, is in a side map.
+    /// </summary>
+    private struct WindowData
     {
-        private long trades;
-        private decimal baseVolume;
-        private decimal quoteVolume;
-        private decimal open;
-        private decimal high;
-        private decimal low;
-        private decimal close;
-        private long firstId;
-        private long lastId;
-
-        // Size classes (null: none): the boundaries, and per class (boundaries + 1) the trades and the base volume.
-        private readonly SizeClassShape? shape;
-        private readonly ClassCell[]? cells;
-
-        public WindowState(ProductState product, TakerSide side, long startTicks, Trade first)
-        {
-            (Product, Side, StartTicks) = (product, side, startTicks);
-            trades = 1;
-            baseVolume = first.Size;
-            var notional = first.Price * first.Size;
-            quoteVolume = notional;
-            open = high = low = close = first.Price;
-            firstId = lastId = first.TradeId;
-            if (product.SizeClasses is { } classes)
-            {
-                shape = classes;
-                cells = new ClassCell[classes.Bounds.Length + 1];
-                ref var cell = ref cells[SizeClassTable.ClassOf(classes.Bounds, notional)];
-                cell.Trades = 1;
-                cell.Base = first.Size;
-            }
-        }
-
-        public WindowState(ProductState product, TakerSide side, long startTicks, WindowVolume value)
-        {
-            (Product, Side, StartTicks) = (product, side, startTicks);
-            trades = value.Trades;
-            baseVolume = value.BaseVolume;
-            quoteVolume = value.QuoteVolume;
-            (open, high, low, close) = (value.Open, value.High, value.Low, value.Close);
-            (firstId, lastId) = (value.FirstTradeId, value.LastTradeId);
-            Final = value.Final;
-            Marks = WindowVolume.MarksOf(value);
-            Reason = value.IncompleteReason;
-            if (value.SizeClasses is { } classes)
-            {
-                shape = SizeClassShape.Of(SizeClassVolume.BoundariesOf(classes), product.SizeClasses);
-                cells = new ClassCell[classes.Count];
-                for (var i = 0; i < classes.Count; i++)
-                {
-                    (cells[i].Trades, cells[i].Base) = (classes[i].Trades, classes[i].BaseVolume);
-                }
-            }
-        }
-
-        public ProductState Product { get; }
-
-        public TakerSide Side { get; }
-
-        public long StartTicks { get; }
-
-        public bool Final { get; set; }
-
-        public bool Changed { get; set; }
+        public long StartTicks;
+        public long Trades;
+        public decimal BaseVolume;
+        public decimal QuoteVolume;
+        public decimal Open;
+        public decimal High;
+        public decimal Low;
+        public decimal Close;
+        public long FirstId;
+        public long LastId;
 
         /// <summary>Gap markers applied to this window (part of its version).</summary>
-        public long Marks { get; set; }
-
-        /// <summary>Why trades may be missing, or null when complete.</summary>
-        public string? Reason { get; set; }
+        public long Marks;
 
         /// <summary>The last <see cref="ApplyGap"/> call that re-evaluated it (each marker marks a window once).</summary>
-        public long Stamp { get; set; }
+        public long Stamp;
 
-        public void Add(Trade trade)
-        {
-            trades++;
-            baseVolume += trade.Size;
-            var notional = trade.Price * trade.Size;
-            quoteVolume += notional;
-            if (shape is not null)
-            {
-                ref var cell = ref cells![SizeClassTable.ClassOf(shape.Bounds, notional)];
-                cell.Trades++;
-                cell.Base += trade.Size;
-            }
+        /// <summary>Index of its stream in the aggregator's list.</summary>
+        public int Stream;
 
-            if (trade.Price > high)
-            {
-                high = trade.Price;
-            }
+        /// <summary>Its size class shape's index, or -1 (no classes).</summary>
+        public int Shape;
 
-            if (trade.Price < low)
-            {
-                low = trade.Price;
-            }
+        /// <summary>The first of its shape's classes' cells (boundaries + 1, consecutive) when it has classes.</summary>
+        public int Cells;
 
-            if (trade.TradeId < firstId)
-            {
-                firstId = trade.TradeId;
-                open = trade.Price;
-            }
+        public TakerSide Side;
+        public bool Final;
+        public bool Changed;
+    }
 
-            // >=: among equal ordering numbers (a venue's shared sequence number) the later arrival closes.
-            if (trade.TradeId >= lastId)
-            {
-                lastId = trade.TradeId;
-                close = trade.Price;
-            }
-        }
-
-        public WindowVolume ToVolume() => new(
-            Product.Product, Side, new DateTimeOffset(StartTicks, TimeSpan.Zero), trades, baseVolume, quoteVolume,
-            open, high, low, close, firstId, lastId, WindowVolume.VersionOf(trades, Final, Marks), Final)
-        { Venue = Product.Venue, IncompleteReason = Reason, SizeClasses = ClassesOf() };
-
-        private SizeClassVolume[]? ClassesOf()
-        {
-            if (shape is null)
-            {
-                return null;
-            }
-
-            var classes = new SizeClassVolume[cells!.Length];
-            for (var i = 0; i < classes.Length; i++)
-            {
-                // Most classes of a window hold no trade: those share one immutable value per shape.
-                var cell = cells[i];
-                classes[i] = cell.Trades == 0 && cell.Base == 0m && cell.Base.Scale == 0
-                    ? shape.Empty[i]
-                    : new SizeClassVolume(shape.MinOf(i), shape.MaxOf(i), cell.Trades, cell.Base);
-            }
-
-            return classes;
-        }
-
-        private struct ClassCell
-        {
-            public long Trades;
-            public decimal Base;
-        }
+    /// <summary>One size class of one window: the trades and the base volume.</summary>
+    private struct ClassCell
+    {
+        public long Trades;
+        public decimal Base;
     }
 
     /// <summary>
@@ -691,9 +769,10 @@ public sealed class VolumeAggregator(WindowingOptions options)
     /// </summary>
     private sealed class SizeClassShape
     {
-        public SizeClassShape(decimal[] bounds)
+        public SizeClassShape(decimal[] bounds, int index)
         {
             Bounds = bounds;
+            Index = index;
             Empty = new SizeClassVolume[bounds.Length + 1];
             for (var i = 0; i < Empty.Length; i++)
             {
@@ -703,6 +782,9 @@ public sealed class VolumeAggregator(WindowingOptions options)
 
         public decimal[] Bounds { get; }
 
+        /// <summary>Its place in the aggregator's shape list.</summary>
+        public int Index { get; }
+
         public SizeClassVolume[] Empty { get; }
 
         public decimal MinOf(int i) => i == 0 ? 0m : Bounds[i - 1];
@@ -710,25 +792,25 @@ public sealed class VolumeAggregator(WindowingOptions options)
         public decimal? MaxOf(int i) => i < Bounds.Length ? Bounds[i] : null;
 
         /// <summary>
-        /// The shape of restored <paramref name="bounds"/>: <paramref name="current"/> when they are the same digits (value
-        /// and scale: 1000 and 1000.0 are written differently), else a new one.
+        /// True when <paramref name="shape"/> has the same boundaries as <paramref name="bounds"/>, digit for digit (value and
+        /// scale: 1000 and 1000.0 are written differently).
         /// </summary>
-        public static SizeClassShape Of(decimal[] bounds, SizeClassShape? current)
+        public static bool Matches(SizeClassShape? shape, decimal[] bounds)
         {
-            if (current is null || current.Bounds.Length != bounds.Length)
+            if (shape is null || shape.Bounds.Length != bounds.Length)
             {
-                return new SizeClassShape(bounds);
+                return false;
             }
 
             for (var i = 0; i < bounds.Length; i++)
             {
-                if (bounds[i] != current.Bounds[i] || bounds[i].Scale != current.Bounds[i].Scale)
+                if (bounds[i] != shape.Bounds[i] || bounds[i].Scale != shape.Bounds[i].Scale)
                 {
-                    return new SizeClassShape(bounds);
+                    return false;
                 }
             }
 
-            return current;
+            return true;
         }
     }
 }
