@@ -19,14 +19,21 @@ namespace BitcoinVolume.Aggregate.Windowing;
 public sealed class FootprintAggregator(FootprintOptions options, WindowingOptions windowing)
 {
     private readonly Dictionary<string, StreamState> streams = new(StringComparer.Ordinal);
-    private readonly TimeOrderedQueue<WindowState> open = new();
-    private readonly TimeOrderedQueue<WindowState> retained = new();
-    private readonly List<WindowState> changed = [];
+    private readonly List<StreamState> streamList = [];
+    private readonly StructSlab<WindowData> windows = new();
+    private readonly StructSlab<Level> levels = new();
+    private readonly Dictionary<int, Level[]> overflow = [];
+    private readonly TimeOrderedQueue<int> open = new();
+    private readonly TimeOrderedQueue<int> retained = new();
+    private readonly List<int> changed = [];
     private readonly List<FootprintWindow> pruned = [];
     private readonly List<KeyValuePair<string, decimal>> ticksAdded = [];
     private readonly WindowSpec window = windowing.Window;
     private readonly long retentionTicks = windowing.Retention.Ticks;
     private StreamState? last;
+
+    /// <summary>Level room of a new window (most windows have few levels).</summary>
+    private const int FirstLevels = 4;
 
     /// <summary>Windows held (open and retained).</summary>
     public int WindowCount => retained.Count;
@@ -62,16 +69,28 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
         ArgumentNullException.ThrowIfNull(trade);
         var stream = StreamOf(trade);
         var start = window.StartOf(trade.Time.UtcTicks);
-        if (!stream.Windows.TryGetValue(start, out var state))
+        if (!stream.Windows.TryGetValue(start, out var id))
         {
-            state = new WindowState(stream, start);
-            stream.Windows.Add(start, state);
-            retained.Enqueue(state, start);
-            open.Enqueue(state, start);
+            id = NewWindow(stream, start);
+            stream.Windows.Add(start, id);
+            retained.Enqueue(id, start);
+            open.Enqueue(id, start);
         }
 
-        state.Add(stream.LevelOf(trade.Price), trade);
-        MarkChanged(state);
+        ref var level = ref Find(id, stream.LevelOf(trade.Price));
+        if (trade.Side == TakerSide.Buy)
+        {
+            level.BuyBase += trade.Size;
+            level.BuyTrades++;
+        }
+        else
+        {
+            level.SellBase += trade.Size;
+            level.SellTrades++;
+        }
+
+        windows[id].Trades++;
+        MarkChanged(id);
     }
 
     /// <summary>
@@ -82,27 +101,29 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
     public FootprintChanges TakeChanges(DateTimeOffset? watermark)
     {
         var watermarkTicks = watermark?.UtcTicks ?? long.MinValue;
-        while (open.TryPeek(out var state, out var start) && window.EndOf(start) <= watermarkTicks)
+        while (open.TryPeek(out var id, out var start) && window.EndOf(start) <= watermarkTicks)
         {
             open.Dequeue();
-            state.Final = true;
-            MarkChanged(state);
+            windows[id].Final = true;
+            MarkChanged(id);
         }
 
         var result = new FootprintWindow[changed.Count];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = changed[i].ToValue();
-            changed[i].Changed = false;
+            result[i] = ToValue(changed[i]);
+            windows[changed[i]].Changed = false;
         }
 
         changed.Clear();
         var horizon = watermarkTicks == long.MinValue ? long.MinValue : watermarkTicks - retentionTicks;
-        while (retained.TryPeek(out var state, out var start) && window.EndOf(start) <= horizon)
+        while (retained.TryPeek(out var id, out var start) && window.EndOf(start) <= horizon)
         {
+            // Never in open (it left when the watermark passed its end) nor in changed (taken above).
             retained.Dequeue();
-            state.Stream.Windows.Remove(start);
-            pruned.Add(state.ToValue());
+            streamList[windows[id].Stream].Windows.Remove(start);
+            pruned.Add(ToValue(id));
+            FreeWindow(id);
         }
 
         var changes = new FootprintChanges(result, [.. pruned], [.. ticksAdded]);
@@ -117,9 +138,9 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
         var marked = 0;
         foreach (var stream in streams.Values)
         {
-            foreach (var state in stream.Windows.Values.OrderByDescending(w => w.StartTicks).Take(perStream))
+            foreach (var id in stream.Windows.Values.OrderByDescending(w => windows[w].StartTicks).Take(perStream))
             {
-                MarkChanged(state);
+                MarkChanged(id);
                 marked++;
             }
         }
@@ -139,7 +160,7 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
 
         foreach (var (name, tick) in ticks)
         {
-            streams[name] = new StreamState(name, tick);
+            AddStream(name, tick);
         }
 
         foreach (var value in windows)
@@ -153,15 +174,27 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
             var name = StreamKey.Of(value.Venue, value.Product);
             if (!streams.TryGetValue(name, out var stream))
             {
-                stream = streams[name] = new StreamState(name, value.Tick);
+                stream = AddStream(name, value.Tick);
             }
 
-            var state = new WindowState(stream, start, value);
-            stream.Windows.Add(start, state);
-            retained.Enqueue(state, start);
+            var id = NewWindow(stream, start);
+            ref var state = ref this.windows[id];
+            state.Trades = value.Trades;
+            state.Final = value.Final;
+            foreach (var level in value.Levels)
+            {
+                ref var slot = ref Find(id, level.Price);
+                slot.BuyBase = level.BuyBase;
+                slot.SellBase = level.SellBase;
+                slot.BuyTrades = level.BuyTrades;
+                slot.SellTrades = level.SellTrades;
+            }
+
+            stream.Windows.Add(start, id);
+            retained.Enqueue(id, start);
             if (!state.Final)
             {
-                open.Enqueue(state, start);
+                open.Enqueue(id, start);
             }
         }
     }
@@ -176,24 +209,151 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
         var name = StreamKey.Of(trade.Venue, trade.Product);
         if (!streams.TryGetValue(name, out var stream))
         {
-            stream = new StreamState(name, options.ConfiguredTick(trade.Product) ?? MagnitudeTick(trade.Price));
-            streams.Add(name, stream);
+            stream = AddStream(name, options.ConfiguredTick(trade.Product) ?? MagnitudeTick(trade.Price));
             ticksAdded.Add(new(name, stream.Tick));
         }
 
         return last = stream;
     }
 
-    private void MarkChanged(WindowState state)
+    private StreamState AddStream(string name, decimal tick)
     {
+        var stream = new StreamState(name, streamList.Count, tick);
+        streams[name] = stream;
+        streamList.Add(stream);
+        return stream;
+    }
+
+    private void MarkChanged(int id)
+    {
+        ref var state = ref windows[id];
         if (!state.Changed)
         {
             state.Changed = true;
-            changed.Add(state);
+            changed.Add(id);
         }
     }
 
-    private sealed class StreamState(string name, decimal tick)
+    /// <summary>A new, empty window of <paramref name="stream"/> with room for <see cref="FirstLevels"/> levels.</summary>
+    private int NewWindow(StreamState stream, long startTicks)
+    {
+        var id = windows.Rent(1);
+        ref var state = ref windows[id];
+        (state.Stream, state.StartTicks) = (stream.Index, startTicks);
+        state.Levels = levels.Rent(FirstLevels);
+        state.Capacity = FirstLevels;
+        return id;
+    }
+
+    private void FreeWindow(int id)
+    {
+        ref var state = ref windows[id];
+        if (state.Levels < 0)
+        {
+            overflow.Remove(id);
+        }
+        else
+        {
+            levels.Return(state.Levels, state.Capacity);
+        }
+
+        windows.Return(id, 1);
+    }
+
+    /// <summary>The first <paramref name="length"/> level slots of window <paramref name="id"/>.</summary>
+    private Span<Level> LevelsOf(int id, in WindowData state, int length) =>
+        state.Levels < 0 ? overflow[id].AsSpan(0, length) : levels.Run(state.Levels, length);
+
+    private FootprintWindow ToValue(int id)
+    {
+        ref var state = ref windows[id];
+        var stream = streamList[state.Stream];
+        var run = LevelsOf(id, state, state.Count);
+        var result = new FootprintLevel[run.Length];
+        for (var i = 0; i < run.Length; i++)
+        {
+            ref var level = ref run[i];
+            result[i] = new FootprintLevel(level.Price, level.BuyBase, level.SellBase, level.BuyTrades, level.SellTrades);
+        }
+
+        return new FootprintWindow(
+            stream.Venue, stream.Product, new DateTimeOffset(state.StartTicks, TimeSpan.Zero), stream.Tick, state.Trades, result,
+            FootprintWindow.VersionOf(state.Trades, state.Final), state.Final);
+    }
+
+    /// <summary>
+    /// The level at <paramref name="price"/> of the window, inserted in order when new. A window's non-empty levels are kept
+    /// ascending by price in one run of the level slab (a window has few: a sorted run with the last hit remembered beats a
+    /// tree or a hash on decimals); a full run moves to one twice as long, and a window with more levels than a slab chunk
+    /// holds (a tick far too small for the prices: rare) keeps them in an array of its own.
+    /// </summary>
+    private ref Level Find(int id, decimal price)
+    {
+        ref var state = ref windows[id];
+        var run = LevelsOf(id, state, state.Count);
+        if (state.LastHit < run.Length && run[state.LastHit].Price == price)
+        {
+            return ref run[state.LastHit];
+        }
+
+        int low = 0, high = run.Length - 1;
+        while (low <= high)
+        {
+            var middle = (low + high) >>> 1;
+            var order = run[middle].Price.CompareTo(price);
+            if (order == 0)
+            {
+                state.LastHit = middle;
+                return ref run[middle];
+            }
+
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        if (state.Count == state.Capacity)
+        {
+            var capacity = state.Capacity * 2;
+            if (state.Levels < 0)
+            {
+                var array = overflow[id];
+                Array.Resize(ref array, capacity);
+                overflow[id] = array;
+            }
+            else if (capacity > StructSlab<Level>.ChunkSize)
+            {
+                var array = new Level[capacity];
+                run.CopyTo(array);
+                levels.Return(state.Levels, state.Capacity);
+                overflow[id] = array;
+                state.Levels = -1;
+            }
+            else
+            {
+                var grown = levels.Rent(capacity);
+                run.CopyTo(levels.Run(grown, state.Count));
+                levels.Return(state.Levels, state.Capacity);
+                state.Levels = grown;
+            }
+
+            state.Capacity = capacity;
+        }
+
+        var all = LevelsOf(id, state, state.Count + 1);
+        all[low..state.Count].CopyTo(all[(low + 1)..]);
+        all[low] = new Level { Price = price };
+        state.Count++;
+        state.LastHit = low;
+        return ref all[low];
+    }
+
+    private sealed class StreamState(string name, int index, decimal tick)
     {
         private readonly (string Venue, string Product) parts = StreamKey.Parse(name);
 
@@ -210,7 +370,11 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
 
         public decimal Tick { get; } = tick;
 
-        public Dictionary<long, WindowState> Windows { get; } = [];
+        /// <summary>Its place in the aggregator's stream list (windows refer to their stream by it).</summary>
+        public int Index { get; } = index;
+
+        /// <summary>Windows (their index in the window slab) by start ticks.</summary>
+        public Dictionary<long, int> Windows { get; } = [];
 
         /// <summary><see cref="FootprintWindow.LevelOf"/>(price, tick), from the last level when the price is in it.</summary>
         public decimal LevelOf(decimal price)
@@ -226,124 +390,32 @@ public sealed class FootprintAggregator(FootprintOptions options, WindowingOptio
         }
     }
 
-    private sealed class WindowState
+    /// <summary>
+    /// One window's state in the window slab (no references: the GC never looks at it, and there is no object per window or
+    /// per level to copy between generations, see <see cref="StructSlab{T}"/>): its levels are the first
+    /// <see cref="Count"/> of a run of <see cref="Capacity"/> in the level slab (<see cref="Levels"/> = -1: in an array of
+    /// its own, see Find).
+    /// </summary>
+    private struct WindowData
     {
-        // The non-empty levels, ascending by price (a window has few: a sorted array with the last hit remembered beats a
-        // tree or a hash on decimals); the first `count` slots are used.
-        private Level[] levels = new Level[4];
-        private int count;
-        private int lastHit;
-        private long trades;
-
-        public WindowState(StreamState stream, long startTicks) => (Stream, StartTicks) = (stream, startTicks);
-
-        public WindowState(StreamState stream, long startTicks, FootprintWindow value)
-            : this(stream, startTicks)
-        {
-            trades = value.Trades;
-            Final = value.Final;
-            foreach (var level in value.Levels)
-            {
-                var slot = Find(level.Price);
-                slot.BuyBase = level.BuyBase;
-                slot.SellBase = level.SellBase;
-                slot.BuyTrades = level.BuyTrades;
-                slot.SellTrades = level.SellTrades;
-            }
-        }
-
-        public StreamState Stream { get; }
-
-        public long StartTicks { get; }
-
-        public bool Final { get; set; }
-
-        public bool Changed { get; set; }
-
-        public void Add(decimal price, Trade trade)
-        {
-            var level = Find(price);
-            if (trade.Side == TakerSide.Buy)
-            {
-                level.BuyBase += trade.Size;
-                level.BuyTrades++;
-            }
-            else
-            {
-                level.SellBase += trade.Size;
-                level.SellTrades++;
-            }
-
-            trades++;
-        }
-
-        public FootprintWindow ToValue()
-        {
-            var result = new FootprintLevel[count];
-            for (var i = 0; i < count; i++)
-            {
-                var level = levels[i];
-                result[i] = new FootprintLevel(level.Price, level.BuyBase, level.SellBase, level.BuyTrades, level.SellTrades);
-            }
-
-            return new FootprintWindow(
-                Stream.Venue, Stream.Product, new DateTimeOffset(StartTicks, TimeSpan.Zero), Stream.Tick, trades, result,
-                FootprintWindow.VersionOf(trades, Final), Final);
-        }
-
-        /// <summary>The level at <paramref name="price"/>, inserted in order when new.</summary>
-        private Level Find(decimal price)
-        {
-            if (lastHit < count && levels[lastHit].Price == price)
-            {
-                return levels[lastHit];
-            }
-
-            int low = 0, high = count - 1;
-            while (low <= high)
-            {
-                var middle = (low + high) >>> 1;
-                var order = levels[middle].Price.CompareTo(price);
-                if (order == 0)
-                {
-                    lastHit = middle;
-                    return levels[middle];
-                }
-
-                if (order < 0)
-                {
-                    low = middle + 1;
-                }
-                else
-                {
-                    high = middle - 1;
-                }
-            }
-
-            if (count == levels.Length)
-            {
-                Array.Resize(ref levels, count * 2);
-            }
-
-            Array.Copy(levels, low, levels, low + 1, count - low);
-            var added = levels[low] = new Level { Price = price };
-            count++;
-            lastHit = low;
-            return added;
-        }
+        public long StartTicks;
+        public long Trades;
+        public int Stream;
+        public int Levels;
+        public int Capacity;
+        public int Count;
+        public int LastHit;
+        public bool Final;
+        public bool Changed;
     }
 
-    private sealed class Level
+    private struct Level
     {
-        public decimal Price { get; init; }
-
-        public decimal BuyBase { get; set; }
-
-        public decimal SellBase { get; set; }
-
-        public long BuyTrades { get; set; }
-
-        public long SellTrades { get; set; }
+        public decimal Price;
+        public decimal BuyBase;
+        public decimal SellBase;
+        public long BuyTrades;
+        public long SellTrades;
     }
 }
 
