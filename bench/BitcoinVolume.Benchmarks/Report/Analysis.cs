@@ -11,23 +11,25 @@ public static class Analysis
     {
         "core" =>
             "BenchmarkDotNet's short job varies by ±15 % between runs on this machine, so a figure near 1,000,000/s can land on either " +
-            "side. In the sparse case (24 h: ≈3.5 trades per window) nearly every trade opens a window — a state object with its " +
-            "size-class cells, a dictionary insert and two queue entries; ~288k live windows that the GC promotes twice (in a scratch " +
-            "profile of this loop, 2026-12-03, about a third of the time was the GC and the kernel zeroing its fresh pages) — and nearly " +
-            "every trade's window is serialized in its batch; on an existing window a trade costs ~150 ns. Changed on 2026-12-03: the " +
-            "trade reader is hand-written (TradeRecordReader: no metadata walk, no argument array, ids from a string cache; the bare loop " +
-            "went 1.86 → 2.6–2.8 M/s), decimals are formatted through a 64-bit integer (Utf8Decimal), and a window's empty size classes " +
-            "are shared values whose JSON is written once: --only core 24 h 756,774 → 1,012,642/s, 1 h 1,353,849 → 1,731,162/s. The ratio " +
-            "to the bare loop fell because the bare loop itself got faster (it deserializes with the same reader). Breakdown: `--filter " +
-            "'*AggregationCore*' --inProcess`.",
+            "side. In the sparse case (24 h: ≈3.5 trades per window) nearly every trade opens a window (a dictionary insert and two queue " +
+            "entries) and nearly every trade's window is built and serialized in its batch; on an existing window a trade costs ~150 ns. " +
+            "Changed on 2026-12-03 (second session): windows and their size-class cells live in chunked struct arrays (StructSlab), not one " +
+            "object and one array per window, so the ~288k live windows of a 24 h run are no longer copied by the GC from generation 0 to 1 " +
+            "to 2: in a scratch harness interleaved with the base commit the GC pause per 1M trades fell from 0.23–0.40 s to 0.02–0.10 s " +
+            "and gen1 collections from 16 to 3; what remains is mostly the emitted values' allocation (~570 B per trade: the window value, " +
+            "its classes and its serialized bytes) and the kernel zeroing fresh pages for it (~11 % in `perf`). Earlier the same day: the " +
+            "trade reader is hand-written (TradeRecordReader; the bare loop went 1.86 → 2.6–2.8 M/s), decimals are formatted through a 64-bit " +
+            "integer (Utf8Decimal), and empty size classes are shared values. The ratio to the bare loop is low because the bare loop " +
+            "deserializes with the same fast reader. Breakdown: `--filter '*AggregationCore*' --inProcess`.",
         "core-footprint" =>
             "The footprint is a second window state next to the bar's: per counted trade it adds a level lookup (two comparisons with the " +
             "stream's last level, else floor(price / tick) × tick in decimal) and two decimal additions, and per batch every footprint window that " +
             "changed is built and written in full — all its levels — for `footprint.1m` (a hand-written UTF-8 JSON writer; it was the generated " +
             "serializer and a SortedDictionary of decimals until this run's commit). So its cost grows with the levels per window times the batches " +
             "a window changes in: compare the realistic random-walk prices (a few levels per window) with the wide-price column (≈70). In the sparse " +
-            "24 h case nearly every trade also opens a footprint window (an object, a dictionary insert and two queue entries, as for the bar), which " +
-            "is the larger part of the cost there. The footprint can be turned off (`Aggregate:Footprint:Enabled=false`) where it is not needed; " +
+            "24 h case nearly every trade also opens a footprint window (a dictionary insert and two queue entries, as for the bar; since " +
+            "2026-12-03 the window and its levels are structs in StructSlab chunks, not an object, an array and an object per level: GC pause " +
+            "per 1M trades 0.33–0.47 → 0.02–0.09 s in a scratch harness), which is the larger part of the cost there. The footprint can be turned off (`Aggregate:Footprint:Enabled=false`) where it is not needed; " +
             "the size classes' own cost is the third column.",
         "throughput" =>
             "CPU: all three services and the broker share 2 cores and the run keeps them nearly all busy (machine-busy column of 2). The ceiling " +
@@ -71,13 +73,29 @@ public static class Analysis
             "0.5 s: both loops join one generation); the footprint store fsynced every batch (now synchronous=NORMAL, as the volume store) and " +
             "prepared its statement per row; the volume store's default was the slower JSON-array statement (section 9). --only backfill: " +
             "3M in 96.8 s before, 63.9 s after, both on a loaded machine. Earlier profile (`perf record` on the sink, 1M backfill): ~35–44 % " +
-            "of its CPU in the kernel writing WAL pages, ~17–21 % in SQLite, ~20 % managed. Time grows linearly with window records. Next: " +
-            "write the footprint and volume rows of a batch in one transaction, and skip non-final versions of windows far behind the wall clock.",
+            "of its CPU in the kernel writing WAL pages, ~17–21 % in SQLite, ~20 % managed. Time grows linearly with window records. Tried on " +
+            "2026-12-03 (second session), `--only backfill --backfill-sizes 1000000`, interleaved with the base commit: the footprint table in a " +
+            "SQLite file of its own (no shared write lock, no page-cache resets between the two writers) gave 47.6 and 50.2 s against 52.3 and " +
+            "48.6 s, within the noise, so it was not kept: sharing the file is not what binds. The aggregator's window state in StructSlabs " +
+            "gave 39.0 and 45.0 s against 44.9 and 52.2 s (aggregator CPU ~12 % lower). The sink is now the largest consumer (~0.75 cores); " +
+            "a `perf record` of it over 20 s of a 1M backfill spread its CPU over the kernel (29 %: WAL pwrite 8 %, fsync at checkpoints " +
+            "5.5 %, page faults 5.5 %), the GC (14 %), SQLite (11 %), the JIT (7 %) and decoding records with the generated deserializers " +
+            "(~8 %), with no single hot spot. Next: a hand-written window/footprint record reader in the sink (as the aggregator's trade " +
+            "reader), fewer WAL pages per row (larger batches during catch-up), and skipping non-final versions of windows far behind the wall clock.",
         "store" =>
             "SQLite's JSON-array statement (`json_each` plus 18 `->>` extractions per row inside SQLite, and the JSON text built per " +
             "chunk) measured slower than one prepared statement per row in every run (2026-12-03: 33,657 vs 80,002 and 59,404 vs " +
             "104,703 rows/s), so the store's default is now the prepared statement; what remains is SQLite's own B-tree and WAL work " +
             "per row.",
+        "loops" =>
+            "The bare loop only consumes and deserializes; the aggregator also deduplicates, keeps exactly-once state (RocksDB, fsync per " +
+            "commit), produces its windows and footprints and commits offsets, and in a run this short (the development broker keeps ~5 MiB " +
+            "per partition, so 360,000 trades; the rate is taken over their last two thirds, ~2 s) it is still warming up: .NET's tiered " +
+            "compilation runs instrumented code for dynamic PGO in the first seconds. On 2026-12-03 `--only loops` with the aggregator under " +
+            "DOTNET_TieredPGO=0 used 0.70 instead of 1.09 cores in the measured interval with Loops=1 (machine CPU per trade 6.8 vs 10.3 µs) and Loops=2 " +
+            "reached 161,951 instead of 130,997 trades/s; but the steady-state aggregation core was 10–20 % slower without PGO (scratch " +
+            "harness, best of 8 runs: 575–760k vs 776–826k trades/s, 24 h with footprint), so the services keep the runtime's default. With " +
+            "Loops=2 the aggregator and the broker keep both cores busy (CPU table below), so a second loop adds little here.",
         _ => "See the CPU profile of this measurement below.",
     };
 }
