@@ -11,7 +11,8 @@ namespace BitcoinVolume.Benchmarks;
 /// The sink's store writes during a backfill: 200,000 window versions (100 products × 2 sides × 1,000 minutes, then every
 /// one again at a higher version: 100,000 inserts and 100,000 replacing updates) upserted in batches of 5,000, into a fresh
 /// database each iteration. One operation = one window version written, so the time per operation inverts to rows/s.
-/// SQLite: one prepared single-row statement per window (the store's default) against one JSON-array statement per 1,000 rows (<c>json_each</c>).
+/// SQLite: one prepared single-row statement per window bound by index through SQLite's API (the store's default), the same
+/// statement through ADO.NET parameters, and one JSON-array statement per 1,000 rows (<c>json_each</c>, the baseline).
 /// PostgreSQL (<c>BV_TEST_POSTGRES</c>, as the tests use; skipped without it): the store's one <c>unnest</c> statement per
 /// batch against binary COPY into a temporary table and one <c>INSERT … SELECT … ON CONFLICT</c> from it.
 /// </summary>
@@ -26,8 +27,8 @@ public class StoreWriteBenchmark
     private string? schema;
     private IVolumeStore? store;
 
-    [Params("sqlite: 1 row/statement", "sqlite: json rows", "postgres: unnest", "postgres: copy + merge")]
-    public string Method { get; set; } = "sqlite: 1 row/statement";
+    [Params("sqlite: bound rows", "sqlite: 1 row/statement", "sqlite: json rows", "postgres: unnest", "postgres: copy + merge")]
+    public string Method { get; set; } = "sqlite: bound rows";
 
     [GlobalSetup]
     public void Setup()
@@ -60,6 +61,7 @@ public class StoreWriteBenchmark
         var sqlite = $"Data Source={Path.Combine(folder, "volumes.db")}";
         store = Method switch
         {
+            "sqlite: bound rows" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.BoundRows),
             "sqlite: 1 row/statement" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.RowByRow),
             "sqlite: json rows" => new SqliteVolumeStore(sqlite, method: SqliteUpsertMethod.JsonRows),
             _ => new PostgresVolumeStore(CreateSchema()),

@@ -86,6 +86,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
         ("complete", SqliteType.Integer), ("incomplete_reason", SqliteType.Text), ("size_classes", SqliteType.Text),
     ];
 
+    private static readonly string[] RowColumnNames = [.. RowColumns.Select(c => c.Name)];
+
     private const string UpsertHead = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                                 first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes, updated_at)
@@ -180,14 +182,16 @@ public sealed class SqliteVolumeStore : IVolumeStore
     /// <param name="connectionString">The database file (<c>Data Source=path/volumes.db</c>).</param>
     /// <param name="timeProvider">The clock of <c>updated_at</c>.</param>
     /// <param name="method">
-    /// How a batch's rows reach SQLite (<see cref="SqliteUpsertMethod"/>). The default, one prepared single-row statement, measured
-    /// faster than the JSON-array statement in every run of the store benchmark (docs/BENCHMARKS.md, section 9: 1.76 × and 2.4 ×).
+    /// How a batch's rows reach SQLite (<see cref="SqliteUpsertMethod"/>). The default, one prepared single-row statement bound by
+    /// index through SQLite's own API (<see cref="SqliteUpsertMethod.BoundRows"/>), is the fastest of the three in the store
+    /// benchmark (docs/BENCHMARKS.md, section 9); the same statement through ADO.NET parameters measured faster than the
+    /// JSON-array statement in every run (1.76 × and 2.4 ×).
     /// </param>
-    public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null, SqliteUpsertMethod method = SqliteUpsertMethod.RowByRow)
+    public SqliteVolumeStore(string connectionString, TimeProvider? timeProvider = null, SqliteUpsertMethod method = SqliteUpsertMethod.BoundRows)
     {
-        this.method = method is SqliteUpsertMethod.RowByRow or SqliteUpsertMethod.JsonRows
+        this.method = method is SqliteUpsertMethod.BoundRows or SqliteUpsertMethod.RowByRow or SqliteUpsertMethod.JsonRows
             ? method
-            : throw new ArgumentOutOfRangeException(nameof(method), method, "RowByRow or JsonRows");
+            : throw new ArgumentOutOfRangeException(nameof(method), method, "BoundRows, RowByRow or JsonRows");
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
@@ -209,7 +213,8 @@ public sealed class SqliteVolumeStore : IVolumeStore
 
     /// <summary>
     /// Upserts the newest version of each window in one transaction through one prepared statement: per chunk of
-    /// <see cref="JsonRowsPerStatement"/> rows (<see cref="SqliteUpsertMethod.JsonRows"/>) or per row (<see cref="SqliteUpsertMethod.RowByRow"/>).
+    /// <see cref="JsonRowsPerStatement"/> rows (<see cref="SqliteUpsertMethod.JsonRows"/>) or per row (<see cref="SqliteUpsertMethod.BoundRows"/>,
+    /// <see cref="SqliteUpsertMethod.RowByRow"/>).
     /// </summary>
     public async Task<int> UpsertAsync(IReadOnlyList<WindowVolume> windows, CancellationToken cancellationToken = default)
     {
@@ -234,6 +239,15 @@ public sealed class SqliteVolumeStore : IVolumeStore
                 cancellationToken.ThrowIfCancellationRequested();
                 rowsParameter.Value = RowsAsJson(latest, from, Math.Min(JsonRowsPerStatement, latest.Count - from));
                 changed += await json.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else if (method == SqliteUpsertMethod.BoundRows)
+        {
+            using var upsert = new SqliteBoundUpsert(connection, RowUpsertSql, RowColumnNames, updatedAt);
+            foreach (var window in latest)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                changed += upsert.Execute(window);
             }
         }
         else
@@ -539,7 +553,10 @@ public sealed class SqliteVolumeStore : IVolumeStore
 /// <summary>How <see cref="SqliteVolumeStore"/> hands a batch's rows to SQLite (all in one transaction, all keep the highest version).</summary>
 public enum SqliteUpsertMethod
 {
-    /// <summary>One prepared single-row statement, executed per window (the default: SQLite reuses the compiled statement and only rebinds).</summary>
+    /// <summary>
+    /// One prepared single-row statement, executed per window through ADO.NET parameters (SQLite reuses the compiled statement and
+    /// only rebinds; Microsoft.Data.Sqlite looks each parameter up by name and converts its value on every execution).
+    /// </summary>
     RowByRow,
 
     /// <summary>
@@ -547,4 +564,10 @@ public enum SqliteUpsertMethod
     /// statements, but SQLite parses the JSON and extracts 18 values per row, which measured slower (kept for the benchmark).
     /// </summary>
     JsonRows,
+
+    /// <summary>
+    /// The statement of <see cref="RowByRow"/>, prepared on the connection's SQLite handle and bound by index with UTF-8 values
+    /// formatted into reused buffers (<see cref="SqliteBoundUpsert"/>): the default, no allocation per row but the value's own.
+    /// </summary>
+    BoundRows,
 }
