@@ -42,6 +42,57 @@ public sealed class FootprintStoreContractTests
         }
     }
 
+    [Theory]
+    [StoreData("sqlite")]
+    [StoreData("postgres")]
+    public async Task The_levels_column_holds_each_level_in_invariant_text_at_the_limits_of_decimal_and_long(string kind)
+    {
+        await using var test = await TestStore.CreateAsync(kind);
+        var (_, connection) = test.Settings;
+        FootprintLevel[] extremes =
+        [
+            new(90_000m, 0.12345678901234567890m, 0m, 1, 0),
+            new(decimal.MaxValue, decimal.MinValue, 0.0000000000000000000000000001m, long.MaxValue, long.MinValue),
+        ];
+        var wide = Enumerable.Range(0, 600).Select(i => new FootprintLevel(80_000m + (i * 0.5m), i * 0.001m, 1.10m, i, 600 - i)).ToArray(); // text past any one buffer
+        var narrow = Window(Venues.Coinbase, T0, 2, true, extremes);
+        var many = Window(Venues.Coinbase, T0.AddMinutes(1), 600, false, wide);
+        var none = Window(Venues.Coinbase, T0.AddMinutes(2), 0, false);
+        await using (var store = Open(kind, connection))
+        {
+            Assert.Equal(3, await store.UpsertAsync([narrow, many, none], default));
+            var read = await store.ReadAsync(Venues.Coinbase, "BTC-USD", T0, T0.AddMinutes(3), default);
+            Assert.Equal(extremes, read[0].Levels);
+            Assert.Equal(wide, read[1].Levels);
+            Assert.Empty(read[2].Levels);
+        }
+
+        var stored = await LevelsColumnAsync(kind, connection);
+        Assert.Equal(
+            "90000:0.12345678901234567890:0:1:0;79228162514264337593543950335:-79228162514264337593543950335:0.0000000000000000000000000001:9223372036854775807:-9223372036854775808",
+            stored[0]);
+        Assert.Equal(string.Join(';', wide.Select(l => FormattableString.Invariant($"{l.Price}:{l.BuyBase}:{l.SellBase}:{l.BuyTrades}:{l.SellTrades}"))), stored[1]);
+        Assert.Equal(string.Empty, stored[2]);
+    }
+
+    private static async Task<List<string>> LevelsColumnAsync(string kind, string connection)
+    {
+        await using System.Data.Common.DbConnection db = kind == "postgres"
+            ? new Npgsql.NpgsqlConnection(connection)
+            : new Microsoft.Data.Sqlite.SqliteConnection(connection);
+        await db.OpenAsync();
+        await using var command = db.CreateCommand();
+        command.CommandText = "SELECT levels FROM footprint ORDER BY window_start;";
+        await using var reader = await command.ExecuteReaderAsync();
+        var levels = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            levels.Add(reader.GetString(0));
+        }
+
+        return levels;
+    }
+
     private static SqlFootprintStore Open(string kind, string connection) =>
         kind == "postgres" ? SqlFootprintStore.Postgres(connection) : SqlFootprintStore.Sqlite(connection);
 }

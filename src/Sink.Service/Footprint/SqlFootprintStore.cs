@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using BitcoinVolume.Contracts;
 using BitcoinVolume.Sink.Infrastructure;
+using Microsoft.Data.Sqlite;
 
 namespace BitcoinVolume.Sink.Footprint;
 
@@ -53,12 +55,21 @@ public sealed class SqlFootprintStore : IFootprintStore, IAsyncDisposable
         var changed = 0;
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        // Within a batch the highest version of each window is enough; one prepared statement, its parameters set per row.
+        // Within a batch the highest version of each window is enough.
+        var newest = windows.GroupBy(w => w.Key, StringComparer.Ordinal).Select(g => g.MaxBy(w => w.Version)!);
+        if (connection is SqliteConnection sqlite)
+        {
+            changed = UpsertBound(sqlite, newest, now, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return changed;
+        }
+
+        // PostgreSQL: one prepared statement, its parameters set per row.
         await using var command = Command(connection, UpsertSql,
             ("venue", null), ("product", null), ("start", 0L), ("tick", null), ("trades", 0L), ("levels", null), ("version", 0L), ("final", 0), ("now", now));
         command.Transaction = transaction;
         var p = command.Parameters;
-        foreach (var window in windows.GroupBy(w => w.Key, StringComparer.Ordinal).Select(g => g.MaxBy(w => w.Version)!))
+        foreach (var window in newest)
         {
             p[0].Value = window.Venue;
             p[1].Value = window.Product;
@@ -102,19 +113,68 @@ public sealed class SqlFootprintStore : IFootprintStore, IAsyncDisposable
     /// <summary>The <c>levels</c> column: <c>price:buyBase:sellBase:buyTrades:sellTrades</c> per level, joined by <c>;</c>.</summary>
     internal static string EncodeLevels(IReadOnlyList<FootprintLevel> levels)
     {
-        var text = new StringBuilder(levels.Count * 40);
-        foreach (var level in levels)
+        var utf8 = new ArrayBufferWriter<byte>(Math.Max(64, levels.Count * 40));
+        EncodeLevels(levels, utf8);
+        return Encoding.UTF8.GetString(utf8.WrittenSpan);
+    }
+
+    /// <summary><see cref="EncodeLevels(IReadOnlyList{FootprintLevel})"/> as UTF-8 into <paramref name="output"/> (decimals and integers in invariant form).</summary>
+    internal static void EncodeLevels(IReadOnlyList<FootprintLevel> levels, IBufferWriter<byte> output)
+    {
+        for (var i = 0; i < levels.Count; i++)
         {
-            if (text.Length > 0)
+            // Three decimals of at most 31 bytes, two integers of at most 20, four ':' and a ';'.
+            var span = output.GetSpan(160);
+            var n = 0;
+            if (i > 0)
             {
-                text.Append(';');
+                span[n++] = (byte)';';
             }
 
-            text.Append(Text(level.Price)).Append(':').Append(Text(level.BuyBase)).Append(':').Append(Text(level.SellBase)).Append(':')
-                .Append(level.BuyTrades.ToString(CultureInfo.InvariantCulture)).Append(':').Append(level.SellTrades.ToString(CultureInfo.InvariantCulture));
+            var level = levels[i];
+            n += Format(level.Price, span[n..]);
+            span[n++] = (byte)':';
+            n += Format(level.BuyBase, span[n..]);
+            span[n++] = (byte)':';
+            n += Format(level.SellBase, span[n..]);
+            span[n++] = (byte)':';
+            n += Format(level.BuyTrades, span[n..]);
+            span[n++] = (byte)':';
+            n += Format(level.SellTrades, span[n..]);
+            output.Advance(n);
+        }
+    }
+
+    private static int Format<T>(T value, Span<byte> destination)
+        where T : IUtf8SpanFormattable =>
+        value.TryFormat(destination, out var written, default, CultureInfo.InvariantCulture)
+            ? written
+            : throw new InvalidOperationException($"{value} did not fit its buffer.");
+
+    // SQLite: the same statement on SQLite's own API, its parameters bound by index (SqliteBoundStatement), the levels
+    // written as UTF-8 straight into the statement's buffer.
+    private static int UpsertBound(SqliteConnection connection, IEnumerable<FootprintWindow> windows, long now, CancellationToken cancellationToken)
+    {
+        using var upsert = new SqliteBoundStatement(connection, UpsertSql);
+        upsert.Int64(upsert.IndexOf("@now"), now);
+        int venue = upsert.IndexOf("@venue"), product = upsert.IndexOf("@product"), start = upsert.IndexOf("@start"), tick = upsert.IndexOf("@tick"),
+            trades = upsert.IndexOf("@trades"), levels = upsert.IndexOf("@levels"), version = upsert.IndexOf("@version"), final = upsert.IndexOf("@final");
+        var changed = 0;
+        foreach (var window in windows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            upsert.Text(venue, window.Venue);
+            upsert.Text(product, window.Product);
+            upsert.Int64(start, window.WindowStart.ToUnixTimeSeconds());
+            upsert.Decimal(tick, window.Tick);
+            upsert.Int64(trades, window.Trades);
+            upsert.Utf8(levels, window.Levels, EncodeLevels);
+            upsert.Int64(version, window.Version);
+            upsert.Int64(final, window.Final ? 1 : 0);
+            changed += upsert.Execute();
         }
 
-        return text.ToString();
+        return changed;
     }
 
     internal static FootprintLevel[] DecodeLevels(string text)

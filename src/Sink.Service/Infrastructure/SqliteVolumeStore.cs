@@ -86,8 +86,6 @@ public sealed class SqliteVolumeStore : IVolumeStore
         ("complete", SqliteType.Integer), ("incomplete_reason", SqliteType.Text), ("size_classes", SqliteType.Text),
     ];
 
-    private static readonly string[] RowColumnNames = [.. RowColumns.Select(c => c.Name)];
-
     private const string UpsertHead = """
         INSERT INTO volumes_1m (venue, product, side, window_start, trades, base_volume, quote_volume, open, high, low, close,
                                 first_trade_id, last_trade_id, version, final, complete, incomplete_reason, size_classes, updated_at)
@@ -243,12 +241,7 @@ public sealed class SqliteVolumeStore : IVolumeStore
         }
         else if (method == SqliteUpsertMethod.BoundRows)
         {
-            using var upsert = new SqliteBoundUpsert(connection, RowUpsertSql, RowColumnNames, updatedAt);
-            foreach (var window in latest)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                changed += upsert.Execute(window);
-            }
+            changed = UpsertBound(connection, latest, updatedAt, cancellationToken);
         }
         else
         {
@@ -511,6 +504,40 @@ public sealed class SqliteVolumeStore : IVolumeStore
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    // BoundRows: the statement of RowByRow on SQLite's own API, its parameters bound by index (RowColumns order).
+    private static int UpsertBound(SqliteConnection connection, List<WindowVolume> rows, long updatedAt, CancellationToken cancellationToken)
+    {
+        using var upsert = new SqliteBoundStatement(connection, RowUpsertSql);
+        upsert.Int64(upsert.IndexOf("$updated_at"), updatedAt);
+        var p = Array.ConvertAll(RowColumns, c => upsert.IndexOf("$" + c.Name));
+        var changed = 0;
+        foreach (var w in rows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            upsert.Text(p[0], w.Venue);
+            upsert.Text(p[1], w.Product);
+            upsert.Utf8(p[2], WindowBatch.SideToUtf8(w.Side));
+            upsert.Int64(p[3], w.WindowStart.ToUnixTimeSeconds());
+            upsert.Int64(p[4], w.Trades);
+            upsert.Decimal(p[5], w.BaseVolume);
+            upsert.Decimal(p[6], w.QuoteVolume);
+            upsert.Decimal(p[7], w.Open);
+            upsert.Decimal(p[8], w.High);
+            upsert.Decimal(p[9], w.Low);
+            upsert.Decimal(p[10], w.Close);
+            upsert.Int64(p[11], w.FirstTradeId);
+            upsert.Int64(p[12], w.LastTradeId);
+            upsert.Int64(p[13], w.Version);
+            upsert.Int64(p[14], w.Final ? 1 : 0);
+            upsert.Int64(p[15], w.Complete ? 1 : 0);
+            upsert.Text(p[16], w.IncompleteReason);
+            upsert.Json(p[17], w.SizeClasses, ContractsJsonContext.Default.IReadOnlyListSizeClassVolume); // = WindowBatch.SizeClassesToText
+            changed += upsert.Execute();
+        }
+
+        return changed;
+    }
+
     private static async Task<int> ExecuteRowAsync(SqliteCommand command, WindowVolume w, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -567,7 +594,7 @@ public enum SqliteUpsertMethod
 
     /// <summary>
     /// The statement of <see cref="RowByRow"/>, prepared on the connection's SQLite handle and bound by index with UTF-8 values
-    /// formatted into reused buffers (<see cref="SqliteBoundUpsert"/>): the default, no allocation per row but the value's own.
+    /// formatted into reused buffers (<see cref="SqliteBoundStatement"/>): the default, no allocation per row but the value's own.
     /// </summary>
     BoundRows,
 }

@@ -52,6 +52,14 @@ internal static class WindowBatch
         _ => throw new ArgumentOutOfRangeException(nameof(side), side, "Unknown taker side."),
     };
 
+    /// <summary><see cref="SideToText"/> as UTF-8.</summary>
+    public static ReadOnlySpan<byte> SideToUtf8(TakerSide side) => side switch
+    {
+        TakerSide.Buy => "buy"u8,
+        TakerSide.Sell => "sell"u8,
+        _ => throw new ArgumentOutOfRangeException(nameof(side), side, "Unknown taker side."),
+    };
+
     public static TakerSide TextToSide(string text) => text switch
     {
         "buy" => TakerSide.Buy,

@@ -12,7 +12,7 @@ namespace BitcoinVolume.Sink.Tests;
 /// longer than the reused buffer, non-ASCII names, size classes and none, incomplete reasons and none — and the same
 /// versions win, with the same count of changed rows.
 /// </summary>
-public sealed class SqliteBoundUpsertTests
+public sealed class SqliteBoundWriteTests
 {
     [Fact]
     public async Task The_bound_write_path_stores_exactly_what_the_ado_net_path_stores()
