@@ -80,13 +80,23 @@ public static class Analysis
             "gave 39.0 and 45.0 s against 44.9 and 52.2 s (aggregator CPU ~12 % lower). The sink is now the largest consumer (~0.75 cores); " +
             "a `perf record` of it over 20 s of a 1M backfill spread its CPU over the kernel (29 %: WAL pwrite 8 %, fsync at checkpoints " +
             "5.5 %, page faults 5.5 %), the GC (14 %), SQLite (11 %), the JIT (7 %) and decoding records with the generated deserializers " +
-            "(~8 %), with no single hot spot. Next: a hand-written window/footprint record reader in the sink (as the aggregator's trade " +
-            "reader), fewer WAL pages per row (larger batches during catch-up), and skipping non-final versions of windows far behind the wall clock.",
+            "(~8 %), with no single hot spot. Third session of 2026-12-03: the sink's volume writer thread, sampled from /proc during a 1M " +
+            "backfill, was runnable 78 % of the time but ran 0.52 cores (the rest it waited for a core: the machine is CPU-bound), and a " +
+            "`perf record` of that thread alone put 30 % in pwrite of WAL pages (a third of it ext4 zeroing newly allocated blocks), 8 % in " +
+            "fsync and 9 % in page faults of the GC's fresh memory. The WAL grew to ~200 MB per 1M backfill because SQLite's automatic " +
+            "checkpoint cannot start it over while the footprint writer and the API readers use it; the volume store now ends a write past " +
+            "32 MiB of WAL with a RESTART checkpoint (WAL 44–46 MB at the end). Both stores bind their upsert by index through SQLite's own " +
+            "API (section 9: 1.19 × the ADO.NET path, 118 instead of 2,621 B per row). Interleaved with the base commit, 4 runs each: sink " +
+            "CPU 22.4 vs 25.7 core-seconds per 1M trades; the end-to-end times (26–39 s either way) move more with the machine than with " +
+            "the change. Batches of 20,000 instead of 5,000 (Sink:BatchSize) and workstation instead of server GC gave 33.4 and 32.0/34.7 " +
+            "against 35.0/35.7 s: within the noise. What binds is the CPU the four processes share on 2 cores, ~56 µs of machine CPU per trade here.",
         "store" =>
             "SQLite's JSON-array statement (`json_each` plus 18 `->>` extractions per row inside SQLite, and the JSON text built per " +
             "chunk) measured slower than one prepared statement per row in every run (2026-12-03: 33,657 vs 80,002 and 59,404 vs " +
-            "104,703 rows/s), so the store's default is now the prepared statement; what remains is SQLite's own B-tree and WAL work " +
-            "per row.",
+            "104,703 rows/s), so the store's default became the prepared statement. Since the third session of 2026-12-03 it is bound by " +
+            "index through SQLite's own API (bound rows): Microsoft.Data.Sqlite's parameters cost a data reader, a name lookup, a UTF-8 " +
+            "conversion and an allocation per parameter on every execution (first run: 147,741 vs 124,461 rows/s, 118 vs 2,621 B per row); " +
+            "what remains is SQLite's own B-tree and WAL work per row.",
         "loops" =>
             "The bare loop only consumes and deserializes; the aggregator also deduplicates, keeps exactly-once state (RocksDB, fsync per " +
             "commit), produces its windows and footprints and commits offsets, and in a run this short (the development broker keeps ~5 MiB " +
